@@ -1,0 +1,221 @@
+//! The `latchkey` command line (clap). Every option can also come from the environment
+//! (`LATCHKEY_*`) or a TOML config file (`--config`); flags win over the environment, which
+//! wins over the file.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+use latchkey_core::clock::{Clock, OsTokens, SystemClock, TokenGenerator};
+use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::secret::Secret;
+use latchkey_store::{NewProject, ProjectRecord, Store};
+
+use crate::config::{Config, FileConfig, LogFormat};
+
+/// latchkey: a self-hosted identity provider that speaks Stytch's B2B API and OAuth 2.1 /
+/// OpenID Connect.
+///
+/// Quick start: `latchkey serve` listens on 127.0.0.1:8080 with an embedded SQLite database
+/// (latchkey.db in the working directory); `latchkey project create --name demo` prints the
+/// project_id and secret to use as HTTP Basic credentials with the Stytch SDKs.
+#[derive(Debug, Parser)]
+#[command(name = "latchkey", version, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// TOML config file with any of: listen, database_url, log_format, max_body_bytes.
+    #[arg(long, global = true, env = "LATCHKEY_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB
+    /// [default: sqlite://latchkey.db]
+    #[arg(long, global = true, env = "LATCHKEY_DATABASE_URL", value_name = "URL")]
+    pub database_url: Option<String>,
+    /// Log line format [default: text]
+    #[arg(long, global = true, env = "LATCHKEY_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP server (migrations run first). Stops gracefully on SIGINT/SIGTERM.
+    Serve {
+        /// Address to listen on, HOST:PORT [default: 127.0.0.1:8080]
+        #[arg(long, env = "LATCHKEY_LISTEN", value_name = "ADDR")]
+        listen: Option<String>,
+    },
+    /// Run database migrations and exit.
+    Migrate,
+    /// Create and list projects (each project has its own organizations, members and keys).
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project and print its credentials. The secret is shown only this once.
+    Create {
+        /// A name for people to recognise the project by.
+        #[arg(long)]
+        name: String,
+        /// Make a live project (ids `project-live-...`) instead of a test one.
+        #[arg(long)]
+        live: bool,
+        /// Print exactly one JSON object: {"project_id", "secret", "public_token"}.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List projects (never their secrets).
+    List {
+        /// Print a JSON array.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// Entry point of the binary.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let file = match &cli.global.config {
+        Some(p) => FileConfig::read(p)?,
+        None => FileConfig::default(),
+    };
+    let listen = match &cli.command {
+        Command::Serve { listen } => listen.as_deref(),
+        _ => None,
+    };
+    let config = Config::resolve(&file, listen, cli.global.database_url.as_deref(), cli.global.log_format)?;
+    match cli.command {
+        Command::Serve { .. } => serve(config).await,
+        Command::Migrate => {
+            init_logging(config.log_format);
+            latchkey_store::connect(&config.database_url).await?;
+            eprintln!("migrations are up to date on {}", crate::startup::redact(&config.database_url));
+            Ok(())
+        }
+        Command::Project(cmd) => project(config, cmd).await,
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(config.log_format);
+    let listen = config.listen;
+    let state = crate::startup::build_state(config).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(
+        addr = %listener.local_addr()?,
+        database = state.store.engine(),
+        "latchkey listening"
+    );
+    crate::startup::serve(listener, state.clone(), crate::startup::shutdown_signal()).await?;
+    state.store.close().await;
+    tracing::info!("latchkey stopped");
+    Ok(())
+}
+
+async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
+    let store = latchkey_store::connect(&config.database_url).await?;
+    match cmd {
+        ProjectCommand::Create { name, live, json } => {
+            let env = if live { Environment::Live } else { Environment::Test };
+            let (record, secret) = new_project(&store, &name, env, &SystemClock, &OsTokens).await?;
+            if json {
+                let out = serde_json::json!({
+                    "project_id": record.project_id,
+                    "secret": secret.expose_secret(),
+                    "public_token": record.public_token,
+                });
+                println!("{out}");
+            } else {
+                println!("project_id:   {}", record.project_id);
+                println!("secret:       {}", secret.expose_secret());
+                println!("public_token: {}", record.public_token);
+                println!("\nThe secret is shown only now; latchkey stores its hash.");
+            }
+        }
+        ProjectCommand::List { json } => {
+            let projects = store.list_projects().await?;
+            if json {
+                let list: Vec<_> = projects
+                    .iter()
+                    .map(|p| serde_json::json!({"project_id": p.project_id, "name": p.name, "public_token": p.public_token, "created_at": p.created_at}))
+                    .collect();
+                println!("{}", serde_json::Value::Array(list));
+            } else {
+                for p in projects {
+                    println!("{}\t{}", p.project_id, p.name);
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+/// Creates a project with one secret; returns the record and the secret in the clear (the only
+/// time it exists outside the caller's hands). Used by the CLI and by tests.
+pub async fn new_project(
+    store: &dyn Store,
+    name: &str,
+    env: Environment,
+    clock: &dyn Clock,
+    tokens: &dyn TokenGenerator,
+) -> anyhow::Result<(ProjectRecord, Secret)> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 128 {
+        anyhow::bail!("--name must be 1 to 128 characters");
+    }
+    let record = ProjectRecord {
+        project_id: make_id("project", env, tokens.uuid()),
+        name: name.to_string(),
+        public_token: make_id("public-token", env, tokens.uuid()),
+        created_at: clock.now().unix_timestamp(),
+    };
+    let secret = Secret::generate(&format!("secret-{}-", env.as_str()), tokens);
+    store
+        .create_project(&NewProject {
+            project: record.clone(),
+            secret_id: make_id("secret", env, tokens.uuid()),
+            secret_hash: secret.hash(),
+            secret_last_four: secret.last_four(),
+        })
+        .await?;
+    Ok((record, secret))
+}
+
+fn init_logging(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_env("LATCHKEY_LOG")
+        .or_else(|_| EnvFilter::try_from_default_env())
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}

@@ -1,0 +1,157 @@
+//! Stytch's response envelope, in one place: every JSON body carries `request_id` and
+//! `status_code`; every error is `{status_code, request_id, error_type, error_message,
+//! error_url}` (https://stytch.com/docs/api/errors). Also the extractors that turn framework
+//! rejections (bad JSON, wrong types, oversized bodies) into that shape instead of axum's
+//! plain-text errors.
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use latchkey_core::ApiError;
+use latchkey_store::{Conflict, StoreError};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+tokio::task_local! {
+    /// The id of the request being handled, set by [`crate::middleware::request_context`].
+    pub static REQUEST_ID: String;
+}
+
+/// The current request's id (empty outside a request).
+pub fn request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
+}
+
+/// A successful Stytch response: `body`'s fields plus `request_id` and `status_code`.
+pub struct Stytch<T>(pub StatusCode, pub T);
+
+/// 200 with `body`.
+pub fn ok<T>(body: T) -> Stytch<T> {
+    Stytch(StatusCode::OK, body)
+}
+
+impl<T: Serialize> IntoResponse for Stytch<T> {
+    fn into_response(self) -> Response {
+        let Stytch(status, body) = self;
+        match serde_json::to_value(body) {
+            Ok(serde_json::Value::Object(mut map)) => {
+                map.insert("request_id".into(), request_id().into());
+                map.insert("status_code".into(), status.as_u16().into());
+                json_response(status, &serde_json::Value::Object(map))
+            }
+            _ => {
+                tracing::error!("response body did not serialize to a JSON object");
+                ApiFailure(ApiError::internal()).into_response()
+            }
+        }
+    }
+}
+
+/// An error in Stytch's shape. Handlers return `Result<_, ApiFailure>` and use `?` on
+/// [`ApiError`] and [`StoreError`].
+#[derive(Debug)]
+pub struct ApiFailure(pub ApiError);
+
+impl From<ApiError> for ApiFailure {
+    fn from(e: ApiError) -> Self {
+        ApiFailure(e)
+    }
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(e: StoreError) -> Self {
+        let api = match e {
+            StoreError::Conflict(Conflict::OrganizationSlug) => ApiError::bad_request(
+                "organization_slug_already_used",
+                "The provided organization_slug is already used in another organization.",
+            ),
+            StoreError::Conflict(Conflict::OrganizationExternalId) => ApiError::bad_request(
+                "organization_external_id_already_used",
+                "The provided organization_external_id is already used by another organization in this project.",
+            ),
+            StoreError::Conflict(Conflict::MemberEmail) => ApiError::bad_request(
+                "duplicate_member_email",
+                "A member with the specified email already exists in this organization.",
+            ),
+            StoreError::Conflict(Conflict::MemberExternalId) => ApiError::bad_request(
+                "duplicate_member_external_id",
+                "A member with the specified external_id already exists in this organization.",
+            ),
+            other => {
+                tracing::error!(error = %other, "store failure");
+                ApiError::internal()
+            }
+        };
+        ApiFailure(api)
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        let e = self.0;
+        let status = StatusCode::from_u16(e.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::json!({
+            "status_code": status.as_u16(),
+            "request_id": request_id(),
+            "error_type": e.error_type,
+            "error_message": e.message,
+            "error_url": format!("https://stytch.com/docs/api-reference/b2b/api/errors/{}#{}", status.as_u16(), e.error_type),
+        });
+        let mut resp = json_response(status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            resp.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Basic realm=\"latchkey\""),
+            );
+        }
+        resp
+    }
+}
+
+fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
+    let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
+    (
+        status,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        bytes,
+    )
+        .into_response()
+}
+
+/// A JSON body parsed into `T`, any content type accepted (some clients omit it), an empty body
+/// read as `{}` (Stytch's bodiless POSTs). Failures come out as Stytch errors.
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
+            ApiError::new(413, "request_too_large", "The request body is larger than this server accepts.")
+        })?;
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        serde_json::from_slice(text).map(ApiJson).map_err(|e| {
+            let (kind, what) = match e.classify() {
+                serde_json::error::Category::Data => ("invalid_field_type", "has a field of the wrong type"),
+                _ => ("invalid_json", "is not valid JSON"),
+            };
+            ApiFailure(ApiError::bad_request(kind, format!("The request body {what}: {e}")))
+        })
+    }
+}
+
+/// Query parameters parsed into `T`, failures as Stytch errors.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiFailure;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| {
+            ApiFailure(ApiError::bad_request("invalid_query_parameter", format!("The query string is not valid: {e}")))
+        })
+    }
+}

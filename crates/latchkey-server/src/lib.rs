@@ -1,0 +1,14 @@
+//! latchkey-server: the HTTP server (axum), its configuration and command line.
+//!
+//! Start-up runs in stages: [`config::Config::load`] → [`startup::build_state`] →
+//! [`startup::app`] → [`startup::serve`]. Route families each own a `router()`: `api/` for
+//! Stytch's management JSON API (one file per Stytch resource group).
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod cli;
+pub mod config;
+pub mod envelope;
+pub mod middleware;
+pub mod startup;
+pub mod state;

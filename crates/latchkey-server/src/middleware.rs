@@ -1,0 +1,80 @@
+//! Cross-cutting request handling: the request id (Stytch's `request-id-<env>-<uuid>`) and the
+//! one structured log line per request; the JSON answers for unknown routes, wrong methods and
+//! panics, so that no response ever leaves without Stytch's envelope.
+
+use std::time::Instant;
+
+use axum::extract::{Request, State};
+use axum::http::header;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::ApiError;
+
+use crate::envelope::{ApiFailure, REQUEST_ID};
+use crate::state::AppState;
+
+/// Gives the request an id, runs it inside that id's scope, and logs one line when it ends.
+pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let env = environment_hint(&req);
+    let id = make_id("request-id", env, state.tokens.uuid());
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = Instant::now();
+    let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
+    let status = resp.status().as_u16();
+    let latency_us = started.elapsed().as_micros() as u64;
+    if status >= 500 {
+        tracing::error!(request_id = %id, %method, %path, status, latency_us, "request");
+    } else {
+        tracing::info!(request_id = %id, %method, %path, status, latency_us, "request");
+    }
+    if let Ok(v) = id.parse() {
+        resp.headers_mut().insert("x-request-id", v);
+    }
+    resp
+}
+
+/// `live` when the Basic credentials name a live project, else `test`; only the id prefix is
+/// looked at, never the secret.
+fn environment_hint(req: &Request) -> Environment {
+    req.headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Basic "))
+        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .map(|raw| Environment::of_project(&String::from_utf8_lossy(&raw)))
+        .unwrap_or(Environment::Test)
+}
+
+/// 404 for paths latchkey does not serve.
+pub async fn not_found(req: Request) -> Response {
+    ApiFailure(ApiError::new(
+        404,
+        "route_not_found",
+        format!("No route matches {} {}.", req.method(), req.uri().path()),
+    ))
+    .into_response()
+}
+
+/// 405 for a known path with the wrong method.
+pub async fn method_not_allowed(req: Request) -> Response {
+    ApiFailure(ApiError::new(
+        405,
+        "method_not_allowed",
+        format!("The method used is not supported: {} {}.", req.method(), req.uri().path()),
+    ))
+    .into_response()
+}
+
+/// A panic becomes a logged 500 in the envelope, never a dropped connection.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let what = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = what, "handler panicked");
+    ApiFailure(ApiError::internal()).into_response()
+}

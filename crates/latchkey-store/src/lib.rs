@@ -1,0 +1,136 @@
+//! latchkey-store: one [`Store`] trait of domain operations, implemented over SQL for SQLite
+//! (embedded default) and PostgreSQL. The backend is chosen once, from the database URL.
+//!
+//! Records are stored as JSON documents of the wire objects, with the columns that are searched
+//! or constrained (slugs, external ids, emails) beside them; uniqueness is enforced by the
+//! database and surfaced as [`Conflict`], never by check-then-insert.
+#![forbid(unsafe_code)]
+
+mod members;
+mod organizations;
+mod projects;
+mod query;
+mod sql;
+
+pub mod postgres;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use latchkey_core::search::{MemberFilter, OrgFilter, Search};
+use latchkey_core::secret::SecretHash;
+use latchkey_types::{Member, Organization};
+
+pub use sql::SqlStore;
+
+/// A project as listed by the CLI. Its secrets are never readable, only their hashes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectRecord {
+    pub project_id: String,
+    pub name: String,
+    pub public_token: String,
+    pub created_at: i64,
+}
+
+/// A project and its first secret, as created.
+#[derive(Debug)]
+pub struct NewProject {
+    pub project: ProjectRecord,
+    pub secret_id: String,
+    pub secret_hash: SecretHash,
+    pub secret_last_four: String,
+}
+
+/// How a member is looked up inside an organization.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberLookup<'a> {
+    /// A `member_id`, or the member's `external_id` (Stytch accepts either).
+    IdOrExternalId(&'a str),
+    Email(&'a str),
+}
+
+/// One page of search results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Matches of the whole query, all pages.
+    pub total: i64,
+    /// Set when more results follow: the keyset position to continue after.
+    pub next_after: Option<i64>,
+}
+
+/// A uniqueness rule the write would break.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    OrganizationSlug,
+    OrganizationExternalId,
+    MemberEmail,
+    MemberExternalId,
+    Other,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("uniqueness conflict: {0:?}")]
+    Conflict(Conflict),
+    #[error("stored record is unreadable: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    UnsupportedUrl(String),
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The domain operations the server needs. Every method is one transaction.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// Which engine this is, for logs and `--help` output.
+    fn engine(&self) -> &'static str;
+    /// Closes connections (graceful shutdown).
+    async fn close(&self);
+
+    // Projects.
+    async fn create_project(&self, p: &NewProject) -> Result<()>;
+    async fn list_projects(&self) -> Result<Vec<ProjectRecord>>;
+    async fn project_secret_hashes(&self, project_id: &str) -> Result<Vec<SecretHash>>;
+
+    // Organizations. `key` is an organization_id, slug or external id.
+    async fn insert_organization(&self, project_id: &str, org: &Organization) -> Result<()>;
+    async fn get_organization(&self, project_id: &str, key: &str) -> Result<Option<Organization>>;
+    async fn get_organizations(&self, project_id: &str, ids: &[String]) -> Result<Vec<Organization>>;
+    /// Replaces the stored organization; false when it no longer exists.
+    async fn update_organization(&self, project_id: &str, org: &Organization) -> Result<bool>;
+    /// Deletes the organization and its members; false when it did not exist.
+    async fn delete_organization(&self, project_id: &str, organization_id: &str) -> Result<bool>;
+    async fn search_organizations(&self, project_id: &str, q: &Search<OrgFilter>) -> Result<Page<Organization>>;
+    async fn count_members(&self, organization_id: &str) -> Result<i64>;
+
+    // Members (stored with their directly assigned roles only).
+    async fn insert_member(&self, project_id: &str, m: &Member) -> Result<()>;
+    async fn get_member(&self, organization_id: &str, key: MemberLookup<'_>) -> Result<Option<Member>>;
+    /// A member of any organization of the project, by member_id.
+    async fn get_member_in_project(&self, project_id: &str, member_id: &str) -> Result<Option<Member>>;
+    async fn update_member(&self, m: &Member) -> Result<bool>;
+    async fn delete_member(&self, organization_id: &str, member_id: &str) -> Result<bool>;
+    async fn search_members(
+        &self,
+        project_id: &str,
+        organization_ids: &[String],
+        q: &Search<MemberFilter>,
+    ) -> Result<Page<Member>>;
+}
+
+/// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and
+/// runs its migrations.
+pub async fn connect(url: &str) -> Result<SqlStore> {
+    if url.starts_with("sqlite:") {
+        sqlite::connect(url).await
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        postgres::connect(url).await
+    } else {
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+}

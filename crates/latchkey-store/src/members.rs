@@ -1,0 +1,128 @@
+//! Members: the JSON document (with directly assigned roles only) plus searchable columns.
+
+use latchkey_core::search::{MemberFilter, Operator, Search};
+use latchkey_types::Member;
+use sqlx::Row;
+
+use crate::query::{Arg, Where};
+use crate::sql::{conflict, from_json, to_json};
+use crate::{MemberLookup, Page, Result, SqlStore};
+
+impl SqlStore {
+    pub(crate) async fn insert_member_impl(&self, project_id: &str, m: &Member) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO members (member_id, organization_id, project_id, email_address, external_id, \
+             status, name, is_breakglass, phone_number, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(&m.member_id)
+        .bind(&m.organization_id)
+        .bind(project_id)
+        .bind(&m.email_address)
+        .bind(m.external_id.as_deref())
+        .bind(&m.status)
+        .bind(&m.name)
+        .bind(i64::from(m.is_breakglass))
+        .bind(&m.mfa_phone_number)
+        .bind(to_json(m)?)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict(e, "members"))?;
+        Ok(())
+    }
+
+    pub(crate) async fn get_member_impl(&self, organization_id: &str, key: MemberLookup<'_>) -> Result<Option<Member>> {
+        let (sql, value) = match key {
+            MemberLookup::IdOrExternalId(k) => (
+                "SELECT data FROM members WHERE organization_id = $1 AND (member_id = $2 OR external_id = $2) \
+                 ORDER BY CASE WHEN member_id = $2 THEN 0 ELSE 1 END LIMIT 1",
+                k.to_string(),
+            ),
+            MemberLookup::Email(e) => (
+                "SELECT data FROM members WHERE organization_id = $1 AND email_address = $2",
+                e.trim().to_ascii_lowercase(),
+            ),
+        };
+        let row = sqlx::query(sql)
+            .bind(organization_id)
+            .bind(value)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_json(&r.try_get::<String, _>("data")?)).transpose()
+    }
+
+    pub(crate) async fn get_member_in_project_impl(&self, project_id: &str, member_id: &str) -> Result<Option<Member>> {
+        let row = sqlx::query("SELECT data FROM members WHERE project_id = $1 AND member_id = $2")
+            .bind(project_id)
+            .bind(member_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| from_json(&r.try_get::<String, _>("data")?)).transpose()
+    }
+
+    pub(crate) async fn update_member_impl(&self, m: &Member) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE members SET email_address = $1, external_id = $2, status = $3, name = $4, \
+             is_breakglass = $5, phone_number = $6, data = $7 WHERE member_id = $8 AND organization_id = $9",
+        )
+        .bind(&m.email_address)
+        .bind(m.external_id.as_deref())
+        .bind(&m.status)
+        .bind(&m.name)
+        .bind(i64::from(m.is_breakglass))
+        .bind(&m.mfa_phone_number)
+        .bind(to_json(m)?)
+        .bind(&m.member_id)
+        .bind(&m.organization_id)
+        .execute(&self.pool)
+        .await
+        .map_err(|e| conflict(e, "members"))?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn delete_member_impl(&self, organization_id: &str, member_id: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM members WHERE member_id = $1 AND organization_id = $2")
+            .bind(member_id)
+            .bind(organization_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub(crate) async fn search_members_impl(
+        &self,
+        project_id: &str,
+        organization_ids: &[String],
+        q: &Search<MemberFilter>,
+    ) -> Result<Page<Member>> {
+        let mut w = Where::default();
+        for f in &q.filters {
+            let c = member_filter(&mut w, f);
+            w.push(c);
+        }
+        let filters = w.joined(match q.operator {
+            Operator::And => "AND",
+            Operator::Or => "OR",
+        });
+        w.take_clauses();
+        let p = w.text(project_id);
+        let orgs = w.in_list("m.organization_id", organization_ids);
+        let base = format!("FROM members m WHERE m.project_id = {p} AND {orgs} AND {filters}");
+        self.page(&format!("SELECT COUNT(*) AS n {base}"), &base, w, q.after_seq, q.limit, "m").await
+    }
+}
+
+fn member_filter(w: &mut Where, f: &MemberFilter) -> String {
+    match f {
+        MemberFilter::MemberIds(v) => w.in_list("m.member_id", v),
+        MemberFilter::MemberEmails(v) => w.in_list("m.email_address", v),
+        MemberFilter::MemberEmailFuzzy(n) => w.fuzzy("m.email_address", n),
+        MemberFilter::MemberIsBreakglass(b) => {
+            let p = w.bind(Arg::Int(i64::from(*b)));
+            format!("m.is_breakglass = {p}")
+        }
+        MemberFilter::Statuses(v) => w.in_list("m.status", v),
+        MemberFilter::MemberPhoneNumbers(v) => w.in_list("m.phone_number", v),
+        MemberFilter::MemberPhoneNumberFuzzy(n) => w.fuzzy("m.phone_number", n),
+        MemberFilter::MemberExternalIds(v) => w.in_list("m.external_id", v),
+    }
+}

@@ -1,0 +1,61 @@
+//! The embedded SQLite backend: WAL mode, a busy timeout, foreign keys on, its own migrations
+//! (`migrations/sqlite`). The database file is created on first use.
+
+use std::time::Duration;
+
+use sqlx::any::AnyPoolOptions;
+use sqlx::Executor;
+
+use crate::sql::{Dialect, SqlStore};
+use crate::Result;
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// Opens (creating if needed) the SQLite database at `url` and migrates it.
+pub async fn connect(url: &str) -> Result<SqlStore> {
+    sqlx::any::install_default_drivers();
+    let url = with_create_mode(url);
+    let in_memory = url.contains(":memory:") || url.contains("mode=memory");
+    let pool = AnyPoolOptions::new()
+        // An in-memory database lives in one connection; a file serves readers in parallel
+        // under WAL while writers queue on the busy timeout.
+        .max_connections(if in_memory { 1 } else { 8 })
+        .min_connections(if in_memory { 1 } else { 0 })
+        .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
+        .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+        .after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; \
+                     PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        })
+        .connect(&url)
+        .await?;
+    MIGRATOR.run(&pool).await?;
+    Ok(SqlStore::new(pool, Dialect::Sqlite))
+}
+
+/// `sqlite://file.db` opens read-write but does not create the file unless `mode=rwc`.
+fn with_create_mode(url: &str) -> String {
+    if url.contains("mode=") || url.contains(":memory:") {
+        url.to_string()
+    } else if url.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn create_mode_is_added() {
+        assert_eq!(super::with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
+        assert_eq!(super::with_create_mode("sqlite://a.db?x=1"), "sqlite://a.db?x=1&mode=rwc");
+        assert_eq!(super::with_create_mode("sqlite::memory:"), "sqlite::memory:");
+    }
+}

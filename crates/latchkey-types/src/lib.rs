@@ -1,0 +1,15 @@
+//! Wire types: the JSON shapes of Stytch's B2B API exactly as the official SDKs send and read
+//! them (field names and required flags from Stytch's OpenAPI document), and the OAuth bodies.
+//!
+//! Request structs are "raw": every field optional where Stytch's schema allows it, unknown
+//! fields ignored (the Python SDK repeats path parameters in bodies). The server turns them into
+//! typed requests once, at the edge.
+#![forbid(unsafe_code)]
+
+pub mod member;
+pub mod organization;
+pub mod search;
+
+pub use member::*;
+pub use organization::*;
+pub use search::*;

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Installs what the SDK interop suites need. Idempotent: re-running does nothing when up to date.
+#   interop/node    -> npm ci (only when node_modules is missing or package-lock.json changed)
+#   interop/python  -> .venv + pip install -r requirements.txt (only when missing or requirements changed)
+# Needs: node >= 18 with npm, python3 (with the venv module). Reaches only the npm registry and PyPI
+# (and Debian's archive, if python3-venv has to be installed).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+NODE_DIR="$ROOT/interop/node"
+PY_DIR="$ROOT/interop/python"
+
+log() { printf '[setup-interop] %s\n' "$*"; }
+hash_of() { sha256sum "$@" | sha256sum | cut -d' ' -f1; }
+
+# ---- Node -------------------------------------------------------------------
+command -v node >/dev/null || { log "node is not installed"; exit 1; }
+command -v npm >/dev/null || { log "npm is not installed"; exit 1; }
+want="$(hash_of "$NODE_DIR/package.json" "$NODE_DIR/package-lock.json")"
+stamp="$NODE_DIR/node_modules/.latchkey-setup-stamp"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$NODE_DIR/node_modules/stytch" ]]; then
+  log "interop/node: node_modules up to date"
+else
+  log "interop/node: npm ci"
+  (cd "$NODE_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+# ---- Python -----------------------------------------------------------------
+command -v python3 >/dev/null || { log "python3 is not installed"; exit 1; }
+VENV="$PY_DIR/.venv"
+want="$(hash_of "$PY_DIR/requirements.txt")"
+stamp="$VENV/.latchkey-setup-stamp"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$VENV/bin/python" ]]; then
+  log "interop/python: .venv up to date"
+else
+  if [[ ! -x "$VENV/bin/python" ]]; then
+    log "interop/python: creating .venv"
+    if ! python3 -m venv "$VENV" 2>/tmp/setup-interop-venv.err; then
+      rm -rf "$VENV"
+      # Debian ships venv/ensurepip separately.
+      if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
+        pyver="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
+        log "python3 -m venv failed; installing python3-venv from Debian"
+        apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python${pyver}-venv" ||
+          DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
+        python3 -m venv "$VENV"
+      else
+        cat /tmp/setup-interop-venv.err >&2
+        log "python3 -m venv failed; install python3-venv"
+        exit 1
+      fi
+    fi
+  fi
+  log "interop/python: pip install -r requirements.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$PY_DIR/requirements.txt"
+  echo "$want" >"$stamp"
+fi
+
+log "done. Run: (cd interop/node && node --test test/)  and  (cd interop/python && .venv/bin/python -m pytest)"

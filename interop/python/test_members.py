@@ -121,12 +121,12 @@ def test_delete(client, org):
     )
 
 
-def test_duplicate_email(client, org):
+def test_duplicate_member_email(client, org):
     addr = new_email()
     client.organizations.members.create(organization_id=org.organization_id, email_address=addr)
     expect_error(
         lambda: client.organizations.members.create(organization_id=org.organization_id, email_address=addr),
-        "duplicate_email",
+        "duplicate_member_email",
         400,
     )
 
@@ -200,3 +200,16 @@ def test_search_paginated(client, make_org):
         assert pages < 10, "pagination did not terminate"
     assert pages == 3
     assert sorted(seen) == made
+
+
+def test_plus_email_and_pipe_external_id(client, org):
+    addr = f"plus+{uniq()}@interop.example.com"
+    ext = f"idp|{uniq()}"
+    created = client.organizations.members.create(
+        organization_id=org.organization_id, email_address=addr, external_id=ext
+    ).member
+    assert created.email_address == addr
+    assert client.organizations.members.get(organization_id=org.organization_id, email_address=addr).member_id == created.member_id
+    assert client.organizations.members.get(organization_id=org.organization_id, member_id=ext).member_id == created.member_id
+    upd = client.organizations.members.update(organization_id=org.organization_id, member_id=ext, name="Piped")
+    assert upd.member.name == "Piped"

@@ -57,9 +57,6 @@ mod tests {
         assert!(is_id_of_kind(&id, "organization"));
         assert!(!is_id_of_kind(&id, "member"));
         assert!(!is_id_of_kind("organization-test-acme", "organization"));
-        assert_eq!(
-            Environment::of_project("project-live-x"),
-            Environment::Live
-        );
+        assert_eq!(Environment::of_project("project-live-x"), Environment::Live);
     }
 }

@@ -9,8 +9,11 @@
 pub mod clock;
 pub mod error;
 pub mod ids;
+pub mod jwt;
 pub mod member;
+pub mod oauth;
 pub mod organization;
+pub mod password;
 pub mod search;
 pub mod secret;
 pub mod validate;

@@ -38,8 +38,12 @@ pub fn create(
         member_id,
         email_address: validate::email(email)?,
         email_address_verified: false,
-        status: if req.create_member_as_pending.unwrap_or(false) { "pending" } else { "active" }
-            .into(),
+        status: if req.create_member_as_pending.unwrap_or(false) {
+            "pending"
+        } else {
+            "active"
+        }
+        .into(),
         name: String::new(),
         trusted_metadata: Default::default(),
         untrusted_metadata: Default::default(),
@@ -107,7 +111,10 @@ fn apply(
 ) -> Result<(), ApiError> {
     if let Some(v) = &req.name {
         if v.chars().count() > 256 {
-            return Err(ApiError::invalid_field("name", "must be at most 256 characters"));
+            return Err(ApiError::invalid_field(
+                "name",
+                "must be at most 256 characters",
+            ));
         }
         m.name = v.trim().to_string();
     }
@@ -122,7 +129,11 @@ fn apply(
     }
     if let Some(v) = &req.mfa_phone_number {
         if v != &m.mfa_phone_number {
-            m.mfa_phone_number = if v.is_empty() { String::new() } else { validate::e164(v)? };
+            m.mfa_phone_number = if v.is_empty() {
+                String::new()
+            } else {
+                validate::e164(v)?
+            };
             m.mfa_phone_number_verified = false;
         }
     }
@@ -136,7 +147,11 @@ fn apply(
         m.external_id = if v.is_empty() {
             None
         } else {
-            Some(validate::external_id("external_id", "invalid_external_id", v)?)
+            Some(validate::external_id(
+                "external_id",
+                "invalid_external_id",
+                v,
+            )?)
         };
     }
     if let Some(roles) = &req.roles {
@@ -180,7 +195,10 @@ pub fn render(stored: &Member, org: &Organization) -> Member {
             let src = source("email_assignment", Some(("email_domain", &a.domain)));
             match roles.iter_mut().find(|r| r.role_id == a.role_id) {
                 Some(r) => r.sources.push(src),
-                None => roles.push(MemberRole { role_id: a.role_id.clone(), sources: vec![src] }),
+                None => roles.push(MemberRole {
+                    role_id: a.role_id.clone(),
+                    sources: vec![src],
+                }),
             }
         }
     }
@@ -191,7 +209,11 @@ pub fn render(stored: &Member, org: &Organization) -> Member {
 
 /// The role ids a member effectively holds (for RBAC decisions).
 pub fn effective_role_ids(stored: &Member, org: &Organization) -> Vec<String> {
-    render(stored, org).roles.into_iter().map(|r| r.role_id).collect()
+    render(stored, org)
+        .roles
+        .into_iter()
+        .map(|r| r.role_id)
+        .collect()
 }
 
 fn source(kind: &str, detail: Option<(&str, &str)>) -> MemberRoleSource {
@@ -199,7 +221,10 @@ fn source(kind: &str, detail: Option<(&str, &str)>) -> MemberRoleSource {
     if let Some((k, v)) = detail {
         details.insert(k.into(), v.into());
     }
-    MemberRoleSource { kind: kind.into(), details }
+    MemberRoleSource {
+        kind: kind.into(),
+        details,
+    }
 }
 
 #[cfg(test)]
@@ -216,7 +241,14 @@ mod tests {
             "rbac_email_implicit_role_assignments": [{"domain": "acme.com", "role_id": "editor"}]
         }))
         .unwrap();
-        crate::organization::create("organization-test-1".into(), &s, crate::organization::slugify, ROLES, NOW).unwrap()
+        crate::organization::create(
+            "organization-test-1".into(),
+            &s,
+            crate::organization::slugify,
+            ROLES,
+            NOW,
+        )
+        .unwrap()
     }
 
     fn req(json: serde_json::Value) -> MemberCreateRequest {
@@ -247,10 +279,22 @@ mod tests {
         let org = org();
         let cases = [
             (serde_json::json!({}), "missing_required_field"),
-            (serde_json::json!({"email_address": "nope"}), "invalid_email"),
-            (serde_json::json!({"email_address": "a@b.co", "roles": ["ghost"]}), "role_not_found"),
-            (serde_json::json!({"email_address": "a@b.co", "mfa_phone_number": "555"}), "invalid_phone_number"),
-            (serde_json::json!({"email_address": "a@b.co", "external_id": "a b"}), "invalid_external_id"),
+            (
+                serde_json::json!({"email_address": "nope"}),
+                "invalid_email",
+            ),
+            (
+                serde_json::json!({"email_address": "a@b.co", "roles": ["ghost"]}),
+                "role_not_found",
+            ),
+            (
+                serde_json::json!({"email_address": "a@b.co", "mfa_phone_number": "555"}),
+                "invalid_phone_number",
+            ),
+            (
+                serde_json::json!({"email_address": "a@b.co", "external_id": "a b"}),
+                "invalid_external_id",
+            ),
         ];
         for (json, want) in cases {
             let err = create("m".into(), &org, &req(json.clone()), ROLES, NOW).unwrap_err();
@@ -261,11 +305,27 @@ mod tests {
     #[test]
     fn update_email_resets_verification() {
         let org = org();
-        let mut m = create("m".into(), &org, &req(serde_json::json!({"email_address": "a@b.co", "create_member_as_pending": true})), ROLES, NOW).unwrap();
+        let mut m = create(
+            "m".into(),
+            &org,
+            &req(serde_json::json!({"email_address": "a@b.co", "create_member_as_pending": true})),
+            ROLES,
+            NOW,
+        )
+        .unwrap();
         assert_eq!(m.status, "pending");
         m.email_address_verified = true;
-        let up: MemberUpdateRequest = serde_json::from_value(serde_json::json!({"email_address": "c@b.co", "name": "C"})).unwrap();
+        let up: MemberUpdateRequest =
+            serde_json::from_value(serde_json::json!({"email_address": "c@b.co", "name": "C"}))
+                .unwrap();
         update(&mut m, &org, &up, ROLES, NOW).unwrap();
-        assert_eq!((m.email_address.as_str(), m.email_address_verified, m.name.as_str()), ("c@b.co", false, "C"));
+        assert_eq!(
+            (
+                m.email_address.as_str(),
+                m.email_address_verified,
+                m.name.as_str()
+            ),
+            ("c@b.co", false, "C")
+        );
     }
 }

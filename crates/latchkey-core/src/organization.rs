@@ -67,7 +67,12 @@ pub fn create(
         scim_active_connection: None,
         email_allowed_domains: vec![],
         email_jit_provisioning: "NOT_ALLOWED".into(),
-        email_invites: if any_auth_setting { "NOT_ALLOWED" } else { "ALL_ALLOWED" }.into(),
+        email_invites: if any_auth_setting {
+            "NOT_ALLOWED"
+        } else {
+            "ALL_ALLOWED"
+        }
+        .into(),
         auth_methods: "ALL_ALLOWED".into(),
         allowed_auth_methods: vec![],
         mfa_policy: "OPTIONAL".into(),
@@ -122,7 +127,11 @@ fn apply(
         org.organization_external_id = if v.is_empty() {
             None
         } else {
-            Some(validate::external_id("organization_external_id", "invalid_organization_external_id", v)?)
+            Some(validate::external_id(
+                "organization_external_id",
+                "invalid_organization_external_id",
+                v,
+            )?)
         };
     }
     if let Some(v) = &s.sso_jit_provisioning {
@@ -169,7 +178,8 @@ fn apply(
         org.rbac_email_implicit_role_assignments = v.clone();
     }
     if let Some(v) = &s.oauth_tenant_jit_provisioning {
-        org.oauth_tenant_jit_provisioning = one_of("oauth_tenant_jit_provisioning", v, JIT_RESTRICTED)?;
+        org.oauth_tenant_jit_provisioning =
+            one_of("oauth_tenant_jit_provisioning", v, JIT_RESTRICTED)?;
     }
     if let Some(v) = &s.allowed_oauth_tenants {
         for key in v.keys() {
@@ -223,7 +233,11 @@ fn check_restricted(org: &Organization) -> Result<(), ApiError> {
 }
 
 /// A role id that may be assigned in this organization: a project role or an org custom role.
-pub fn role_exists(role_id: &str, known_roles: &[&str], org: &Organization) -> Result<(), ApiError> {
+pub fn role_exists(
+    role_id: &str,
+    known_roles: &[&str],
+    org: &Organization,
+) -> Result<(), ApiError> {
     if known_roles.contains(&role_id) || org.custom_roles.iter().any(|r| r.role_id == role_id) {
         Ok(())
     } else {
@@ -300,12 +314,30 @@ mod tests {
     fn create_validates() {
         let cases = [
             (serde_json::json!({}), "missing_required_field"),
-            (serde_json::json!({"organization_name": ""}), "invalid_organization_name"),
-            (serde_json::json!({"organization_name": "a", "organization_slug": "a b"}), "invalid_organization_slug"),
-            (serde_json::json!({"organization_name": "a", "sso_jit_provisioning": "MAYBE"}), "bad_request"),
-            (serde_json::json!({"organization_name": "a", "auth_methods": "RESTRICTED"}), "allowed_auth_methods_required_for_restricted"),
-            (serde_json::json!({"organization_name": "a", "email_allowed_domains": ["not a domain"]}), "invalid_email_domain"),
-            (serde_json::json!({"organization_name": "a", "rbac_email_implicit_role_assignments": [{"domain": "a.com", "role_id": "nope"}]}), "role_not_found"),
+            (
+                serde_json::json!({"organization_name": ""}),
+                "invalid_organization_name",
+            ),
+            (
+                serde_json::json!({"organization_name": "a", "organization_slug": "a b"}),
+                "invalid_organization_slug",
+            ),
+            (
+                serde_json::json!({"organization_name": "a", "sso_jit_provisioning": "MAYBE"}),
+                "bad_request",
+            ),
+            (
+                serde_json::json!({"organization_name": "a", "auth_methods": "RESTRICTED"}),
+                "allowed_auth_methods_required_for_restricted",
+            ),
+            (
+                serde_json::json!({"organization_name": "a", "email_allowed_domains": ["not a domain"]}),
+                "invalid_email_domain",
+            ),
+            (
+                serde_json::json!({"organization_name": "a", "rbac_email_implicit_role_assignments": [{"domain": "a.com", "role_id": "nope"}]}),
+                "role_not_found",
+            ),
         ];
         for (json, want) in cases {
             let err = create("o".into(), &settings(json.clone()), slugify, ROLES, NOW).unwrap_err();
@@ -315,7 +347,9 @@ mod tests {
 
     #[test]
     fn auth_settings_flip_invite_default() {
-        let s = settings(serde_json::json!({"organization_name": "a", "email_allowed_domains": ["A.com"]}));
+        let s = settings(
+            serde_json::json!({"organization_name": "a", "email_allowed_domains": ["A.com"]}),
+        );
         let org = create("o".into(), &s, slugify, ROLES, NOW).unwrap();
         assert_eq!(org.email_invites, "NOT_ALLOWED");
         assert_eq!(org.email_allowed_domains, vec!["a.com"]);
@@ -323,10 +357,17 @@ mod tests {
 
     #[test]
     fn update_changes_only_given_fields() {
-        let s = settings(serde_json::json!({"organization_name": "Acme", "organization_slug": "acme"}));
+        let s =
+            settings(serde_json::json!({"organization_name": "Acme", "organization_slug": "acme"}));
         let mut org = create("o".into(), &s, slugify, ROLES, NOW).unwrap();
         let later = datetime!(2026-02-01 00:00:00 UTC);
-        update(&mut org, &settings(serde_json::json!({"mfa_policy": "REQUIRED_FOR_ALL"})), ROLES, later).unwrap();
+        update(
+            &mut org,
+            &settings(serde_json::json!({"mfa_policy": "REQUIRED_FOR_ALL"})),
+            ROLES,
+            later,
+        )
+        .unwrap();
         assert_eq!(org.organization_slug, "acme");
         assert_eq!(org.mfa_policy, "REQUIRED_FOR_ALL");
         assert_eq!(org.updated_at, "2026-02-01T00:00:00Z");

@@ -127,7 +127,12 @@ fn parse<F>(
     let (operator, filters) = match query {
         None => (Operator::And, vec![]),
         Some(q) => {
-            let operator = match q.operator.as_deref().map(str::to_ascii_uppercase).as_deref() {
+            let operator = match q
+                .operator
+                .as_deref()
+                .map(str::to_ascii_uppercase)
+                .as_deref()
+            {
                 None | Some("AND") => Operator::And,
                 Some("OR") => Operator::Or,
                 Some(other) => {
@@ -141,19 +146,27 @@ fn parse<F>(
                 .operands
                 .iter()
                 .map(|op| {
-                    let name = op.get("filter_name").and_then(Value::as_str).ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_search_query",
-                            "each operand needs a string filter_name and a filter_value",
-                        )
-                    })?;
+                    let name = op
+                        .get("filter_name")
+                        .and_then(Value::as_str)
+                        .ok_or_else(|| {
+                            ApiError::bad_request(
+                                "invalid_search_query",
+                                "each operand needs a string filter_name and a filter_value",
+                            )
+                        })?;
                     filter(name, op.get("filter_value").unwrap_or(&Value::Null))
                 })
                 .collect::<Result<Vec<_>, _>>()?;
             (operator, filters)
         }
     };
-    Ok(Search { operator, filters, limit, after_seq })
+    Ok(Search {
+        operator,
+        filters,
+        limit,
+        after_seq,
+    })
 }
 
 /// Cursors are opaque to clients: base64url of `v1:<seq>`.
@@ -168,17 +181,31 @@ fn decode_cursor(c: &str) -> Result<i64, ApiError> {
         .and_then(|b| String::from_utf8(b).ok())
         .and_then(|s| s.strip_prefix("v1:").and_then(|n| n.parse::<i64>().ok()))
         .filter(|n| *n >= 0)
-        .ok_or_else(|| ApiError::bad_request("invalid_cursor", "The cursor is not valid. Pass back next_cursor exactly as returned."))
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_cursor",
+                "The cursor is not valid. Pass back next_cursor exactly as returned.",
+            )
+        })
 }
 
 fn unknown_filter(name: &str) -> ApiError {
-    ApiError::bad_request("invalid_search_query", format!("Unknown filter_name {name:?}."))
+    ApiError::bad_request(
+        "invalid_search_query",
+        format!("Unknown filter_name {name:?}."),
+    )
 }
 
 fn strings(name: &str, v: &Value) -> Result<Vec<String>, ApiError> {
-    let arr = v.as_array().ok_or_else(|| wrong_type(name, "an array of strings"))?;
+    let arr = v
+        .as_array()
+        .ok_or_else(|| wrong_type(name, "an array of strings"))?;
     arr.iter()
-        .map(|x| x.as_str().map(str::to_string).ok_or_else(|| wrong_type(name, "an array of strings")))
+        .map(|x| {
+            x.as_str()
+                .map(str::to_string)
+                .ok_or_else(|| wrong_type(name, "an array of strings"))
+        })
         .collect()
 }
 
@@ -198,7 +225,10 @@ fn lower(v: Vec<String>) -> Vec<String> {
 }
 
 fn wrong_type(name: &str, want: &str) -> ApiError {
-    ApiError::bad_request("invalid_search_query", format!("filter_value of {name} must be {want}."))
+    ApiError::bad_request(
+        "invalid_search_query",
+        format!("filter_value of {name} must be {want}."),
+    )
 }
 
 #[cfg(test)]
@@ -211,14 +241,25 @@ mod tests {
 
     #[test]
     fn parses_operands() {
-        let s = organizations(Some(&q(serde_json::json!({"operator": "AND", "operands": [
-            {"filter_name": "organization_slugs", "filter_value": ["a", "b"]},
-            {"filter_name": "has_active_sso_connection", "filter_value": false},
-            {"filter_name": "member_emails", "filter_value": ["A@X.com"]}
-        ]}))), None, Some(10)).unwrap();
+        let s = organizations(
+            Some(&q(serde_json::json!({"operator": "AND", "operands": [
+                {"filter_name": "organization_slugs", "filter_value": ["a", "b"]},
+                {"filter_name": "has_active_sso_connection", "filter_value": false},
+                {"filter_name": "member_emails", "filter_value": ["A@X.com"]}
+            ]}))),
+            None,
+            Some(10),
+        )
+        .unwrap();
         assert_eq!(s.limit, 10);
-        assert_eq!(s.filters[0], OrgFilter::OrganizationSlugs(vec!["a".into(), "b".into()]));
-        assert_eq!(s.filters[2], OrgFilter::MemberEmails(vec!["a@x.com".into()]));
+        assert_eq!(
+            s.filters[0],
+            OrgFilter::OrganizationSlugs(vec!["a".into(), "b".into()])
+        );
+        assert_eq!(
+            s.filters[2],
+            OrgFilter::MemberEmails(vec!["a@x.com".into()])
+        );
     }
 
     #[test]
@@ -230,10 +271,20 @@ mod tests {
             serde_json::json!({"operator": "AND", "operands": [{"filter_value": 1}]}),
         ];
         for b in bad {
-            assert_eq!(members(Some(&q(b.clone())), None, None).unwrap_err().status, 400, "{b}");
+            assert_eq!(
+                members(Some(&q(b.clone())), None, None).unwrap_err().status,
+                400,
+                "{b}"
+            );
         }
-        assert_eq!(members(None, Some("garbage"), None).unwrap_err().error_type, "invalid_cursor");
-        assert_eq!(members(None, None, Some(1001)).unwrap_err().error_type, "invalid_limit");
+        assert_eq!(
+            members(None, Some("garbage"), None).unwrap_err().error_type,
+            "invalid_cursor"
+        );
+        assert_eq!(
+            members(None, None, Some(1001)).unwrap_err().error_type,
+            "invalid_limit"
+        );
     }
 
     #[test]

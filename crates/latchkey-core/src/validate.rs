@@ -23,8 +23,7 @@ pub fn slug(s: &str) -> Result<String, ApiError> {
 pub fn external_id(field: &str, error_type: &'static str, s: &str) -> Result<String, ApiError> {
     let ok = !s.is_empty()
         && s.chars().count() <= 128
-        && s
-            .chars()
+        && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '|'));
     if ok {
         Ok(s.to_string())
@@ -57,7 +56,9 @@ pub fn email(s: &str) -> Result<String, ApiError> {
     if local.is_empty()
         || local.len() > 64
         || s.len() > 254
-        || local.chars().any(|c| c.is_whitespace() || c == '@' || c.is_control())
+        || local
+            .chars()
+            .any(|c| c.is_whitespace() || c == '@' || c.is_control())
         || email_domain(domain).is_err()
     {
         return Err(invalid());
@@ -155,7 +156,15 @@ mod tests {
     #[test]
     fn emails() {
         assert_eq!(email(" Ada@Example.COM ").unwrap(), "ada@example.com");
-        for bad in ["", "ada", "@example.com", "ada@", "ada@example", "a b@example.com", "ada@exa_mple.com"] {
+        for bad in [
+            "",
+            "ada",
+            "@example.com",
+            "ada@",
+            "ada@example",
+            "a b@example.com",
+            "ada@exa_mple.com",
+        ] {
             assert!(email(bad).is_err(), "{bad}");
         }
     }
@@ -175,6 +184,9 @@ mod tests {
         assert!(optional_url("logo", "javascript:alert(1)").is_err());
         assert!(one_of("f", "A", &["A", "B"]).is_ok());
         assert!(one_of("f", "C", &["A", "B"]).is_err());
-        assert_eq!(all_of("f", &["A".into(), "A".into()], &["A"]).unwrap(), vec!["A"]);
+        assert_eq!(
+            all_of("f", &["A".into(), "A".into()], &["A"]).unwrap(),
+            vec!["A"]
+        );
     }
 }

@@ -107,13 +107,21 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen } => listen.as_deref(),
         _ => None,
     };
-    let config = Config::resolve(&file, listen, cli.global.database_url.as_deref(), cli.global.log_format)?;
+    let config = Config::resolve(
+        &file,
+        listen,
+        cli.global.database_url.as_deref(),
+        cli.global.log_format,
+    )?;
     match cli.command {
         Command::Serve { .. } => serve(config).await,
         Command::Migrate => {
             init_logging(config.log_format);
             latchkey_store::connect(&config.database_url).await?;
-            eprintln!("migrations are up to date on {}", crate::startup::redact(&config.database_url));
+            eprintln!(
+                "migrations are up to date on {}",
+                crate::startup::redact(&config.database_url)
+            );
             Ok(())
         }
         Command::Project(cmd) => project(config, cmd).await,
@@ -142,7 +150,11 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
     let store = latchkey_store::connect(&config.database_url).await?;
     match cmd {
         ProjectCommand::Create { name, live, json } => {
-            let env = if live { Environment::Live } else { Environment::Test };
+            let env = if live {
+                Environment::Live
+            } else {
+                Environment::Test
+            };
             let (record, secret) = new_project(&store, &name, env, &SystemClock, &OsTokens).await?;
             if json {
                 let out = serde_json::json!({
@@ -213,7 +225,9 @@ fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_env("LATCHKEY_LOG")
         .or_else(|_| EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Json => builder.json().try_init(),
         LogFormat::Text => builder.try_init(),

@@ -56,9 +56,7 @@ impl Config {
         database_url: Option<&str>,
         log_format: Option<LogFormat>,
     ) -> anyhow::Result<Self> {
-        let listen = listen
-            .or(file.listen.as_deref())
-            .unwrap_or(DEFAULT_LISTEN);
+        let listen = listen.or(file.listen.as_deref()).unwrap_or(DEFAULT_LISTEN);
         let listen: SocketAddr = listen
             .parse()
             .map_err(|e| anyhow::anyhow!("listen address {listen:?} is not HOST:PORT: {e}"))?;
@@ -90,13 +88,23 @@ mod tests {
 
     #[test]
     fn precedence_is_flag_then_file_then_default() {
-        let file: FileConfig = toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
+        let file: FileConfig =
+            toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
         let c = Config::resolve(&file, None, None, None).unwrap();
         assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.log_format, LogFormat::Json);
-        let c = Config::resolve(&file, Some("127.0.0.1:1"), Some("postgres://x/y"), Some(LogFormat::Text)).unwrap();
-        assert_eq!((c.listen.port(), c.database_url.as_str(), c.log_format), (1, "postgres://x/y", LogFormat::Text));
+        let c = Config::resolve(
+            &file,
+            Some("127.0.0.1:1"),
+            Some("postgres://x/y"),
+            Some(LogFormat::Text),
+        )
+        .unwrap();
+        assert_eq!(
+            (c.listen.port(), c.database_url.as_str(), c.log_format),
+            (1, "postgres://x/y", LogFormat::Text)
+        );
     }
 
     #[test]

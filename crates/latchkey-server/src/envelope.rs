@@ -114,7 +114,10 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
     let bytes = serde_json::to_vec(body).unwrap_or_else(|_| b"{}".to_vec());
     (
         status,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
         bytes,
     )
         .into_response()
@@ -129,17 +132,49 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::new(413, "request_too_large", "The request body is larger than this server accepts.")
+            ApiError::new(
+                413,
+                "request_too_large",
+                "The request body is larger than this server accepts.",
+            )
         })?;
-        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) { b"{}" } else { &bytes };
+        let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
+            b"{}"
+        } else {
+            &bytes
+        };
+        if has_nul_escape(text) {
+            return Err(nul_error());
+        }
         serde_json::from_slice(text).map(ApiJson).map_err(|e| {
             let (kind, what) = match e.classify() {
-                serde_json::error::Category::Data => ("invalid_field_type", "has a field of the wrong type"),
+                serde_json::error::Category::Data => {
+                    ("invalid_field_type", "has a field of the wrong type")
+                }
                 _ => ("invalid_json", "is not valid JSON"),
             };
-            ApiFailure(ApiError::bad_request(kind, format!("The request body {what}: {e}")))
+            ApiFailure(ApiError::bad_request(
+                kind,
+                format!("The request body {what}: {e}"),
+            ))
         })
     }
+}
+
+/// True when JSON text holds an escaped NUL (`\u0000` not itself escaped). No identifier or
+/// name may contain one, and PostgreSQL cannot store it in text.
+fn has_nul_escape(text: &[u8]) -> bool {
+    text.windows(6).enumerate().any(|(i, w)| {
+        w == b"\\u0000" && text[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
+    })
+}
+
+/// The error for a NUL character anywhere in a request.
+pub fn nul_error() -> ApiFailure {
+    ApiFailure(ApiError::bad_request(
+        "invalid_character",
+        "The request contains a NUL character, which no field accepts.",
+    ))
 }
 
 /// Query parameters parsed into `T`, failures as Stytch errors.
@@ -150,8 +185,25 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let q = parts.uri.query().unwrap_or_default();
+        if q.contains("%00") {
+            return Err(nul_error());
+        }
         serde_urlencoded::from_str(q).map(ApiQuery).map_err(|e| {
-            ApiFailure(ApiError::bad_request("invalid_query_parameter", format!("The query string is not valid: {e}")))
+            ApiFailure(ApiError::bad_request(
+                "invalid_query_parameter",
+                format!("The query string is not valid: {e}"),
+            ))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn finds_only_real_nul_escapes() {
+        assert!(super::has_nul_escape(br#"{"a":"x\u0000"}"#));
+        assert!(!super::has_nul_escape(br#"{"a":"x\\u0000"}"#));
+        assert!(super::has_nul_escape(br#"{"a":"x\\\u0000"}"#));
+        assert!(!super::has_nul_escape(br#"{"a":"u0000"}"#));
     }
 }

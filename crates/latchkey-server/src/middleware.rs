@@ -43,9 +43,21 @@ fn environment_hint(req: &Request) -> Environment {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Basic "))
-        .and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok())
+        .and_then(|b| {
+            base64::engine::general_purpose::STANDARD
+                .decode(b.trim())
+                .ok()
+        })
         .map(|raw| Environment::of_project(&String::from_utf8_lossy(&raw)))
         .unwrap_or(Environment::Test)
+}
+
+/// Rejects a NUL (`%00`) in the path before any handler sees it: no id or slug contains one.
+pub async fn reject_nul_in_path(req: Request, next: Next) -> Response {
+    if req.uri().path().contains("%00") {
+        return crate::envelope::nul_error().into_response();
+    }
+    next.run(req).await
 }
 
 /// 404 for paths latchkey does not serve.
@@ -63,7 +75,11 @@ pub async fn method_not_allowed(req: Request) -> Response {
     ApiFailure(ApiError::new(
         405,
         "method_not_allowed",
-        format!("The method used is not supported: {} {}.", req.method(), req.uri().path()),
+        format!(
+            "The method used is not supported: {} {}.",
+            req.method(),
+            req.uri().path()
+        ),
     ))
     .into_response()
 }

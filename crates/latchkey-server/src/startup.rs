@@ -17,7 +17,9 @@ use crate::state::AppState;
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     let store = latchkey_store::connect(&config.database_url)
         .await
-        .map_err(|e| anyhow::anyhow!("cannot open database {}: {e}", redact(&config.database_url)))?;
+        .map_err(|e| {
+            anyhow::anyhow!("cannot open database {}: {e}", redact(&config.database_url))
+        })?;
     Ok(AppState {
         store: Arc::new(store),
         clock: Arc::new(SystemClock),
@@ -33,8 +35,12 @@ pub fn app(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(axum::middleware::from_fn(middleware::reject_nul_in_path))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
-        .layer(axum::middleware::from_fn_with_state(state.clone(), middleware::request_context))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::request_context,
+        ))
         .with_state(state)
 }
 

@@ -20,6 +20,9 @@ impl AppState {
     /// Role ids that may be assigned to members of the project: Stytch's default roles.
     /// (Project-defined roles arrive with the RBAC policy.)
     pub fn known_roles(&self, _project_id: &str) -> Vec<&'static str> {
-        vec![latchkey_core::member::MEMBER_ROLE, latchkey_core::member::ADMIN_ROLE]
+        vec![
+            latchkey_core::member::MEMBER_ROLE,
+            latchkey_core::member::ADMIN_ROLE,
+        ]
     }
 }

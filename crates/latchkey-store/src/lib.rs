@@ -100,19 +100,35 @@ pub trait Store: Send + Sync {
     // Organizations. `key` is an organization_id, slug or external id.
     async fn insert_organization(&self, project_id: &str, org: &Organization) -> Result<()>;
     async fn get_organization(&self, project_id: &str, key: &str) -> Result<Option<Organization>>;
-    async fn get_organizations(&self, project_id: &str, ids: &[String]) -> Result<Vec<Organization>>;
+    async fn get_organizations(
+        &self,
+        project_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<Organization>>;
     /// Replaces the stored organization; false when it no longer exists.
     async fn update_organization(&self, project_id: &str, org: &Organization) -> Result<bool>;
     /// Deletes the organization and its members; false when it did not exist.
     async fn delete_organization(&self, project_id: &str, organization_id: &str) -> Result<bool>;
-    async fn search_organizations(&self, project_id: &str, q: &Search<OrgFilter>) -> Result<Page<Organization>>;
+    async fn search_organizations(
+        &self,
+        project_id: &str,
+        q: &Search<OrgFilter>,
+    ) -> Result<Page<Organization>>;
     async fn count_members(&self, organization_id: &str) -> Result<i64>;
 
     // Members (stored with their directly assigned roles only).
     async fn insert_member(&self, project_id: &str, m: &Member) -> Result<()>;
-    async fn get_member(&self, organization_id: &str, key: MemberLookup<'_>) -> Result<Option<Member>>;
+    async fn get_member(
+        &self,
+        organization_id: &str,
+        key: MemberLookup<'_>,
+    ) -> Result<Option<Member>>;
     /// A member of any organization of the project, by member_id.
-    async fn get_member_in_project(&self, project_id: &str, member_id: &str) -> Result<Option<Member>>;
+    async fn get_member_in_project(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> Result<Option<Member>>;
     async fn update_member(&self, m: &Member) -> Result<bool>;
     async fn delete_member(&self, organization_id: &str, member_id: &str) -> Result<bool>;
     async fn search_members(

@@ -30,7 +30,11 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn get_member_impl(&self, organization_id: &str, key: MemberLookup<'_>) -> Result<Option<Member>> {
+    pub(crate) async fn get_member_impl(
+        &self,
+        organization_id: &str,
+        key: MemberLookup<'_>,
+    ) -> Result<Option<Member>> {
         let (sql, value) = match key {
             MemberLookup::IdOrExternalId(k) => (
                 "SELECT data FROM members WHERE organization_id = $1 AND (member_id = $2 OR external_id = $2) \
@@ -47,16 +51,22 @@ impl SqlStore {
             .bind(value)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json(&r.try_get::<String, _>("data")?)).transpose()
+        row.map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .transpose()
     }
 
-    pub(crate) async fn get_member_in_project_impl(&self, project_id: &str, member_id: &str) -> Result<Option<Member>> {
+    pub(crate) async fn get_member_in_project_impl(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> Result<Option<Member>> {
         let row = sqlx::query("SELECT data FROM members WHERE project_id = $1 AND member_id = $2")
             .bind(project_id)
             .bind(member_id)
             .fetch_optional(&self.pool)
             .await?;
-        row.map(|r| from_json(&r.try_get::<String, _>("data")?)).transpose()
+        row.map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .transpose()
     }
 
     pub(crate) async fn update_member_impl(&self, m: &Member) -> Result<bool> {
@@ -79,7 +89,11 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(crate) async fn delete_member_impl(&self, organization_id: &str, member_id: &str) -> Result<bool> {
+    pub(crate) async fn delete_member_impl(
+        &self,
+        organization_id: &str,
+        member_id: &str,
+    ) -> Result<bool> {
         let done = sqlx::query("DELETE FROM members WHERE member_id = $1 AND organization_id = $2")
             .bind(member_id)
             .bind(organization_id)
@@ -107,7 +121,15 @@ impl SqlStore {
         let p = w.text(project_id);
         let orgs = w.in_list("m.organization_id", organization_ids);
         let base = format!("FROM members m WHERE m.project_id = {p} AND {orgs} AND {filters}");
-        self.page(&format!("SELECT COUNT(*) AS n {base}"), &base, w, q.after_seq, q.limit, "m").await
+        self.page(
+            &format!("SELECT COUNT(*) AS n {base}"),
+            &base,
+            w,
+            q.after_seq,
+            q.limit,
+            "m",
+        )
+        .await
     }
 }
 

@@ -9,7 +9,11 @@ use crate::sql::{conflict, from_json, to_json};
 use crate::{Page, Result, SqlStore};
 
 impl SqlStore {
-    pub(crate) async fn insert_organization_impl(&self, project_id: &str, org: &Organization) -> Result<()> {
+    pub(crate) async fn insert_organization_impl(
+        &self,
+        project_id: &str,
+        org: &Organization,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO organizations (organization_id, project_id, slug, external_id, name, data) \
@@ -29,7 +33,11 @@ impl SqlStore {
         Ok(())
     }
 
-    pub(crate) async fn get_organization_impl(&self, project_id: &str, key: &str) -> Result<Option<Organization>> {
+    pub(crate) async fn get_organization_impl(
+        &self,
+        project_id: &str,
+        key: &str,
+    ) -> Result<Option<Organization>> {
         // An id wins over a slug, a slug over an external id (they are unique separately).
         let row = sqlx::query(
             "SELECT data FROM organizations WHERE project_id = $1 \
@@ -40,10 +48,15 @@ impl SqlStore {
         .bind(key)
         .fetch_optional(&self.pool)
         .await?;
-        row.map(|r| from_json(&r.try_get::<String, _>("data")?)).transpose()
+        row.map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .transpose()
     }
 
-    pub(crate) async fn get_organizations_impl(&self, project_id: &str, ids: &[String]) -> Result<Vec<Organization>> {
+    pub(crate) async fn get_organizations_impl(
+        &self,
+        project_id: &str,
+        ids: &[String],
+    ) -> Result<Vec<Organization>> {
         let mut w = Where::default();
         let p = w.text(project_id);
         // Ids, slugs and external ids are all accepted where Stytch takes organization ids.
@@ -53,12 +66,22 @@ impl SqlStore {
             w.in_list("slug", ids),
             w.in_list("external_id", ids)
         );
-        let sql = format!("SELECT data FROM organizations WHERE project_id = {p} AND {cond} ORDER BY seq");
-        let rows = sqlx::query_with(&sql, w.arguments()?).fetch_all(&self.pool).await?;
-        rows.iter().map(|r| from_json(&r.try_get::<String, _>("data")?)).collect()
+        let sql = format!(
+            "SELECT data FROM organizations WHERE project_id = {p} AND {cond} ORDER BY seq"
+        );
+        let rows = sqlx::query_with(&sql, w.arguments()?)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| from_json(&r.try_get::<String, _>("data")?))
+            .collect()
     }
 
-    pub(crate) async fn update_organization_impl(&self, project_id: &str, org: &Organization) -> Result<bool> {
+    pub(crate) async fn update_organization_impl(
+        &self,
+        project_id: &str,
+        org: &Organization,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done = sqlx::query(
             "UPDATE organizations SET slug = $1, external_id = $2, name = $3, data = $4 \
@@ -85,13 +108,18 @@ impl SqlStore {
         Ok(true)
     }
 
-    pub(crate) async fn delete_organization_impl(&self, project_id: &str, organization_id: &str) -> Result<bool> {
+    pub(crate) async fn delete_organization_impl(
+        &self,
+        project_id: &str,
+        organization_id: &str,
+    ) -> Result<bool> {
         // Members and domain rows go with it (ON DELETE CASCADE), in the same statement.
-        let done = sqlx::query("DELETE FROM organizations WHERE organization_id = $1 AND project_id = $2")
-            .bind(organization_id)
-            .bind(project_id)
-            .execute(&self.pool)
-            .await?;
+        let done =
+            sqlx::query("DELETE FROM organizations WHERE organization_id = $1 AND project_id = $2")
+                .bind(organization_id)
+                .bind(project_id)
+                .execute(&self.pool)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -119,7 +147,15 @@ impl SqlStore {
         });
         let p = w.text(project_id);
         let base = format!("FROM organizations o WHERE o.project_id = {p} AND {filters}");
-        self.page(&format!("SELECT COUNT(*) AS n {base}"), &base, w, q.after_seq, q.limit, "o").await
+        self.page(
+            &format!("SELECT COUNT(*) AS n {base}"),
+            &base,
+            w,
+            q.after_seq,
+            q.limit,
+            "o",
+        )
+        .await
     }
 
     /// Runs the count and the page query of a search; shared with member search.
@@ -139,7 +175,9 @@ impl SqlStore {
         let after = w.bind(Arg::Int(after_seq));
         let lim = w.bind(Arg::Int(limit + 1));
         let sql = format!("SELECT {alias}.seq AS seq, {alias}.data AS data {base} AND {alias}.seq > {after} ORDER BY {alias}.seq LIMIT {lim}");
-        let rows = sqlx::query_with(&sql, w.arguments()?).fetch_all(&self.pool).await?;
+        let rows = sqlx::query_with(&sql, w.arguments()?)
+            .fetch_all(&self.pool)
+            .await?;
         let more = rows.len() as i64 > limit;
         let mut items = Vec::with_capacity(rows.len());
         let mut last = after_seq;
@@ -147,7 +185,11 @@ impl SqlStore {
             last = r.try_get("seq")?;
             items.push(from_json(&r.try_get::<String, _>("data")?)?);
         }
-        Ok(Page { items, total, next_after: more.then_some(last) })
+        Ok(Page {
+            items,
+            total,
+            next_after: more.then_some(last),
+        })
     }
 }
 
@@ -192,12 +234,14 @@ async fn write_domains(tx: &mut Transaction<'static, Any>, org: &Organization) -
         .map(|d| ("allowed", d))
         .chain(org.claimed_email_domains.iter().map(|d| ("claimed", d)));
     for (kind, domain) in rows {
-        sqlx::query("INSERT INTO organization_domains (organization_id, kind, domain) VALUES ($1, $2, $3)")
-            .bind(&org.organization_id)
-            .bind(kind)
-            .bind(domain)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO organization_domains (organization_id, kind, domain) VALUES ($1, $2, $3)",
+        )
+        .bind(&org.organization_id)
+        .bind(kind)
+        .bind(domain)
+        .execute(&mut **tx)
+        .await?;
     }
     Ok(())
 }

@@ -33,9 +33,11 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String> {
         return Err(crate::StoreError::UnsupportedUrl(name.to_string()));
     }
     let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
-    conn.execute(format!("CREATE DATABASE {name}").as_str()).await?;
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
     conn.close().await?;
-    let mut url = url::Url::parse(admin_url).map_err(|_| crate::StoreError::UnsupportedUrl(admin_url.into()))?;
+    let mut url = url::Url::parse(admin_url)
+        .map_err(|_| crate::StoreError::UnsupportedUrl(admin_url.into()))?;
     url.set_path(&format!("/{name}"));
     Ok(url.to_string())
 }
@@ -43,7 +45,8 @@ pub async fn create_database(admin_url: &str, name: &str) -> Result<String> {
 /// Drops database `name` (test clean-up), disconnecting anyone still on it.
 pub async fn drop_database(admin_url: &str, name: &str) -> Result<()> {
     let mut conn = sqlx::AnyConnection::connect(admin_url).await?;
-    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str()).await?;
+    conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await?;
     conn.close().await?;
     Ok(())
 }

@@ -35,7 +35,6 @@ impl SqlStore {
             Dialect::Postgres => self.pool.begin().await?,
         })
     }
-
 }
 
 /// Maps a unique-constraint violation to the rule it broke, by constraint name (PostgreSQL) or
@@ -48,7 +47,12 @@ pub(crate) fn conflict(err: sqlx::Error, table: &str) -> StoreError {
         return err.into();
     }
     let text = format!("{} {}", db.constraint().unwrap_or_default(), db.message());
-    let kind = match (table, text.contains("slug"), text.contains("external_id"), text.contains("email")) {
+    let kind = match (
+        table,
+        text.contains("slug"),
+        text.contains("external_id"),
+        text.contains("email"),
+    ) {
         ("organizations", true, _, _) => Conflict::OrganizationSlug,
         ("organizations", _, true, _) => Conflict::OrganizationExternalId,
         ("members", _, true, _) => Conflict::MemberExternalId,
@@ -86,23 +90,47 @@ impl crate::Store for SqlStore {
     async fn list_projects(&self) -> crate::Result<Vec<crate::ProjectRecord>> {
         self.list_projects_impl().await
     }
-    async fn project_secret_hashes(&self, project_id: &str) -> crate::Result<Vec<latchkey_core::secret::SecretHash>> {
+    async fn project_secret_hashes(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Vec<latchkey_core::secret::SecretHash>> {
         self.secret_hashes_impl(project_id).await
     }
-    async fn insert_organization(&self, project_id: &str, org: &latchkey_types::Organization) -> crate::Result<()> {
+    async fn insert_organization(
+        &self,
+        project_id: &str,
+        org: &latchkey_types::Organization,
+    ) -> crate::Result<()> {
         self.insert_organization_impl(project_id, org).await
     }
-    async fn get_organization(&self, project_id: &str, key: &str) -> crate::Result<Option<latchkey_types::Organization>> {
+    async fn get_organization(
+        &self,
+        project_id: &str,
+        key: &str,
+    ) -> crate::Result<Option<latchkey_types::Organization>> {
         self.get_organization_impl(project_id, key).await
     }
-    async fn get_organizations(&self, project_id: &str, ids: &[String]) -> crate::Result<Vec<latchkey_types::Organization>> {
+    async fn get_organizations(
+        &self,
+        project_id: &str,
+        ids: &[String],
+    ) -> crate::Result<Vec<latchkey_types::Organization>> {
         self.get_organizations_impl(project_id, ids).await
     }
-    async fn update_organization(&self, project_id: &str, org: &latchkey_types::Organization) -> crate::Result<bool> {
+    async fn update_organization(
+        &self,
+        project_id: &str,
+        org: &latchkey_types::Organization,
+    ) -> crate::Result<bool> {
         self.update_organization_impl(project_id, org).await
     }
-    async fn delete_organization(&self, project_id: &str, organization_id: &str) -> crate::Result<bool> {
-        self.delete_organization_impl(project_id, organization_id).await
+    async fn delete_organization(
+        &self,
+        project_id: &str,
+        organization_id: &str,
+    ) -> crate::Result<bool> {
+        self.delete_organization_impl(project_id, organization_id)
+            .await
     }
     async fn search_organizations(
         &self,
@@ -114,13 +142,25 @@ impl crate::Store for SqlStore {
     async fn count_members(&self, organization_id: &str) -> crate::Result<i64> {
         self.count_members_impl(organization_id).await
     }
-    async fn insert_member(&self, project_id: &str, m: &latchkey_types::Member) -> crate::Result<()> {
+    async fn insert_member(
+        &self,
+        project_id: &str,
+        m: &latchkey_types::Member,
+    ) -> crate::Result<()> {
         self.insert_member_impl(project_id, m).await
     }
-    async fn get_member(&self, organization_id: &str, key: crate::MemberLookup<'_>) -> crate::Result<Option<latchkey_types::Member>> {
+    async fn get_member(
+        &self,
+        organization_id: &str,
+        key: crate::MemberLookup<'_>,
+    ) -> crate::Result<Option<latchkey_types::Member>> {
         self.get_member_impl(organization_id, key).await
     }
-    async fn get_member_in_project(&self, project_id: &str, member_id: &str) -> crate::Result<Option<latchkey_types::Member>> {
+    async fn get_member_in_project(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<Option<latchkey_types::Member>> {
         self.get_member_in_project_impl(project_id, member_id).await
     }
     async fn update_member(&self, m: &latchkey_types::Member) -> crate::Result<bool> {
@@ -135,6 +175,7 @@ impl crate::Store for SqlStore {
         organization_ids: &[String],
         q: &latchkey_core::search::Search<latchkey_core::search::MemberFilter>,
     ) -> crate::Result<crate::Page<latchkey_types::Member>> {
-        self.search_members_impl(project_id, organization_ids, q).await
+        self.search_members_impl(project_id, organization_ids, q)
+            .await
     }
 }

@@ -21,8 +21,16 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
         // under WAL while writers queue on the busy timeout.
         .max_connections(if in_memory { 1 } else { 8 })
         .min_connections(if in_memory { 1 } else { 0 })
-        .idle_timeout(if in_memory { None } else { Some(Duration::from_secs(600)) })
-        .max_lifetime(if in_memory { None } else { Some(Duration::from_secs(3600)) })
+        .idle_timeout(if in_memory {
+            None
+        } else {
+            Some(Duration::from_secs(600))
+        })
+        .max_lifetime(if in_memory {
+            None
+        } else {
+            Some(Duration::from_secs(3600))
+        })
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(
@@ -54,8 +62,17 @@ fn with_create_mode(url: &str) -> String {
 mod tests {
     #[test]
     fn create_mode_is_added() {
-        assert_eq!(super::with_create_mode("sqlite://a.db"), "sqlite://a.db?mode=rwc");
-        assert_eq!(super::with_create_mode("sqlite://a.db?x=1"), "sqlite://a.db?x=1&mode=rwc");
-        assert_eq!(super::with_create_mode("sqlite::memory:"), "sqlite::memory:");
+        assert_eq!(
+            super::with_create_mode("sqlite://a.db"),
+            "sqlite://a.db?mode=rwc"
+        );
+        assert_eq!(
+            super::with_create_mode("sqlite://a.db?x=1"),
+            "sqlite://a.db?x=1&mode=rwc"
+        );
+        assert_eq!(
+            super::with_create_mode("sqlite::memory:"),
+            "sqlite::memory:"
+        );
     }
 }

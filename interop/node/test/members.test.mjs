@@ -209,11 +209,11 @@ test("delete removes the member", async () => {
   );
 });
 
-test("duplicate email in the same organization -> duplicate_email (400)", async () => {
+test("duplicate email in the same organization -> duplicate_member_email (400)", async () => {
   const created = await createMember();
   await expectStytchError(
     client().organizations.members.create({ organization_id: org.organization_id, email_address: created.email_address }),
-    "duplicate_email",
+    "duplicate_member_email",
     400,
   );
 });
@@ -353,4 +353,17 @@ test("deleting the organization deletes its members", async () => {
     "organization_not_found",
     404,
   );
+});
+
+test("emails with '+' and external ids with '|' survive query and path encoding", async () => {
+  const addr = `plus+${uniq()}@interop.example.com`;
+  const ext = `idp|${uniq()}`;
+  const created = await createMember({ email_address: addr, external_id: ext });
+  assert.equal(created.email_address, addr);
+  const byEmail = await client().organizations.members.get({ organization_id: org.organization_id, email_address: addr });
+  assert.equal(byEmail.member_id, created.member_id);
+  const byExt = await client().organizations.members.get({ organization_id: org.organization_id, member_id: ext });
+  assert.equal(byExt.member_id, created.member_id);
+  const upd = await client().organizations.members.update({ organization_id: org.organization_id, member_id: ext, name: "Piped" });
+  assert.equal(upd.member.name, "Piped");
 });

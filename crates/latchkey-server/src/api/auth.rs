@@ -20,7 +20,10 @@ pub struct Project {
 impl FromRequestParts<AppState> for Project {
     type Rejection = ApiFailure;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let (project_id, secret) = basic_credentials(parts).ok_or_else(ApiError::unauthorized)?;
         let hashes = state.store.project_secret_hashes(&project_id).await?;
         // Every stored secret is compared (constant time each), so timing does not reveal
@@ -41,7 +44,9 @@ pub fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;
     }
-    let raw = base64::engine::general_purpose::STANDARD.decode(b64.trim()).ok()?;
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()?;
     let text = String::from_utf8(raw).ok()?;
     let (user, pass) = text.split_once(':')?;
     (!user.is_empty()).then(|| (user.to_string(), pass.to_string()))

@@ -31,7 +31,11 @@ pub struct MemberResponse {
 impl MemberResponse {
     fn new(stored: &Member, org: Organization) -> Self {
         let member = member::render(stored, &org);
-        MemberResponse { member_id: member.member_id.clone(), member, organization: org }
+        MemberResponse {
+            member_id: member.member_id.clone(),
+            member,
+            organization: org,
+        }
     }
 }
 
@@ -54,7 +58,11 @@ pub struct GetQuery {
     pub email_address: Option<String>,
 }
 
-async fn load(state: &AppState, org: &Organization, key: MemberLookup<'_>) -> Result<Member, ApiFailure> {
+async fn load(
+    state: &AppState,
+    org: &Organization,
+    key: MemberLookup<'_>,
+) -> Result<Member, ApiFailure> {
     state
         .store
         .get_member(&org.organization_id, key)
@@ -70,7 +78,11 @@ pub async fn create(
     ApiJson(req): ApiJson<MemberCreateRequest>,
 ) -> ApiResult<MemberResponse> {
     let org = load_org(&state, &project, &org_key).await?;
-    let id = make_id("member", Environment::of_project(&project.project_id), state.tokens.uuid());
+    let id = make_id(
+        "member",
+        Environment::of_project(&project.project_id),
+        state.tokens.uuid(),
+    );
     let roles = state.known_roles(&project.project_id);
     let m = member::create(id, &org, &req, &roles, state.clock.now())?;
     state.store.insert_member(&project.project_id, &m).await?;
@@ -125,10 +137,16 @@ pub async fn delete(
 ) -> ApiResult<DeleteResponse> {
     let org = load_org(&state, &project, &org_key).await?;
     let m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
-    if !state.store.delete_member(&org.organization_id, &m.member_id).await? {
+    if !state
+        .store
+        .delete_member(&org.organization_id, &m.member_id)
+        .await?
+    {
         return Err(ApiError::member_not_found().into());
     }
-    Ok(ok(DeleteResponse { member_id: m.member_id }))
+    Ok(ok(DeleteResponse {
+        member_id: m.member_id,
+    }))
 }
 
 /// `PUT .../members/{member_id}/reactivate`: a member becomes `active` again.
@@ -187,7 +205,9 @@ pub async fn search(
         return Err(ApiError::missing_field("organization_ids").into());
     }
     if org_ids.len() > 1000 {
-        return Err(ApiError::invalid_field("organization_ids", "may hold at most 1000 ids").into());
+        return Err(
+            ApiError::invalid_field("organization_ids", "may hold at most 1000 ids").into(),
+        );
     }
     let q = search::members(req.query.as_ref(), req.cursor.as_deref(), req.limit)?;
     let orgs: BTreeMap<String, Organization> = state
@@ -198,7 +218,10 @@ pub async fn search(
         .map(|o| (o.organization_id.clone(), o))
         .collect();
     let known: Vec<String> = orgs.keys().cloned().collect();
-    let page = state.store.search_members(&project.project_id, &known, &q).await?;
+    let page = state
+        .store
+        .search_members(&project.project_id, &known, &q)
+        .await?;
     let members = page
         .items
         .iter()

@@ -16,14 +16,18 @@ pub mod paths {
     pub const ORGANIZATION: &str = "/v1/b2b/organizations/{organization_id}";
     pub const ORGANIZATIONS_SEARCH: &str = "/v1/b2b/organizations/search";
     pub const ORGANIZATION_METRICS: &str = "/v1/b2b/organizations/{organization_id}/metrics";
-    pub const ORGANIZATION_EXTERNAL_ID: &str = "/v1/b2b/organizations/{organization_id}/external_id";
+    pub const ORGANIZATION_EXTERNAL_ID: &str =
+        "/v1/b2b/organizations/{organization_id}/external_id";
     pub const MEMBERS: &str = "/v1/b2b/organizations/{organization_id}/members";
     pub const MEMBER_GET: &str = "/v1/b2b/organizations/{organization_id}/member";
     pub const MEMBER: &str = "/v1/b2b/organizations/{organization_id}/members/{member_id}";
-    pub const MEMBER_REACTIVATE: &str = "/v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate";
-    pub const MEMBER_EXTERNAL_ID: &str = "/v1/b2b/organizations/{organization_id}/members/{member_id}/external_id";
+    pub const MEMBER_REACTIVATE: &str =
+        "/v1/b2b/organizations/{organization_id}/members/{member_id}/reactivate";
+    pub const MEMBER_EXTERNAL_ID: &str =
+        "/v1/b2b/organizations/{organization_id}/members/{member_id}/external_id";
     pub const MEMBERS_SEARCH: &str = "/v1/b2b/organizations/members/search";
-    pub const MEMBER_DANGEROUSLY_GET: &str = "/v1/b2b/organizations/members/dangerously_get/{member_id}";
+    pub const MEMBER_DANGEROUSLY_GET: &str =
+        "/v1/b2b/organizations/members/dangerously_get/{member_id}";
 }
 
 pub fn router() -> Router<AppState> {
@@ -32,16 +36,24 @@ pub fn router() -> Router<AppState> {
         .route(ORGANIZATIONS, post(organizations::create))
         .route(
             ORGANIZATION,
-            get(organizations::get).put(organizations::update).delete(organizations::delete),
+            get(organizations::get)
+                .put(organizations::update)
+                .delete(organizations::delete),
         )
         .route(ORGANIZATIONS_SEARCH, post(organizations::search))
         .route(ORGANIZATION_METRICS, get(organizations::metrics))
-        .route(ORGANIZATION_EXTERNAL_ID, axum::routing::delete(organizations::delete_external_id))
+        .route(
+            ORGANIZATION_EXTERNAL_ID,
+            axum::routing::delete(organizations::delete_external_id),
+        )
         .route(MEMBERS, post(members::create))
         .route(MEMBER_GET, get(members::get))
         .route(MEMBER, put(members::update).delete(members::delete))
         .route(MEMBER_REACTIVATE, put(members::reactivate))
-        .route(MEMBER_EXTERNAL_ID, axum::routing::delete(members::delete_external_id))
+        .route(
+            MEMBER_EXTERNAL_ID,
+            axum::routing::delete(members::delete_external_id),
+        )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
 }

@@ -6,7 +6,9 @@ use axum::extract::{Path, State};
 use latchkey_core::ids::{make_id, Environment};
 use latchkey_core::{organization, search, ApiError};
 use latchkey_store::{Conflict, StoreError};
-use latchkey_types::{Organization, OrganizationSearchRequest, OrganizationSettings, ResultsMetadata};
+use latchkey_types::{
+    Organization, OrganizationSearchRequest, OrganizationSettings, ResultsMetadata,
+};
 use serde::Serialize;
 
 use super::auth::Project;
@@ -37,7 +39,11 @@ pub struct MetricsResponse {
 }
 
 /// Loads an organization of the project by id, slug or external id, or 404.
-pub async fn load(state: &AppState, project: &Project, key: &str) -> Result<Organization, ApiFailure> {
+pub async fn load(
+    state: &AppState,
+    project: &Project,
+    key: &str,
+) -> Result<Organization, ApiFailure> {
     state
         .store
         .get_organization(&project.project_id, key)
@@ -56,15 +62,24 @@ pub async fn create(
     let roles = state.known_roles(&project.project_id);
     for attempt in 0..3 {
         let id = make_id("organization", env, state.tokens.uuid());
-        let suffix = (attempt > 0).then(|| state.tokens.uuid().simple().to_string()[..6].to_string());
+        let suffix =
+            (attempt > 0).then(|| state.tokens.uuid().simple().to_string()[..6].to_string());
         let fallback = |name: &str| match &suffix {
             Some(s) => format!("{}-{s}", organization::slugify(name)),
             None => organization::slugify(name),
         };
         let org = organization::create(id, &req, fallback, &roles, state.clock.now())?;
-        match state.store.insert_organization(&project.project_id, &org).await {
+        match state
+            .store
+            .insert_organization(&project.project_id, &org)
+            .await
+        {
             Ok(()) => return Ok(ok(OrganizationResponse { organization: org })),
-            Err(StoreError::Conflict(Conflict::OrganizationSlug)) if req.organization_slug.is_none() => continue,
+            Err(StoreError::Conflict(Conflict::OrganizationSlug))
+                if req.organization_slug.is_none() =>
+            {
+                continue
+            }
             Err(e) => return Err(e.into()),
         }
     }
@@ -91,7 +106,11 @@ pub async fn update(
     let mut org = load(&state, &project, &key).await?;
     let roles = state.known_roles(&project.project_id);
     organization::update(&mut org, &req, &roles, state.clock.now())?;
-    if !state.store.update_organization(&project.project_id, &org).await? {
+    if !state
+        .store
+        .update_organization(&project.project_id, &org)
+        .await?
+    {
         return Err(ApiError::organization_not_found().into());
     }
     Ok(ok(OrganizationResponse { organization: org }))
@@ -104,10 +123,16 @@ pub async fn delete(
     Path(key): Path<String>,
 ) -> ApiResult<DeleteResponse> {
     let org = load(&state, &project, &key).await?;
-    if !state.store.delete_organization(&project.project_id, &org.organization_id).await? {
+    if !state
+        .store
+        .delete_organization(&project.project_id, &org.organization_id)
+        .await?
+    {
         return Err(ApiError::organization_not_found().into());
     }
-    Ok(ok(DeleteResponse { organization_id: org.organization_id }))
+    Ok(ok(DeleteResponse {
+        organization_id: org.organization_id,
+    }))
 }
 
 /// `DELETE /v1/b2b/organizations/{organization_id}/external_id`.
@@ -119,7 +144,11 @@ pub async fn delete_external_id(
     let mut org = load(&state, &project, &key).await?;
     org.organization_external_id = None;
     org.updated_at = latchkey_core::clock::rfc3339(state.clock.now());
-    if !state.store.update_organization(&project.project_id, &org).await? {
+    if !state
+        .store
+        .update_organization(&project.project_id, &org)
+        .await?
+    {
         return Err(ApiError::organization_not_found().into());
     }
     Ok(ok(OrganizationResponse { organization: org }))
@@ -132,7 +161,10 @@ pub async fn search(
     ApiJson(req): ApiJson<OrganizationSearchRequest>,
 ) -> ApiResult<SearchResponse> {
     let q = search::organizations(req.query.as_ref(), req.cursor.as_deref(), req.limit)?;
-    let page = state.store.search_organizations(&project.project_id, &q).await?;
+    let page = state
+        .store
+        .search_organizations(&project.project_id, &q)
+        .await?;
     Ok(ok(SearchResponse {
         organizations: page.items,
         results_metadata: ResultsMetadata {

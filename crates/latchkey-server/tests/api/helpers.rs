@@ -1,0 +1,211 @@
+//! `TestApp`: the real server on an ephemeral port over a fresh database, with a project and
+//! its credentials, and a method per HTTP verb. Every test runs once per backend.
+
+use std::sync::OnceLock;
+
+use latchkey_core::clock::{OsTokens, SystemClock};
+use latchkey_core::ids::Environment;
+use latchkey_server::config::Config;
+use latchkey_server::state::AppState;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs an async test body once per backend: `both!(name)` turns `async fn name(app: TestApp)`
+/// into `name::sqlite` and `name::postgres` tests.
+#[macro_export]
+macro_rules! both {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name(
+                    $crate::helpers::TestApp::spawn($crate::helpers::Backend::Sqlite).await,
+                )
+                .await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name(
+                    $crate::helpers::TestApp::spawn($crate::helpers::Backend::Postgres).await,
+                )
+                .await
+            }
+        }
+    };
+}
+
+pub struct TestApp {
+    pub backend: Backend,
+    pub base: String,
+    pub project_id: String,
+    pub secret: String,
+    pub client: reqwest::Client,
+    pub state: AppState,
+    _dir: Option<tempfile::TempDir>,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The PostgreSQL server tests use: `LATCHKEY_TEST_POSTGRES_URL`, else the local one.
+pub fn postgres_admin_url() -> String {
+    std::env::var("LATCHKEY_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+/// One fresh PostgreSQL database per test run (tests isolate by project inside it). Created on
+/// a thread of its own so no test's runtime owns the connection.
+fn postgres_url() -> String {
+    static URL: OnceLock<String> = OnceLock::new();
+    URL.get_or_init(|| {
+        std::thread::spawn(|| {
+            let rt = tokio::runtime::Runtime::new().unwrap();
+            rt.block_on(async {
+                let name = format!("latchkey_test_{}", uuid::Uuid::new_v4().simple());
+                let url = latchkey_store::postgres::create_database(&postgres_admin_url(), &name)
+                    .await
+                    .unwrap_or_else(|e| {
+                        panic!(
+                            "PostgreSQL must be running for the tests ({}): {e}",
+                            postgres_admin_url()
+                        )
+                    });
+                // Migrate once, so tests do not race on it.
+                latchkey_store::connect(&url).await.unwrap();
+                url
+            })
+        })
+        .join()
+        .unwrap()
+    })
+    .clone()
+}
+
+impl TestApp {
+    pub async fn spawn(backend: Backend) -> TestApp {
+        let (dir, database_url) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().unwrap();
+                let url = format!("sqlite://{}", dir.path().join("latchkey.db").display());
+                (Some(dir), url)
+            }
+            Backend::Postgres => (None, postgres_url()),
+        };
+        let state = latchkey_server::startup::build_state(Config::for_database(&database_url))
+            .await
+            .unwrap();
+        let (record, secret) = latchkey_server::cli::new_project(
+            state.store.as_ref(),
+            "test",
+            Environment::Test,
+            &SystemClock,
+            &OsTokens,
+        )
+        .await
+        .unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            latchkey_server::startup::serve(listener, serve_state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            backend,
+            base: format!("http://{addr}"),
+            project_id: record.project_id,
+            secret: secret.expose_secret().to_string(),
+            client: reqwest::Client::new(),
+            state,
+            _dir: dir,
+            _shutdown: tx,
+        }
+    }
+
+    /// Sends a request with the project's Basic credentials; returns status and JSON body
+    /// (asserting that the body is JSON carrying request_id and status_code).
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let req = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .basic_auth(&self.project_id, Some(&self.secret));
+        let req = match body {
+            Some(b) => req.json(&b),
+            None => req,
+        };
+        read(req.send().await.unwrap()).await
+    }
+
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+    pub async fn put(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        self.call(reqwest::Method::PUT, path, Some(body)).await
+    }
+    pub async fn delete(&self, path: &str) -> (StatusCode, Value) {
+        self.call(reqwest::Method::DELETE, path, None).await
+    }
+
+    /// Creates an organization and returns it, asserting success.
+    pub async fn create_org(&self, body: Value) -> Value {
+        let (status, json) = self.post("/v1/b2b/organizations", body).await;
+        assert_eq!(status, 200, "{json}");
+        json["organization"].clone()
+    }
+
+    /// Creates a member and returns it, asserting success.
+    pub async fn create_member(&self, org: &str, body: Value) -> Value {
+        let (status, json) = self
+            .post(&format!("/v1/b2b/organizations/{org}/members"), body)
+            .await;
+        assert_eq!(status, 200, "{json}");
+        json["member"].clone()
+    }
+}
+
+/// Reads a response, checking Stytch's envelope on every body.
+pub async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
+    let status = resp.status();
+    let text = resp.text().await.unwrap();
+    let json: Value =
+        serde_json::from_str(&text).unwrap_or_else(|_| panic!("non-JSON body ({status}): {text}"));
+    assert_eq!(json["status_code"], json!(status.as_u16()), "{json}");
+    assert!(
+        json["request_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("request-id-test-"),
+        "{json}"
+    );
+    if status.as_u16() >= 400 {
+        assert!(
+            json.get("error").is_none(),
+            "Stytch errors have no `error` key: {json}"
+        );
+        for k in ["error_type", "error_message", "error_url"] {
+            assert!(json[k].is_string(), "missing {k}: {json}");
+        }
+    }
+    (status, json)
+}
+
+/// A unique suffix for slugs and emails.
+pub fn unique() -> String {
+    uuid::Uuid::new_v4().simple().to_string()[..10].to_string()
+}

@@ -1,0 +1,73 @@
+//! Interop: the official Stytch SDKs (npm `stytch` 14.x, PyPI `stytch` 15.x) drive the server
+//! on each backend. Their suites live in `interop/`; `scripts/setup-interop.sh` installs them.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::both;
+use crate::helpers::TestApp;
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// Runs a suite in a blocking thread (the server keeps serving on the runtime meanwhile).
+async fn run_suite(app: &TestApp, dir: &str, program: &str, args: &[&str]) {
+    let root = repo_root();
+    let cwd = root.join(dir);
+    let program_path = if program.contains('/') {
+        cwd.join(program)
+    } else {
+        PathBuf::from(program)
+    };
+    assert!(
+        root.join("interop/node/node_modules/stytch").exists()
+            && root.join("interop/python/.venv/bin/python").exists(),
+        "the SDK interop suites are not installed: run scripts/setup-interop.sh"
+    );
+    let mut cmd = Command::new(&program_path);
+    cmd.args(args)
+        .current_dir(&cwd)
+        .env("LATCHKEY_BASE_URL", &app.base)
+        .env("LATCHKEY_PROJECT_ID", &app.project_id)
+        .env("LATCHKEY_SECRET", &app.secret);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "{program} {args:?} failed on {:?}:\n{text}",
+        app.backend
+    );
+}
+
+async fn node_sdk(app: TestApp) {
+    run_suite(
+        &app,
+        "interop/node",
+        "node",
+        &["--test", "--test-reporter=dot", "test/"],
+    )
+    .await;
+}
+both!(node_sdk);
+
+async fn python_sdk(app: TestApp) {
+    run_suite(
+        &app,
+        "interop/python",
+        ".venv/bin/python",
+        &["-m", "pytest", "-q", "-p", "no:cacheprovider"],
+    )
+    .await;
+}
+both!(python_sdk);

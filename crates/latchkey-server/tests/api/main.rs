@@ -1,0 +1,10 @@
+//! Integration tests: the real server on an ephemeral port, against SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod helpers;
+
+mod cli;
+mod errors;
+mod interop;
+mod members;
+mod organizations;

@@ -65,7 +65,11 @@ fn postgres_url() -> String {
         std::thread::spawn(|| {
             let rt = tokio::runtime::Runtime::new().unwrap();
             rt.block_on(async {
-                let name = format!("latchkey_test_{}", uuid::Uuid::new_v4().simple());
+                let name = format!(
+                    "latchkey_test_{}{}",
+                    run_id(),
+                    uuid::Uuid::new_v4().simple()
+                );
                 let url = latchkey_store::postgres::create_database(&postgres_admin_url(), &name)
                     .await
                     .unwrap_or_else(|e| {
@@ -83,6 +87,14 @@ fn postgres_url() -> String {
         .unwrap()
     })
     .clone()
+}
+
+/// `LATCHKEY_TEST_RUN_ID` (set by scripts/test.sh) goes into database names, so the script
+/// drops only the databases of its own run.
+pub fn run_id() -> String {
+    std::env::var("LATCHKEY_TEST_RUN_ID")
+        .map(|r| format!("{}_", r.replace(|c: char| !c.is_ascii_alphanumeric(), "")))
+        .unwrap_or_default()
 }
 
 impl TestApp {

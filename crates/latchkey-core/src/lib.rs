@@ -16,6 +16,7 @@ pub mod organization;
 pub mod password;
 pub mod search;
 pub mod secret;
+pub mod session;
 pub mod validate;
 
 pub use error::ApiError;

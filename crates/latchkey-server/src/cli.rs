@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
 use latchkey_core::clock::{Clock, OsTokens, SystemClock, TokenGenerator};
@@ -55,6 +56,27 @@ pub enum Command {
     /// Create and list projects (each project has its own organizations, members and keys).
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Inspect and rotate a project's JWT signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Rotate now: the published next key starts signing, the active key retires (it stays in
+    /// the JWKS until every token it signed has expired) and a new next key is published.
+    Rotate {
+        /// The project (optional when the database holds exactly one).
+        #[arg(long)]
+        project: Option<String>,
+    },
+    /// List the project's keys: kid, state and dates (never private keys).
+    List {
+        #[arg(long)]
+        project: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,8 +129,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve { listen } => listen.as_deref(),
         _ => None,
     };
+    let env = crate::config::EnvSettings::from_env();
     let config = Config::resolve(
         &file,
+        &env,
         listen,
         cli.global.database_url.as_deref(),
         cli.global.log_format,
@@ -125,7 +149,78 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Project(cmd) => project(config, cmd).await,
+        Command::Keys(cmd) => keys(config, cmd).await,
     }
+}
+
+fn key_service(store: &Arc<dyn Store>, config: &Config) -> crate::keys::KeyService {
+    crate::keys::KeyService::new(
+        store.clone(),
+        config.master_key.clone(),
+        config.key_rotation_days * 86_400,
+        config.key_retention_days * 86_400,
+    )
+}
+
+/// The project named by `--project`, or the only one in the database.
+async fn pick_project(store: &dyn Store, given: Option<String>) -> anyhow::Result<String> {
+    if let Some(p) = given {
+        return Ok(p);
+    }
+    let projects = store.list_projects().await?;
+    match projects.as_slice() {
+        [only] => Ok(only.project_id.clone()),
+        [] => anyhow::bail!(
+            "the database holds no project; create one with `latchkey project create`"
+        ),
+        many => anyhow::bail!(
+            "the database holds {} projects; choose one with --project ({})",
+            many.len(),
+            many.iter()
+                .map(|p| p.project_id.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
+    let store: Arc<dyn Store> = Arc::new(latchkey_store::connect(&config.database_url).await?);
+    let service = key_service(&store, &config);
+    let now = SystemClock.now().unix_timestamp();
+    match cmd {
+        KeysCommand::Rotate { project } => {
+            let project = pick_project(store.as_ref(), project).await?;
+            let r = service.rotate_now(&project, now, &OsTokens).await?;
+            println!("active:  {}", r.active);
+            println!("next:    {}", r.next);
+            if let Some(old) = r.retired {
+                println!("retired: {old} (published until its tokens have expired)");
+            }
+        }
+        KeysCommand::List { project, json } => {
+            let project = pick_project(store.as_ref(), project).await?;
+            service.key_set(&project, now, &OsTokens).await?;
+            let keys = store.signing_keys(&project).await?;
+            let rows: Vec<_> = keys
+                .iter()
+                .map(|k| serde_json::json!({"kid": k.record.kid, "state": k.record.state, "created_at": k.record.created_at,
+                    "activated_at": k.record.activated_at, "retired_at": k.record.retired_at}))
+                .collect();
+            if json {
+                println!("{}", serde_json::Value::Array(rows));
+            } else {
+                for k in &keys {
+                    println!(
+                        "{}\t{:?}\tcreated {}",
+                        k.record.kid, k.record.state, k.record.created_at
+                    );
+                }
+            }
+        }
+    }
+    store.close().await;
+    Ok(())
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
@@ -140,7 +235,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         database = state.store.engine(),
         "latchkey listening"
     );
+    let maintenance = tokio::spawn(crate::startup::maintenance_loop(state.clone()));
     crate::startup::serve(listener, state.clone(), crate::startup::shutdown_signal()).await?;
+    maintenance.abort();
     state.store.close().await;
     tracing::info!("latchkey stopped");
     Ok(())
@@ -156,6 +253,15 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
                 Environment::Test
             };
             let (record, secret) = new_project(&store, &name, env, &SystemClock, &OsTokens).await?;
+            // Keys are made with the project, so its JWKS is ready before the first login.
+            let shared: Arc<dyn Store> = Arc::new(store.clone());
+            key_service(&shared, &config)
+                .create_initial(
+                    &record.project_id,
+                    SystemClock.now().unix_timestamp(),
+                    &OsTokens,
+                )
+                .await?;
             if json {
                 let out = serde_json::json!({
                     "project_id": record.project_id,

@@ -10,6 +10,10 @@ use serde::Deserialize;
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://latchkey.db";
 pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Stytch rotates its signing keys about every six months.
+pub const DEFAULT_KEY_ROTATION_DAYS: i64 = 180;
+/// Stytch keeps a retired key published for a month.
+pub const DEFAULT_KEY_RETENTION_DAYS: i64 = 30;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -28,6 +32,10 @@ pub struct FileConfig {
     pub database_url: Option<String>,
     pub log_format: Option<LogFormat>,
     pub max_body_bytes: Option<usize>,
+    pub master_key: Option<String>,
+    pub key_rotation_days: Option<i64>,
+    pub key_retention_days: Option<i64>,
+    pub default_project_id: Option<String>,
 }
 
 impl FileConfig {
@@ -46,12 +54,39 @@ pub struct Config {
     pub database_url: String,
     pub log_format: LogFormat,
     pub max_body_bytes: usize,
+    /// Seals signing keys at rest when set (32 bytes, hex or base64).
+    pub master_key: Option<std::sync::Arc<latchkey_core::jwt::MasterKey>>,
+    /// Signing keys rotate after this many days (0: only by `latchkey keys rotate`).
+    pub key_rotation_days: i64,
+    /// Retired keys stay published this many days.
+    pub key_retention_days: i64,
+    /// The project served at project-less paths (`/.well-known/jwks.json`); when unset and the
+    /// database holds exactly one project, that one.
+    pub default_project_id: Option<String>,
+}
+
+/// Settings read only from the environment or the file (never flags: secrets stay out of `ps`).
+#[derive(Debug, Clone, Default)]
+pub struct EnvSettings {
+    pub master_key: Option<String>,
+    pub default_project_id: Option<String>,
+}
+
+impl EnvSettings {
+    pub fn from_env() -> Self {
+        let var = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+        EnvSettings {
+            master_key: var("LATCHKEY_MASTER_KEY"),
+            default_project_id: var("LATCHKEY_DEFAULT_PROJECT_ID"),
+        }
+    }
 }
 
 impl Config {
     /// Resolves flag/env values (`Some` when given) over the file over the defaults.
     pub fn resolve(
         file: &FileConfig,
+        env: &EnvSettings,
         listen: Option<&str>,
         database_url: Option<&str>,
         log_format: Option<LogFormat>,
@@ -68,6 +103,28 @@ impl Config {
                 .to_string(),
             log_format: log_format.or(file.log_format).unwrap_or_default(),
             max_body_bytes: file.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
+            master_key: env
+                .master_key
+                .as_deref()
+                .or(file.master_key.as_deref())
+                .map(latchkey_core::jwt::MasterKey::parse)
+                .transpose()
+                .map(|k| k.map(std::sync::Arc::new))
+                .map_err(|e| {
+                    anyhow::anyhow!("LATCHKEY_MASTER_KEY / master_key is not usable: {e}")
+                })?,
+            key_rotation_days: file
+                .key_rotation_days
+                .unwrap_or(DEFAULT_KEY_ROTATION_DAYS)
+                .max(0),
+            key_retention_days: file
+                .key_retention_days
+                .unwrap_or(DEFAULT_KEY_RETENTION_DAYS)
+                .max(1),
+            default_project_id: env
+                .default_project_id
+                .clone()
+                .or_else(|| file.default_project_id.clone()),
         })
     }
 
@@ -78,6 +135,10 @@ impl Config {
             database_url: database_url.to_string(),
             log_format: LogFormat::Text,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            master_key: None,
+            key_rotation_days: DEFAULT_KEY_ROTATION_DAYS,
+            key_retention_days: DEFAULT_KEY_RETENTION_DAYS,
+            default_project_id: None,
         }
     }
 }
@@ -90,12 +151,13 @@ mod tests {
     fn precedence_is_flag_then_file_then_default() {
         let file: FileConfig =
             toml::from_str("listen = \"0.0.0.0:9000\"\nlog_format = \"json\"").unwrap();
-        let c = Config::resolve(&file, None, None, None).unwrap();
+        let c = Config::resolve(&file, &EnvSettings::default(), None, None, None).unwrap();
         assert_eq!(c.listen.to_string(), "0.0.0.0:9000");
         assert_eq!(c.database_url, DEFAULT_DATABASE_URL);
         assert_eq!(c.log_format, LogFormat::Json);
         let c = Config::resolve(
             &file,
+            &EnvSettings::default(),
             Some("127.0.0.1:1"),
             Some("postgres://x/y"),
             Some(LogFormat::Text),
@@ -110,6 +172,13 @@ mod tests {
     #[test]
     fn unknown_keys_and_bad_listen_are_errors() {
         assert!(toml::from_str::<FileConfig>("lisen = \"x\"").is_err());
-        assert!(Config::resolve(&FileConfig::default(), Some("nope"), None, None).is_err());
+        assert!(Config::resolve(
+            &FileConfig::default(),
+            &EnvSettings::default(),
+            Some("nope"),
+            None,
+            None
+        )
+        .is_err());
     }
 }

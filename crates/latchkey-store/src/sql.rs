@@ -178,4 +178,69 @@ impl crate::Store for SqlStore {
         self.search_members_impl(project_id, organization_ids, q)
             .await
     }
+
+    async fn signing_keys(&self, project_id: &str) -> crate::Result<Vec<crate::StoredSigningKey>> {
+        self.signing_keys_impl(project_id).await
+    }
+    async fn change_signing_keys(
+        &self,
+        project_id: &str,
+        change: &crate::KeyChange,
+    ) -> crate::Result<bool> {
+        self.change_signing_keys_impl(project_id, change).await
+    }
+    async fn insert_session(
+        &self,
+        s: &latchkey_core::session::SessionRecord,
+        token_hash: &latchkey_core::secret::SecretHash,
+    ) -> crate::Result<()> {
+        self.insert_session_impl(s, token_hash).await
+    }
+    async fn session_by_token(
+        &self,
+        project_id: &str,
+        token_hash: &latchkey_core::secret::SecretHash,
+    ) -> crate::Result<Option<latchkey_core::session::SessionRecord>> {
+        self.session_by_token_impl(project_id, token_hash).await
+    }
+    async fn session_by_id(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+    ) -> crate::Result<Option<latchkey_core::session::SessionRecord>> {
+        self.session_by_id_impl(project_id, member_session_id).await
+    }
+    async fn update_session(
+        &self,
+        s: &latchkey_core::session::SessionRecord,
+    ) -> crate::Result<bool> {
+        self.update_session_impl(s).await
+    }
+    async fn delete_session(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+    ) -> crate::Result<bool> {
+        self.delete_session_impl(project_id, member_session_id)
+            .await
+    }
+    async fn delete_member_sessions(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<u64> {
+        self.delete_member_sessions_impl(project_id, member_id)
+            .await
+    }
+    async fn list_sessions(
+        &self,
+        project_id: &str,
+        member_id: &str,
+        now: i64,
+    ) -> crate::Result<Vec<latchkey_core::session::SessionRecord>> {
+        self.list_sessions_impl(project_id, member_id, now).await
+    }
+    async fn purge_expired_sessions(&self, now: i64) -> crate::Result<u64> {
+        self.purge_expired_sessions_impl(now).await
+    }
 }

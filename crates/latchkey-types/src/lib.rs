@@ -9,7 +9,9 @@
 pub mod member;
 pub mod organization;
 pub mod search;
+pub mod session;
 
 pub use member::*;
 pub use organization::*;
 pub use search::*;
+pub use session::*;

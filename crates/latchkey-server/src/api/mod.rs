@@ -9,6 +9,7 @@ use crate::state::AppState;
 pub mod auth;
 pub mod members;
 pub mod organizations;
+pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
 pub mod paths {
@@ -28,6 +29,12 @@ pub mod paths {
     pub const MEMBERS_SEARCH: &str = "/v1/b2b/organizations/members/search";
     pub const MEMBER_DANGEROUSLY_GET: &str =
         "/v1/b2b/organizations/members/dangerously_get/{member_id}";
+    pub const SESSIONS: &str = "/v1/b2b/sessions";
+    pub const SESSIONS_AUTHENTICATE: &str = "/v1/b2b/sessions/authenticate";
+    pub const SESSIONS_REVOKE: &str = "/v1/b2b/sessions/revoke";
+    pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
+    pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
+    pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
 }
 
 pub fn router() -> Router<AppState> {
@@ -56,4 +63,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
+        .route(SESSIONS, get(sessions::list))
+        .route(SESSIONS_AUTHENTICATE, post(sessions::authenticate))
+        .route(SESSIONS_REVOKE, post(sessions::revoke))
+        .route(SESSIONS_EXCHANGE, post(sessions::exchange))
+        .route(SESSIONS_JWKS, get(sessions::jwks))
+        .route(WELL_KNOWN_JWKS, get(sessions::well_known_jwks))
 }

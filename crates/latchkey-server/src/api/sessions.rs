@@ -1,0 +1,312 @@
+//! B2B sessions (https://stytch.com/docs/b2b/api/authenticate-session and siblings):
+//! authenticate (and extend), list, revoke, exchange (switch organization), and the JWKS the
+//! session JWTs are verified with.
+
+use axum::extract::{Path, State};
+use latchkey_core::session::{self, SessionRecord};
+use latchkey_core::ApiError;
+use latchkey_store::MemberLookup;
+use latchkey_types::{
+    AuthorizationVerdict, Member, MemberSession, Organization, SessionAuthenticateRequest,
+    SessionExchangeRequest, SessionRevokeRequest,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::auth::Project;
+use crate::envelope::{ok, ApiFailure, ApiJson, ApiQuery, Stytch};
+use crate::sessions::{self as live, Credential, Issued};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
+
+#[derive(Serialize)]
+pub struct AuthenticateResponse {
+    #[serde(flatten)]
+    pub issued: Issued,
+    pub member: Member,
+    pub organization: Organization,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verdict: Option<AuthorizationVerdict>,
+}
+
+/// `POST /v1/b2b/sessions/authenticate`: checks a session (token or JWT), optionally extends it
+/// and merges custom claims, and returns it with a fresh JWT.
+pub async fn authenticate(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<SessionAuthenticateRequest>,
+) -> ApiResult<AuthenticateResponse> {
+    let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?
+        .ok_or_else(|| ApiError::missing_field("session_token or session_jwt"))?;
+    let minutes = session::duration(req.session_duration_minutes)?;
+    let live::Loaded {
+        mut record,
+        member,
+        org,
+    } = live::resolve(&state, &project.project_id, cred).await?;
+    let verdict = match &req.authorization_check {
+        Some(check) => {
+            Some(crate::rbac::check(&state, &project.project_id, &member, &org, check).await?)
+        }
+        None => None,
+    };
+    session::touch(&mut record, minutes, state.clock.now())?;
+    if let Some(c) = &req.session_custom_claims {
+        session::merge_custom_claims(&mut record, c)?;
+    }
+    if !state.store.update_session(&record).await? {
+        return Err(session::session_not_found().into());
+    }
+    let token = match cred {
+        Credential::Token(t) => t.to_string(),
+        Credential::Jwt(_) => String::new(),
+    };
+    let issued = live::issue(&state, &project.project_id, &record, token, &member, &org).await?;
+    Ok(ok(AuthenticateResponse {
+        issued,
+        member: latchkey_core::member::render(&member, &org),
+        organization: org,
+        verdict,
+    }))
+}
+
+#[derive(Deserialize)]
+pub struct ListQuery {
+    pub organization_id: Option<String>,
+    pub member_id: Option<String>,
+}
+
+#[derive(Serialize)]
+pub struct ListResponse {
+    pub member_sessions: Vec<MemberSession>,
+}
+
+/// `GET /v1/b2b/sessions?organization_id=&member_id=`: the member's live sessions.
+pub async fn list(
+    State(state): State<AppState>,
+    project: Project,
+    ApiQuery(q): ApiQuery<ListQuery>,
+) -> ApiResult<ListResponse> {
+    let org_key = q
+        .organization_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field("organization_id"))?;
+    let member_key = q
+        .member_id
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field("member_id"))?;
+    let org = super::organizations::load(&state, &project, &org_key).await?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&member_key),
+        )
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
+    let now = state.clock.now().unix_timestamp();
+    let roles = latchkey_core::member::effective_role_ids(&member, &org);
+    let sessions = state
+        .store
+        .list_sessions(&project.project_id, &member.member_id, now)
+        .await?;
+    let member_sessions = sessions
+        .iter()
+        .map(|s| session::render(s, &org, roles.clone()))
+        .collect();
+    Ok(ok(ListResponse { member_sessions }))
+}
+
+#[derive(Serialize)]
+pub struct Empty {}
+
+/// `POST /v1/b2b/sessions/revoke`: one session (by id, token or JWT) or all of a member's.
+pub async fn revoke(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<SessionRevokeRequest>,
+) -> ApiResult<Empty> {
+    let given = [
+        &req.member_session_id,
+        &req.session_token,
+        &req.session_jwt,
+        &req.member_id,
+    ]
+    .iter()
+    .filter(|v| v.as_deref().is_some_and(|s| !s.is_empty()))
+    .count();
+    if given != 1 {
+        return Err(ApiError::bad_request(
+            "bad_request",
+            "Pass exactly one of member_session_id, session_token, session_jwt or member_id.",
+        )
+        .into());
+    }
+    let pid = &project.project_id;
+    if let Some(member_id) = req.member_id.as_deref().filter(|s| !s.is_empty()) {
+        state
+            .store
+            .get_member_in_project(pid, member_id)
+            .await?
+            .ok_or_else(ApiError::member_not_found)?;
+        state.store.delete_member_sessions(pid, member_id).await?;
+        return Ok(ok(Empty {}));
+    }
+    let id = match (
+        req.member_session_id.as_deref(),
+        Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?,
+    ) {
+        (Some(id), _) if !id.is_empty() => id.to_string(),
+        (_, Some(cred)) => {
+            live::resolve(&state, pid, cred)
+                .await?
+                .record
+                .member_session_id
+        }
+        _ => return Err(session::session_not_found().into()),
+    };
+    if !state.store.delete_session(pid, &id).await? {
+        return Err(session::session_not_found().into());
+    }
+    Ok(ok(Empty {}))
+}
+
+#[derive(Serialize)]
+pub struct ExchangeResponse {
+    pub member_id: String,
+    #[serde(flatten)]
+    pub issued: Issued,
+    pub member: Member,
+    pub organization: Organization,
+    pub member_authenticated: bool,
+    pub intermediate_session_token: String,
+}
+
+/// `POST /v1/b2b/sessions/exchange`: a session for the same person (same email) in another
+/// organization they belong to. The factors carry over when the target organization accepts
+/// them; the original session ends.
+pub async fn exchange(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<SessionExchangeRequest>,
+) -> ApiResult<ExchangeResponse> {
+    let pid = &project.project_id;
+    let target_key = req
+        .organization_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field("organization_id"))?;
+    let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?
+        .ok_or_else(|| ApiError::missing_field("session_token or session_jwt"))?;
+    let current = live::resolve(&state, pid, cred).await?;
+    let target = super::organizations::load(&state, &project, target_key).await?;
+    let member = state
+        .store
+        .get_member(
+            &target.organization_id,
+            MemberLookup::Email(&current.member.email_address),
+        )
+        .await?
+        .filter(|m| m.status == "active")
+        .ok_or_else(ApiError::member_not_found)?;
+    check_factors_allowed(&current.record, &target)?;
+    let minutes = session::duration(req.session_duration_minutes)?;
+    let mut factors = current.record.factors.clone();
+    let first = factors.remove(0);
+    let mut issued_record: Option<SessionRecord> = None;
+    let issued = live::start_or_extend(
+        &state,
+        pid,
+        live::Login {
+            existing: None,
+            member: &member,
+            org: &target,
+            factor: first,
+            minutes,
+            custom_claims: req.session_custom_claims.as_ref(),
+        },
+    )
+    .await?;
+    if !factors.is_empty() {
+        if let Some(mut rec) = state
+            .store
+            .session_by_id(pid, &issued.member_session.member_session_id)
+            .await?
+        {
+            for f in factors {
+                session::add_factor(&mut rec, f);
+            }
+            state.store.update_session(&rec).await?;
+            issued_record = Some(rec);
+        }
+    }
+    state
+        .store
+        .delete_session(pid, &current.record.member_session_id)
+        .await?;
+    let issued = match issued_record {
+        Some(rec) => live::issue(&state, pid, &rec, issued.session_token, &member, &target).await?,
+        None => issued,
+    };
+    Ok(ok(ExchangeResponse {
+        member_id: member.member_id.clone(),
+        issued,
+        member: latchkey_core::member::render(&member, &target),
+        organization: target,
+        member_authenticated: true,
+        intermediate_session_token: String::new(),
+    }))
+}
+
+/// An organization with `auth_methods: RESTRICTED` accepts only sessions whose factors it allows.
+fn check_factors_allowed(record: &SessionRecord, target: &Organization) -> Result<(), ApiError> {
+    if target.auth_methods != "RESTRICTED" {
+        return Ok(());
+    }
+    let allowed = record
+        .factors
+        .iter()
+        .any(|f| target.allowed_auth_methods.iter().any(|m| m == &f.kind));
+    if allowed {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            403,
+            "unauthorized_auth_method",
+            "The target organization does not allow the ways this session was authenticated; log in to it directly.",
+        ))
+    }
+}
+
+/// `GET /v1/b2b/sessions/jwks/{project_id}` (no authentication: SDKs fetch it to verify JWTs).
+pub async fn jwks(
+    State(state): State<AppState>,
+    Path(project_id): Path<String>,
+) -> ApiResult<Value> {
+    project_jwks(&state, &project_id).await
+}
+
+/// `GET /.well-known/jwks.json`: the default project's keys.
+pub async fn well_known_jwks(State(state): State<AppState>) -> ApiResult<Value> {
+    let project_id = crate::state::default_project(&state).await?;
+    project_jwks(&state, &project_id).await
+}
+
+async fn project_jwks(state: &AppState, project_id: &str) -> ApiResult<Value> {
+    if state
+        .store
+        .project_secret_hashes(project_id)
+        .await?
+        .is_empty()
+    {
+        return Err(ApiError::new(404, "project_not_found", "Project could not be found.").into());
+    }
+    let now = state.clock.now().unix_timestamp();
+    let keys = state
+        .keys
+        .key_set(project_id, now, state.tokens.as_ref())
+        .await
+        .map_err(live::key_failure)?;
+    Ok(ok(keys.jwks_json()))
+}

@@ -1,0 +1,292 @@
+//! Signing keys at run time: each project's key set loaded from the store, the active key parsed
+//! once and cached (a short TTL, so a rotation by another replica is picked up), created on first
+//! need, rotated by `latchkey keys rotate` or on a schedule. Private keys are sealed at rest with
+//! the master key when one is configured (`LATCHKEY_MASTER_KEY`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use latchkey_core::clock::TokenGenerator;
+use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::jwt::{
+    self, plan_rotation_with, KeyRecord, KeySet, KeyState, MasterKey, RotationPolicy, SigningKey,
+};
+use latchkey_store::{KeyChange, Store, StoreError, StoredSigningKey};
+
+/// How long a loaded key set is trusted before it is read again.
+const CACHE_TTL: Duration = Duration::from_secs(30);
+
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("key store: {0}")]
+    Store(#[from] StoreError),
+    #[error("key material: {0}")]
+    Jwt(#[from] jwt::JwtError),
+    #[error("key generation task failed")]
+    Join,
+    #[error("project has no active signing key")]
+    NoActiveKey,
+}
+
+/// The result of a forced rotation.
+#[derive(Debug, Clone)]
+pub struct Rotated {
+    pub active: String,
+    pub next: String,
+    pub retired: Option<String>,
+}
+
+pub struct KeyService {
+    store: Arc<dyn Store>,
+    master: Option<Arc<MasterKey>>,
+    policy: RotationPolicy,
+    cache: RwLock<HashMap<String, (Arc<KeySet>, Instant)>>,
+}
+
+impl KeyService {
+    /// `retention_secs`: how long a retired key stays published (longer than any token lives).
+    pub fn new(
+        store: Arc<dyn Store>,
+        master: Option<Arc<MasterKey>>,
+        rotation_secs: i64,
+        retention_secs: i64,
+    ) -> Self {
+        let mut policy = RotationPolicy::new(rotation_secs.max(1), retention_secs);
+        if rotation_secs <= 0 {
+            policy.rotation_period_secs = i64::MAX / 4;
+        }
+        KeyService {
+            store,
+            master,
+            policy,
+            cache: RwLock::new(HashMap::new()),
+        }
+    }
+
+    /// The project's key set: from the cache, else from the store (creating the first keys if
+    /// the project has none).
+    pub async fn key_set(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<Arc<KeySet>, KeyError> {
+        if let Some(set) = self.cached(project_id) {
+            return Ok(set);
+        }
+        self.reload(project_id, now, tokens).await
+    }
+
+    /// Reads the key set from the store again (e.g. a token names a kid we have not seen).
+    pub async fn reload(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<Arc<KeySet>, KeyError> {
+        let mut stored = self.store.signing_keys(project_id).await?;
+        if !stored.iter().any(|k| k.record.state == KeyState::Active) {
+            self.create_initial(project_id, now, tokens).await?;
+            stored = self.store.signing_keys(project_id).await?;
+        }
+        let active = stored
+            .iter()
+            .find(|k| k.record.state == KeyState::Active)
+            .ok_or(KeyError::NoActiveKey)?;
+        let der = jwt::open_private_key(
+            self.master.as_deref(),
+            &active.record.kid,
+            &active.sealed_private_key,
+        )?;
+        let signing = SigningKey::from_pkcs8_der_with_x5c(&active.record.kid, der.as_bytes())?;
+        let records: Vec<KeyRecord> = stored.iter().map(|k| k.record.clone()).collect();
+        let mut set = KeySet::from_records(signing, &records, self.policy.max_token_lifetime_secs)?;
+        set.prune(now);
+        let set = Arc::new(set);
+        if let Ok(mut cache) = self.cache.write() {
+            cache.insert(project_id.to_string(), (set.clone(), Instant::now()));
+        }
+        Ok(set)
+    }
+
+    fn cached(&self, project_id: &str) -> Option<Arc<KeySet>> {
+        let cache = self.cache.read().ok()?;
+        let (set, at) = cache.get(project_id)?;
+        (at.elapsed() < CACHE_TTL).then(|| set.clone())
+    }
+
+    fn forget(&self, project_id: &str) {
+        if let Ok(mut cache) = self.cache.write() {
+            cache.remove(project_id);
+        }
+    }
+
+    /// Creates an active key and the next one, unless another writer got there first.
+    pub async fn create_initial(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<(), KeyError> {
+        let active = self
+            .generate(project_id, KeyState::Active, now, tokens)
+            .await?;
+        let next = self
+            .generate(project_id, KeyState::Next, now, tokens)
+            .await?;
+        let change = KeyChange {
+            insert: vec![active, next],
+            now,
+            ..Default::default()
+        };
+        match self.store.change_signing_keys(project_id, &change).await {
+            Ok(_) | Err(StoreError::Conflict(_)) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Rotates now: the next key starts signing, the active key retires (still published until
+    /// its tokens have expired), a new next key is published.
+    pub async fn rotate_now(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<Rotated, KeyError> {
+        self.reload(project_id, now, tokens).await?;
+        let stored = self.store.signing_keys(project_id).await?;
+        let active = stored
+            .iter()
+            .find(|k| k.record.state == KeyState::Active)
+            .map(|k| k.record.kid.clone());
+        let next = stored
+            .iter()
+            .find(|k| k.record.state == KeyState::Next)
+            .map(|k| k.record.kid.clone());
+        let mut change = KeyChange {
+            expected_active: active.clone(),
+            retire: active.iter().cloned().collect(),
+            now,
+            ..Default::default()
+        };
+        let new_active = match next {
+            Some(kid) => {
+                change.promote = Some(kid.clone());
+                kid
+            }
+            None => {
+                let k = self
+                    .generate(project_id, KeyState::Active, now, tokens)
+                    .await?;
+                let kid = k.record.kid.clone();
+                change.insert.push(k);
+                kid
+            }
+        };
+        let new_next = self
+            .generate(project_id, KeyState::Next, now, tokens)
+            .await?;
+        let next_kid = new_next.record.kid.clone();
+        change.insert.push(new_next);
+        change.drop = self.expired_retired(&stored, now);
+        self.store.change_signing_keys(project_id, &change).await?;
+        self.forget(project_id);
+        Ok(Rotated {
+            active: new_active,
+            next: next_kid,
+            retired: active,
+        })
+    }
+
+    /// Applies the scheduled rotation rules (core::jwt::rotation) once; true if anything changed.
+    pub async fn rotate_if_due(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<bool, KeyError> {
+        let stored = self.store.signing_keys(project_id).await?;
+        let records: Vec<KeyRecord> = stored.iter().map(|k| k.record.clone()).collect();
+        let plan = plan_rotation_with(&records, now, &self.policy);
+        if plan.is_noop() {
+            return Ok(false);
+        }
+        let mut change = KeyChange {
+            expected_active: records
+                .iter()
+                .find(|r| r.state == KeyState::Active)
+                .map(|r| r.kid.clone()),
+            retire: plan.retire.clone(),
+            promote: plan.promote.clone(),
+            drop: plan.drop.clone(),
+            now,
+            ..Default::default()
+        };
+        if plan.create_active {
+            change.insert.push(
+                self.generate(project_id, KeyState::Active, now, tokens)
+                    .await?,
+            );
+        }
+        if plan.create_next {
+            change.insert.push(
+                self.generate(project_id, KeyState::Next, now, tokens)
+                    .await?,
+            );
+        }
+        let applied = self.store.change_signing_keys(project_id, &change).await?;
+        self.forget(project_id);
+        Ok(applied)
+    }
+
+    fn expired_retired(&self, stored: &[StoredSigningKey], now: i64) -> Vec<String> {
+        stored
+            .iter()
+            .filter(|k| k.record.state == KeyState::Retired)
+            .filter(|k| {
+                k.record
+                    .retired_at
+                    .is_some_and(|t| t.saturating_add(self.policy.max_token_lifetime_secs) <= now)
+            })
+            .map(|k| k.record.kid.clone())
+            .collect()
+    }
+
+    /// A fresh RSA-2048 key (generated off the async runtime), sealed for storage.
+    async fn generate(
+        &self,
+        project_id: &str,
+        state: KeyState,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<StoredSigningKey, KeyError> {
+        let kid = make_id("jwk", Environment::of_project(project_id), tokens.uuid());
+        let der = tokio::task::spawn_blocking(jwt::generate_rsa_2048_pkcs8)
+            .await
+            .map_err(|_| KeyError::Join)??;
+        let signing = SigningKey::from_pkcs8_der_with_x5c(&kid, &der)?;
+        let mut nonce = [0u8; 12];
+        tokens.fill(&mut nonce);
+        let sealed = jwt::seal_private_key_with_nonce(self.master.as_deref(), &kid, &der, nonce)?;
+        Ok(StoredSigningKey {
+            record: KeyRecord {
+                kid,
+                state,
+                created_at: now,
+                activated_at: (state == KeyState::Active).then_some(now),
+                retired_at: None,
+                public_jwk: signing.public_jwk().clone(),
+            },
+            sealed_private_key: sealed,
+        })
+    }
+}
+
+impl std::fmt::Debug for KeyService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyService")
+            .field("sealed_at_rest", &self.master.is_some())
+            .finish()
+    }
+}

@@ -8,14 +8,19 @@
 //! [`check_code_verifier`].
 
 pub mod authorize;
+pub mod claims;
 pub mod client;
+pub mod code;
 pub mod consent;
 pub mod error;
+pub mod grant;
 pub mod org_policy;
 pub mod pkce;
 pub mod rbac;
 pub mod redirect;
+pub mod refresh;
 pub mod scope;
+pub mod token_request;
 
 pub use authorize::{AuthorizeError, Prompt, ResponseType};
 pub use client::{

@@ -8,6 +8,7 @@
 
 mod keys;
 mod members;
+mod oauth;
 mod organizations;
 mod projects;
 mod query;
@@ -24,6 +25,7 @@ use latchkey_core::session::SessionRecord;
 use latchkey_types::{Member, Organization};
 
 pub use keys::{KeyChange, StoredSigningKey};
+pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -170,6 +172,48 @@ pub trait Store: Send + Sync {
         now: i64,
     ) -> Result<Vec<SessionRecord>>;
     async fn purge_expired_sessions(&self, now: i64) -> Result<u64>;
+
+    // The authorization server (Connected Apps).
+    /// The project's refresh-successor key; `candidate` is stored if none exists yet.
+    async fn refresh_key(&self, project_id: &str, candidate: &str) -> Result<String>;
+    async fn insert_code(
+        &self,
+        code_hash: &str,
+        record: &latchkey_core::oauth::code::CodeRecord,
+    ) -> Result<()>;
+    /// Spends a code atomically: exactly one concurrent caller gets `Fresh`.
+    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<CodeRedemption>;
+    async fn issue_tokens(&self, access: &AccessRow, refresh: Option<&NewRefresh>) -> Result<()>;
+    async fn get_refresh(&self, token_hash: &str) -> Result<Option<StoredRefresh>>;
+    /// Spends a rotating refresh token for its successor; false if another request did first.
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        now: i64,
+        successor: &NewRefresh,
+        access: &AccessRow,
+    ) -> Result<bool>;
+    async fn slide_refresh(
+        &self,
+        token_hash: &str,
+        expires_at: i64,
+        access: &AccessRow,
+    ) -> Result<bool>;
+    async fn record_access(&self, access: &AccessRow) -> Result<()>;
+    /// Revokes every refresh and access token (and unspent code) of a grant.
+    async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<()>;
+    async fn access_status(&self, jti: &str) -> Result<Option<AccessStatus>>;
+    /// Marks an access token exchanged for a session; true only the first time.
+    async fn exchange_access(&self, jti: &str, now: i64) -> Result<bool>;
+    async fn upsert_consent(&self, c: &ConsentRow) -> Result<()>;
+    async fn member_consents(&self, project_id: &str, member_id: &str) -> Result<Vec<ConsentRow>>;
+    async fn organization_consents(
+        &self,
+        project_id: &str,
+        organization_id: &str,
+    ) -> Result<Vec<ConsentRow>>;
+    /// Deletes the consent and revokes the client's tokens for the member; false if none existed.
+    async fn revoke_consent(&self, member_id: &str, client_id: &str, now: i64) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

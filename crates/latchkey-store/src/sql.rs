@@ -243,4 +243,85 @@ impl crate::Store for SqlStore {
     async fn purge_expired_sessions(&self, now: i64) -> crate::Result<u64> {
         self.purge_expired_sessions_impl(now).await
     }
+
+    async fn refresh_key(&self, project_id: &str, candidate: &str) -> crate::Result<String> {
+        self.refresh_key_impl(project_id, candidate).await
+    }
+    async fn insert_code(
+        &self,
+        code_hash: &str,
+        record: &latchkey_core::oauth::code::CodeRecord,
+    ) -> crate::Result<()> {
+        self.insert_code_impl(code_hash, record).await
+    }
+    async fn redeem_code(&self, code_hash: &str, now: i64) -> crate::Result<crate::CodeRedemption> {
+        self.redeem_code_impl(code_hash, now).await
+    }
+    async fn issue_tokens(
+        &self,
+        access: &crate::AccessRow,
+        refresh: Option<&crate::NewRefresh>,
+    ) -> crate::Result<()> {
+        self.issue_tokens_impl(access, refresh).await
+    }
+    async fn get_refresh(&self, token_hash: &str) -> crate::Result<Option<crate::StoredRefresh>> {
+        self.get_refresh_impl(token_hash).await
+    }
+    async fn rotate_refresh(
+        &self,
+        old_hash: &str,
+        now: i64,
+        successor: &crate::NewRefresh,
+        access: &crate::AccessRow,
+    ) -> crate::Result<bool> {
+        self.rotate_refresh_impl(old_hash, now, successor, access)
+            .await
+    }
+    async fn slide_refresh(
+        &self,
+        token_hash: &str,
+        expires_at: i64,
+        access: &crate::AccessRow,
+    ) -> crate::Result<bool> {
+        self.slide_refresh_impl(token_hash, expires_at, access)
+            .await
+    }
+    async fn record_access(&self, access: &crate::AccessRow) -> crate::Result<()> {
+        self.record_access_impl(access).await
+    }
+    async fn revoke_grant(&self, grant_id: &str, now: i64) -> crate::Result<()> {
+        self.revoke_grant_impl(grant_id, now).await
+    }
+    async fn access_status(&self, jti: &str) -> crate::Result<Option<crate::AccessStatus>> {
+        self.access_status_impl(jti).await
+    }
+    async fn exchange_access(&self, jti: &str, now: i64) -> crate::Result<bool> {
+        self.exchange_access_impl(jti, now).await
+    }
+    async fn upsert_consent(&self, c: &crate::ConsentRow) -> crate::Result<()> {
+        self.upsert_consent_impl(c).await
+    }
+    async fn member_consents(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<Vec<crate::ConsentRow>> {
+        self.consents_impl(project_id, "member_id", member_id).await
+    }
+    async fn organization_consents(
+        &self,
+        project_id: &str,
+        organization_id: &str,
+    ) -> crate::Result<Vec<crate::ConsentRow>> {
+        self.consents_impl(project_id, "organization_id", organization_id)
+            .await
+    }
+    async fn revoke_consent(
+        &self,
+        member_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.revoke_consent_impl(member_id, client_id, now).await
+    }
 }

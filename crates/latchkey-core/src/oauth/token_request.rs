@@ -63,12 +63,14 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
             refresh_token: required(raw.refresh_token, "refresh_token")?,
             scope: raw.scope,
         },
-        Some(other) if !other.is_empty() => return Err(OAuthError::new(
-            OAuthErrorCode::UnsupportedGrantType,
-            format!(
+        Some(other) if !other.is_empty() => {
+            return Err(OAuthError::new(
+                OAuthErrorCode::UnsupportedGrantType,
+                format!(
                 "grant_type {other:?} is not supported; use authorization_code or refresh_token."
             ),
-        )),
+            ))
+        }
         _ => return Err(OAuthError::invalid_request("grant_type is required.")),
     };
     Ok((grant, creds))

@@ -1,0 +1,392 @@
+//! The authorization server's records: codes (single use, atomically), refresh tokens
+//! (rotation and sliding expiry, reuse revokes the family), access-token ids (for revocation
+//! and introspection), consent grants, and each project's refresh-successor key.
+
+use latchkey_core::oauth::code::CodeRecord;
+use latchkey_core::oauth::refresh::RefreshRecord;
+use sqlx::{Any, Row, Transaction};
+
+use crate::sql::{from_json, to_json};
+use crate::{Result, SqlStore};
+
+/// The outcome of presenting a code.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CodeRedemption {
+    /// First use: the code is now spent.
+    Fresh(CodeRecord),
+    /// Spent before: a replay (the caller revokes what the first redemption issued).
+    AlreadyUsed(CodeRecord),
+    NotFound,
+}
+
+/// A refresh token as stored, with its state.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRefresh {
+    pub record: RefreshRecord,
+    pub revoked: bool,
+}
+
+/// A new refresh token (by hash).
+#[derive(Debug, Clone)]
+pub struct NewRefresh {
+    pub token_hash: String,
+    pub record: RefreshRecord,
+}
+
+/// An issued access token, recorded by jti.
+#[derive(Debug, Clone)]
+pub struct AccessRow {
+    pub jti: String,
+    pub project_id: String,
+    pub grant_id: String,
+    pub client_id: String,
+    pub member_id: String,
+    pub expires_at: i64,
+}
+
+/// What the store knows of an access token.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessStatus {
+    pub grant_id: String,
+    pub client_id: String,
+    pub member_id: String,
+    pub revoked: bool,
+    pub exchanged: bool,
+}
+
+/// A member's consent to a client.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConsentRow {
+    pub project_id: String,
+    pub organization_id: String,
+    pub member_id: String,
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl SqlStore {
+    pub(crate) async fn refresh_key_impl(
+        &self,
+        project_id: &str,
+        candidate: &str,
+    ) -> Result<String> {
+        let insert = match self.dialect {
+            crate::sql::Dialect::Sqlite => "INSERT OR IGNORE INTO oauth_project_keys (project_id, refresh_key) VALUES ($1, $2)",
+            crate::sql::Dialect::Postgres => "INSERT INTO oauth_project_keys (project_id, refresh_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        };
+        sqlx::query(insert)
+            .bind(project_id)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT refresh_key FROM oauth_project_keys WHERE project_id = $1")
+            .bind(project_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(row.try_get("refresh_key")?)
+    }
+
+    pub(crate) async fn insert_code_impl(&self, code_hash: &str, r: &CodeRecord) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO authorization_codes (code_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(code_hash)
+        .bind(&r.grant.project_id)
+        .bind(&r.grant.grant_id)
+        .bind(&r.grant.client_id)
+        .bind(&r.grant.member_id)
+        .bind(r.expires_at)
+        .bind(to_json(r)?)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Spends a code: exactly one caller sees `Fresh`, however many race.
+    pub(crate) async fn redeem_code_impl(
+        &self,
+        code_hash: &str,
+        now: i64,
+    ) -> Result<CodeRedemption> {
+        let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL")
+            .bind(now)
+            .bind(code_hash)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query("SELECT data FROM authorization_codes WHERE code_hash = $1")
+            .bind(code_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else {
+            return Ok(CodeRedemption::NotFound);
+        };
+        let record: CodeRecord = from_json(&row.try_get::<String, _>("data")?)?;
+        Ok(if spent.rows_affected() == 1 {
+            CodeRedemption::Fresh(record)
+        } else {
+            CodeRedemption::AlreadyUsed(record)
+        })
+    }
+
+    /// Records the tokens of a code redemption in one transaction.
+    pub(crate) async fn issue_tokens_impl(
+        &self,
+        access: &AccessRow,
+        refresh: Option<&NewRefresh>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_access(&mut tx, access).await?;
+        if let Some(r) = refresh {
+            insert_refresh(&mut tx, r).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn get_refresh_impl(&self, token_hash: &str) -> Result<Option<StoredRefresh>> {
+        let row = sqlx::query("SELECT data, rotated_at, revoked_at, expires_at FROM refresh_tokens WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut record: RefreshRecord = from_json(&row.try_get::<String, _>("data")?)?;
+        record.rotated_at = row.try_get("rotated_at")?;
+        record.expires_at = row.try_get("expires_at")?;
+        let revoked: Option<i64> = row.try_get("revoked_at")?;
+        Ok(Some(StoredRefresh {
+            record,
+            revoked: revoked.is_some(),
+        }))
+    }
+
+    /// Spends a rotating token and records its successor and the new access token, atomically;
+    /// false when another request rotated it first.
+    pub(crate) async fn rotate_refresh_impl(
+        &self,
+        old_hash: &str,
+        now: i64,
+        successor: &NewRefresh,
+        access: &AccessRow,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let spent = sqlx::query("UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL")
+            .bind(now)
+            .bind(old_hash)
+            .execute(&mut *tx)
+            .await?;
+        if spent.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_refresh(&mut tx, successor).await?;
+        insert_access(&mut tx, access).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Extends a confidential client's token and records the new access token.
+    pub(crate) async fn slide_refresh_impl(
+        &self,
+        hash: &str,
+        expires_at: i64,
+        access: &AccessRow,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query("UPDATE refresh_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
+            .bind(expires_at)
+            .bind(hash)
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_access(&mut tx, access).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    pub(crate) async fn record_access_impl(&self, access: &AccessRow) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        insert_access(&mut tx, access).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Revokes every token of a grant (code reuse, refresh reuse, revocation).
+    pub(crate) async fn revoke_grant_impl(&self, grant_id: &str, now: i64) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for table in ["refresh_tokens", "access_tokens"] {
+            sqlx::query(&format!(
+                "UPDATE {table} SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL"
+            ))
+            .bind(now)
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE grant_id = $2 AND consumed_at IS NULL")
+            .bind(now)
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn access_status_impl(&self, jti: &str) -> Result<Option<AccessStatus>> {
+        let row = sqlx::query("SELECT grant_id, client_id, member_id, revoked_at, exchanged_at FROM access_tokens WHERE jti = $1")
+            .bind(jti)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        let revoked: Option<i64> = r.try_get("revoked_at")?;
+        let exchanged: Option<i64> = r.try_get("exchanged_at")?;
+        Ok(Some(AccessStatus {
+            grant_id: r.try_get("grant_id")?,
+            client_id: r.try_get("client_id")?,
+            member_id: r.try_get("member_id")?,
+            revoked: revoked.is_some(),
+            exchanged: exchanged.is_some(),
+        }))
+    }
+
+    /// Marks an access token exchanged for a session; true only for the first caller.
+    pub(crate) async fn exchange_access_impl(&self, jti: &str, now: i64) -> Result<bool> {
+        let done = sqlx::query("UPDATE access_tokens SET exchanged_at = $1 WHERE jti = $2 AND exchanged_at IS NULL AND revoked_at IS NULL")
+            .bind(now)
+            .bind(jti)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn upsert_consent_impl(&self, c: &ConsentRow) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        let scopes = c.scopes.join(" ");
+        let updated = sqlx::query("UPDATE consent_grants SET scopes = $1, updated_at = $2 WHERE member_id = $3 AND client_id = $4")
+            .bind(&scopes)
+            .bind(c.updated_at)
+            .bind(&c.member_id)
+            .bind(&c.client_id)
+            .execute(&mut *tx)
+            .await?;
+        if updated.rows_affected() == 0 {
+            sqlx::query(
+                "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(&c.project_id)
+            .bind(&c.organization_id)
+            .bind(&c.member_id)
+            .bind(&c.client_id)
+            .bind(&scopes)
+            .bind(c.created_at)
+            .bind(c.updated_at)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(crate) async fn consents_impl(
+        &self,
+        project_id: &str,
+        column: &str,
+        value: &str,
+    ) -> Result<Vec<ConsentRow>> {
+        let sql = format!(
+            "SELECT project_id, organization_id, member_id, client_id, scopes, created_at, updated_at FROM consent_grants \
+             WHERE project_id = $1 AND {column} = $2 ORDER BY created_at, client_id"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(project_id)
+            .bind(value)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let scopes: String = r.try_get("scopes")?;
+                Ok(ConsentRow {
+                    project_id: r.try_get("project_id")?,
+                    organization_id: r.try_get("organization_id")?,
+                    member_id: r.try_get("member_id")?,
+                    client_id: r.try_get("client_id")?,
+                    scopes: scopes
+                        .split_ascii_whitespace()
+                        .map(str::to_string)
+                        .collect(),
+                    created_at: r.try_get("created_at")?,
+                    updated_at: r.try_get("updated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Ends a member's consent to a client and revokes everything issued under it.
+    pub(crate) async fn revoke_consent_impl(
+        &self,
+        member_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
+        let gone =
+            sqlx::query("DELETE FROM consent_grants WHERE member_id = $1 AND client_id = $2")
+                .bind(member_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await?;
+        for table in ["refresh_tokens", "access_tokens"] {
+            sqlx::query(&format!("UPDATE {table} SET revoked_at = $1 WHERE member_id = $2 AND client_id = $3 AND revoked_at IS NULL"))
+                .bind(now)
+                .bind(member_id)
+                .bind(client_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE member_id = $2 AND client_id = $3 AND consumed_at IS NULL")
+            .bind(now)
+            .bind(member_id)
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(gone.rows_affected() > 0)
+    }
+}
+
+async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(&a.jti)
+    .bind(&a.project_id)
+    .bind(&a.grant_id)
+    .bind(&a.client_id)
+    .bind(&a.member_id)
+    .bind(a.expires_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> Result<()> {
+    let g = &r.record.grant;
+    sqlx::query(
+        "INSERT INTO refresh_tokens (token_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&r.token_hash)
+    .bind(&g.project_id)
+    .bind(&g.grant_id)
+    .bind(&g.client_id)
+    .bind(&g.member_id)
+    .bind(r.record.expires_at)
+    .bind(to_json(&r.record)?)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -14,6 +14,8 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
 pub const DEFAULT_KEY_ROTATION_DAYS: i64 = 180;
 /// Stytch keeps a retired key published for a month.
 pub const DEFAULT_KEY_RETENTION_DAYS: i64 = 30;
+/// Agents refresh in parallel; ten seconds covers a burst of concurrent tool calls.
+pub const DEFAULT_REFRESH_GRACE_SECONDS: i64 = 10;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -36,6 +38,9 @@ pub struct FileConfig {
     pub key_rotation_days: Option<i64>,
     pub key_retention_days: Option<i64>,
     pub default_project_id: Option<String>,
+    pub issuer: Option<String>,
+    pub authorization_url: Option<String>,
+    pub refresh_grace_seconds: Option<i64>,
 }
 
 impl FileConfig {
@@ -63,6 +68,15 @@ pub struct Config {
     /// The project served at project-less paths (`/.well-known/jwks.json`); when unset and the
     /// database holds exactly one project, that one.
     pub default_project_id: Option<String>,
+    /// The OAuth/OIDC issuer (this server's public origin, e.g. `https://login.example.com`).
+    /// Unset: the origin the request came in on (fine for development, set it in production).
+    pub issuer: Option<String>,
+    /// The authorization endpoint advertised in discovery (a customer-hosted page); unset:
+    /// latchkey's own `{issuer}/oauth2/authorize`.
+    pub authorization_url: Option<String>,
+    /// Parallel refreshes with one rotating refresh token within this many seconds get the same
+    /// successor instead of revoking the family (0 disables).
+    pub refresh_grace_seconds: i64,
 }
 
 /// Settings read only from the environment or the file (never flags: secrets stay out of `ps`).
@@ -70,6 +84,8 @@ pub struct Config {
 pub struct EnvSettings {
     pub master_key: Option<String>,
     pub default_project_id: Option<String>,
+    pub issuer: Option<String>,
+    pub authorization_url: Option<String>,
 }
 
 impl EnvSettings {
@@ -78,6 +94,8 @@ impl EnvSettings {
         EnvSettings {
             master_key: var("LATCHKEY_MASTER_KEY"),
             default_project_id: var("LATCHKEY_DEFAULT_PROJECT_ID"),
+            issuer: var("LATCHKEY_ISSUER"),
+            authorization_url: var("LATCHKEY_AUTHORIZATION_URL"),
         }
     }
 }
@@ -125,6 +143,19 @@ impl Config {
                 .default_project_id
                 .clone()
                 .or_else(|| file.default_project_id.clone()),
+            issuer: env
+                .issuer
+                .clone()
+                .or_else(|| file.issuer.clone())
+                .map(|i| i.trim_end_matches('/').to_string()),
+            authorization_url: env
+                .authorization_url
+                .clone()
+                .or_else(|| file.authorization_url.clone()),
+            refresh_grace_seconds: file
+                .refresh_grace_seconds
+                .unwrap_or(DEFAULT_REFRESH_GRACE_SECONDS)
+                .max(0),
         })
     }
 
@@ -139,6 +170,9 @@ impl Config {
             key_rotation_days: DEFAULT_KEY_ROTATION_DAYS,
             key_retention_days: DEFAULT_KEY_RETENTION_DAYS,
             default_project_id: None,
+            issuer: None,
+            authorization_url: None,
+            refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
         }
     }
 }

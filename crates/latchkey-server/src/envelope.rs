@@ -163,7 +163,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
 /// True when JSON text holds an escaped NUL (`\u0000` not itself escaped). No identifier or
 /// name may contain one, and PostgreSQL cannot store it in text.
-fn has_nul_escape(text: &[u8]) -> bool {
+pub(crate) fn has_nul_escape(text: &[u8]) -> bool {
     text.windows(6).enumerate().any(|(i, w)| {
         w == b"\\u0000" && text[..i].iter().rev().take_while(|b| **b == b'\\').count() % 2 == 0
     })

@@ -11,6 +11,7 @@ pub mod config;
 pub mod envelope;
 pub mod keys;
 pub mod middleware;
+pub mod oauth;
 pub mod rbac;
 pub mod sessions;
 pub mod startup;

@@ -40,6 +40,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
 pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::router())
+        .merge(crate::oauth::router())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

@@ -1,0 +1,115 @@
+//! Discovery: OpenID Connect Discovery 1.0 (`/.well-known/openid-configuration`) and RFC 8414
+//! (`/.well-known/oauth-authorization-server`), plus Stytch's per-project legacy path
+//! `/v1/public/{project_id}/.well-known/openid-configuration` (Stytch §10). Served without
+//! authentication and with permissive CORS (browser-based MCP clients read them).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_core::oauth::scope::BuiltinScope;
+use serde_json::{json, Value};
+
+use super::envelope::{oauth_ok, OAuthFailure};
+use super::paths;
+use crate::state::AppState;
+
+pub async fn openid_configuration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, OAuthFailure> {
+    let project_id = default_project(&state).await?;
+    Ok(oauth_ok(
+        document(&state, &headers, &project_id, false).await,
+    ))
+}
+
+pub async fn oauth_authorization_server(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, OAuthFailure> {
+    let project_id = default_project(&state).await?;
+    Ok(oauth_ok(
+        document(&state, &headers, &project_id, true).await,
+    ))
+}
+
+pub async fn project_openid_configuration(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(project_id): Path<String>,
+) -> Result<Response, OAuthFailure> {
+    if state
+        .store
+        .project_secret_hashes(&project_id)
+        .await?
+        .is_empty()
+    {
+        return Err(latchkey_core::oauth::OAuthError::invalid_request("Unknown project.").into());
+    }
+    Ok(oauth_ok(
+        document(&state, &headers, &project_id, false).await,
+    ))
+}
+
+async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
+    crate::state::default_project(state)
+        .await
+        .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
+}
+
+async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc8414: bool) -> Value {
+    let iss = super::tokens::issuer(state, headers);
+    let mut scopes: Vec<String> = BuiltinScope::ALL
+        .iter()
+        .map(|s| s.as_str().to_string())
+        .collect();
+    if let Ok(policy) = state.effective_policy(project_id).await {
+        for s in policy.scopes_supported() {
+            if !scopes.contains(&s) {
+                scopes.push(s);
+            }
+        }
+    }
+    let authorization_endpoint = state
+        .config
+        .authorization_url
+        .clone()
+        .unwrap_or_else(|| format!("{iss}{}", paths::AUTHORIZE_PAGE));
+    let jwks_uri = if state.config.default_project_id.as_deref() == Some(project_id)
+        || state.config.default_project_id.is_none()
+    {
+        format!("{iss}{}", crate::api::paths::WELL_KNOWN_JWKS)
+    } else {
+        format!("{iss}/v1/b2b/sessions/jwks/{project_id}")
+    };
+    let mut doc = json!({
+        "issuer": iss,
+        "authorization_endpoint": authorization_endpoint,
+        "token_endpoint": format!("{iss}{}", paths::TOKEN),
+        "userinfo_endpoint": format!("{iss}{}", paths::USERINFO),
+        "jwks_uri": jwks_uri,
+        "introspection_endpoint": format!("{iss}{}", paths::INTROSPECT),
+        "revocation_endpoint": format!("{iss}{}", paths::REVOKE),
+        "scopes_supported": scopes,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "subject_types_supported": ["public"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "at_hash", "email", "email_verified",
+                             "name", "given_name", "family_name", "phone_number", "phone_number_verified"],
+        "prompt_values_supported": ["consent"],
+    });
+    if rfc8414 {
+        // RFC 8414 §2 has no subject types; OIDC clients reading this document ignore it anyway.
+        if let Value::Object(m) = &mut doc {
+            m.remove("subject_types_supported");
+        }
+    }
+    doc
+}

@@ -1,0 +1,57 @@
+//! The OAuth 2.1 / OpenID Connect endpoints of the authorization server (Stytch Connected Apps
+//! §6-§10), on both path families: the project domain's `/v1/oauth2/*` and the legacy
+//! `/v1/public/{project_id}/oauth2/*`. Errors use the OAuth envelope ([`envelope`]).
+
+use axum::routing::get;
+use axum::Router;
+
+use crate::state::AppState;
+
+pub mod discovery;
+pub mod envelope;
+pub mod tokens;
+pub mod userinfo;
+
+/// Route paths, shared by the router and the discovery document.
+pub mod paths {
+    pub const AUTHORIZE_PAGE: &str = "/oauth2/authorize";
+    pub const TOKEN: &str = "/v1/oauth2/token";
+    pub const USERINFO: &str = "/v1/oauth2/userinfo";
+    pub const INTROSPECT: &str = "/v1/oauth2/introspect";
+    pub const REVOKE: &str = "/v1/oauth2/revoke";
+    pub const LEGACY_TOKEN: &str = "/v1/public/{project_id}/oauth2/token";
+    pub const LEGACY_USERINFO: &str = "/v1/public/{project_id}/oauth2/userinfo";
+    pub const LEGACY_INTROSPECT: &str = "/v1/public/{project_id}/oauth2/introspect";
+    pub const LEGACY_REVOKE: &str = "/v1/public/{project_id}/oauth2/revoke";
+    pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+    pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
+    pub const LEGACY_OPENID_CONFIGURATION: &str =
+        "/v1/public/{project_id}/.well-known/openid-configuration";
+}
+
+pub fn router() -> Router<AppState> {
+    use paths::*;
+    let cors = tower_http::cors::CorsLayer::new()
+        .allow_origin(tower_http::cors::Any)
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([
+            axum::http::header::AUTHORIZATION,
+            axum::http::header::CONTENT_TYPE,
+        ]);
+    Router::new()
+        .route(USERINFO, get(userinfo::userinfo).post(userinfo::userinfo))
+        .route(
+            LEGACY_USERINFO,
+            get(userinfo::userinfo).post(userinfo::userinfo),
+        )
+        .route(OPENID_CONFIGURATION, get(discovery::openid_configuration))
+        .route(
+            OAUTH_AUTHORIZATION_SERVER,
+            get(discovery::oauth_authorization_server),
+        )
+        .route(
+            LEGACY_OPENID_CONFIGURATION,
+            get(discovery::project_openid_configuration),
+        )
+        .layer(cors)
+}

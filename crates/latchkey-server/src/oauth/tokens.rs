@@ -1,0 +1,216 @@
+//! Minting and checking the authorization server's tokens: RS256 access tokens and ID tokens
+//! signed with the project's active key, access tokens recorded by `jti` so that revocation
+//! and consent withdrawal show in introspection and userinfo.
+
+use axum::http::HeaderMap;
+use base64::Engine;
+use latchkey_core::jwt::{self, Expectations};
+use latchkey_core::oauth::claims;
+use latchkey_core::oauth::grant::Grant;
+use latchkey_core::oauth::scope::BuiltinScope;
+use latchkey_store::{AccessRow, AccessStatus};
+use latchkey_types::{Member, Organization};
+use serde_json::Value;
+
+use super::envelope::OAuthFailure;
+use crate::state::AppState;
+
+/// Per-client settings of access tokens.
+pub struct AccessSettings<'a> {
+    pub lifetime_secs: i64,
+    pub custom_audience: Option<&'a str>,
+    pub template: &'a str,
+}
+
+/// What a token response carries.
+pub struct Minted {
+    pub access_token: String,
+    pub id_token: Option<String>,
+    pub expires_in: i64,
+    pub row: AccessRow,
+}
+
+/// The issuer for this request: the configured one, else this server's own origin as the
+/// client reached it (Stytch §1.5: the issuer follows the host the request came in on).
+pub fn issuer(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(i) = &state.config.issuer {
+        return i.trim_end_matches('/').to_string();
+    }
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// Signs an access token (and an ID token when `openid` was granted) for a grant. The caller
+/// persists `row` in the same transaction as whatever else the grant step changes.
+#[allow(clippy::too_many_arguments)]
+pub async fn mint(
+    state: &AppState,
+    grant: &Grant,
+    scopes: &[String],
+    issuer: &str,
+    settings: &AccessSettings<'_>,
+    member: &Member,
+    org: &Organization,
+) -> Result<Minted, OAuthFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let keys = state
+        .keys
+        .key_set(&grant.project_id, now, state.tokens.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing keys unavailable");
+            OAuthFailure::server_error()
+        })?;
+    let mut audience = vec![grant.project_id.clone()];
+    if let Some(a) = settings.custom_audience.filter(|a| !a.is_empty()) {
+        audience.push(a.to_string());
+    }
+    let roles = latchkey_core::member::effective_role_ids(member, org);
+    let custom = claims::render_template(settings.template, member, org, &roles);
+    let jti = jti(state);
+    let access_claims = claims::access_token(
+        grant,
+        scopes,
+        issuer,
+        &audience,
+        org,
+        &custom,
+        &jti,
+        now,
+        settings.lifetime_secs,
+    );
+    let access_token = sign(&keys, &access_claims)?;
+    let id_token = if scopes.iter().any(|s| s == BuiltinScope::OpenId.as_str()) {
+        let id_claims = claims::id_token(
+            grant,
+            scopes,
+            issuer,
+            member,
+            org,
+            &jwt::at_hash(&access_token),
+            now,
+        );
+        Some(sign(&keys, &id_claims)?)
+    } else {
+        None
+    };
+    let row = AccessRow {
+        jti,
+        project_id: grant.project_id.clone(),
+        grant_id: grant.grant_id.clone(),
+        client_id: grant.client_id.clone(),
+        member_id: grant.member_id.clone(),
+        expires_at: now + settings.lifetime_secs,
+    };
+    Ok(Minted {
+        access_token,
+        id_token,
+        expires_in: settings.lifetime_secs,
+        row,
+    })
+}
+
+fn jti(state: &AppState) -> String {
+    let mut b = [0u8; 24];
+    state.tokens.fill(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}
+
+fn sign(keys: &jwt::KeySet, claims: &Value) -> Result<String, OAuthFailure> {
+    jwt::sign_jwt(keys.active(), claims).map_err(|e| {
+        tracing::error!(error = %e, "token signing failed");
+        OAuthFailure::server_error()
+    })
+}
+
+/// A verified, live access token.
+pub struct LiveAccess {
+    pub project_id: String,
+    pub claims: Value,
+    pub status: AccessStatus,
+}
+
+/// Why an access token is not live (the caller chooses the envelope).
+#[derive(Debug)]
+pub enum Inactive {
+    Invalid,
+    Revoked,
+    Store(latchkey_store::StoreError),
+}
+
+/// Verifies an access token: signature by a project key, `exp`/`nbf`, the project in `aud`,
+/// then that it was issued here and not revoked since.
+pub async fn check_access(state: &AppState, token: &str) -> Result<LiveAccess, Inactive> {
+    let project_id = unverified_project(token).ok_or(Inactive::Invalid)?;
+    let now = state.clock.now().unix_timestamp();
+    let keys = state
+        .keys
+        .key_set(&project_id, now, state.tokens.as_ref())
+        .await
+        .map_err(|_| Inactive::Invalid)?;
+    let iss = unverified_claim(token, "iss").ok_or(Inactive::Invalid)?;
+    let expect = Expectations::new([iss], project_id.clone()).with_leeway(30);
+    let claims = match jwt::verify_jwt(token, &keys, now, &expect) {
+        Err(jwt::VerifyError::UnknownKid) => {
+            let keys = state
+                .keys
+                .reload(&project_id, now, state.tokens.as_ref())
+                .await
+                .map_err(|_| Inactive::Invalid)?;
+            jwt::verify_jwt(token, &keys, now, &expect)
+        }
+        other => other,
+    }
+    .map_err(|_| Inactive::Invalid)?;
+    let jti = claims
+        .get("jti")
+        .and_then(Value::as_str)
+        .ok_or(Inactive::Invalid)?;
+    let status = state
+        .store
+        .access_status(jti)
+        .await
+        .map_err(Inactive::Store)?
+        .ok_or(Inactive::Invalid)?;
+    if status.revoked {
+        return Err(Inactive::Revoked);
+    }
+    Ok(LiveAccess {
+        project_id,
+        claims,
+        status,
+    })
+}
+
+/// The project an access token names in `aud` (checked properly once its key set is known).
+fn unverified_project(token: &str) -> Option<String> {
+    let aud = unverified_payload(token)?.get("aud")?.clone();
+    let first = match aud {
+        Value::Array(a) => a.first()?.as_str()?.to_string(),
+        Value::String(s) => s,
+        _ => return None,
+    };
+    first.starts_with("project-").then_some(first)
+}
+
+fn unverified_claim(token: &str, claim: &str) -> Option<String> {
+    unverified_payload(token)?
+        .get(claim)?
+        .as_str()
+        .map(str::to_string)
+}
+
+fn unverified_payload(token: &str) -> Option<Value> {
+    let payload = token.split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
+    serde_json::from_slice(&bytes).ok()
+}

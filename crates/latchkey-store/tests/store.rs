@@ -250,3 +250,148 @@ async fn rejects_unknown_urls() {
         Err(StoreError::UnsupportedUrl(_))
     ));
 }
+
+mod oauth {
+    use super::*;
+    use latchkey_core::oauth::code::CodeRecord;
+    use latchkey_core::oauth::grant::Grant;
+    use latchkey_core::oauth::refresh::RefreshRecord;
+    use latchkey_store::{AccessRow, CodeRedemption, ConsentRow, NewRefresh};
+
+    fn grant(p: &str, org: &str, member: &str) -> Grant {
+        Grant {
+            grant_id: format!("grant-{}", uuid::Uuid::new_v4()),
+            project_id: p.into(),
+            client_id: "connected-app-test-1".into(),
+            member_id: member.into(),
+            organization_id: org.into(),
+            member_session_id: None,
+            scopes: vec!["openid".into(), "offline_access".into()],
+            nonce: None,
+            auth_time: 1,
+            resources: vec![],
+        }
+    }
+
+    fn access(g: &Grant) -> AccessRow {
+        AccessRow {
+            jti: uuid::Uuid::new_v4().to_string(),
+            project_id: g.project_id.clone(),
+            grant_id: g.grant_id.clone(),
+            client_id: g.client_id.clone(),
+            member_id: g.member_id.clone(),
+            expires_at: 10_000,
+        }
+    }
+
+    async fn setup(store: &dyn Store) -> (String, Grant) {
+        let p = project(store).await;
+        let o = org(&format!("org-{}", uuid::Uuid::new_v4()), json!({"organization_name": "O"}));
+        store.insert_organization(&p, &o).await.unwrap();
+        let m = member(&format!("member-{}", uuid::Uuid::new_v4()), &o, "m@o.io");
+        store.insert_member(&p, &m).await.unwrap();
+        let g = grant(&p, &o.organization_id, &m.member_id);
+        (p, g)
+    }
+
+    /// 50 concurrent redemptions of one code: exactly one is fresh.
+    pub async fn codes_are_single_use(store: Arc<dyn Store>) {
+        let (_, g) = setup(store.as_ref()).await;
+        let rec = CodeRecord { grant: g, redirect_uri: "https://a.test/cb".into(), code_challenge: None, expires_at: 500 };
+        store.insert_code("code-hash-1", &rec).await.unwrap();
+        let tasks: Vec<_> = (0..50)
+            .map(|_| {
+                let store = store.clone();
+                tokio::spawn(async move { store.redeem_code("code-hash-1", 10).await.unwrap() })
+            })
+            .collect();
+        let mut fresh = 0;
+        for t in tasks {
+            match t.await.unwrap() {
+                CodeRedemption::Fresh(r) => {
+                    assert_eq!(r, rec);
+                    fresh += 1
+                }
+                CodeRedemption::AlreadyUsed(_) => {}
+                CodeRedemption::NotFound => panic!("code vanished"),
+            }
+        }
+        assert_eq!(fresh, 1);
+        assert_eq!(store.redeem_code("nope", 10).await.unwrap(), CodeRedemption::NotFound);
+    }
+
+    /// Rotation spends a token once; revoking the grant revokes the family.
+    pub async fn refresh_rotation_and_revocation(store: Arc<dyn Store>) {
+        let (_, g) = setup(store.as_ref()).await;
+        let first = NewRefresh { token_hash: "rt-1".into(), record: RefreshRecord { grant: g.clone(), expires_at: 1_000, rotated_at: None } };
+        let a1 = access(&g);
+        store.issue_tokens(&a1, Some(&first)).await.unwrap();
+        let tasks: Vec<_> = (0..50)
+            .map(|i| {
+                let store = store.clone();
+                let g = g.clone();
+                tokio::spawn(async move {
+                    let succ = NewRefresh { token_hash: format!("rt-2-{i}"), record: RefreshRecord { grant: g.clone(), expires_at: 2_000, rotated_at: None } };
+                    store.rotate_refresh("rt-1", 20, &succ, &access(&g)).await.unwrap()
+                })
+            })
+            .collect();
+        let mut won = 0;
+        for t in tasks {
+            if t.await.unwrap() {
+                won += 1;
+            }
+        }
+        assert_eq!(won, 1, "exactly one successor");
+        let spent = store.get_refresh("rt-1").await.unwrap().unwrap();
+        assert_eq!(spent.record.rotated_at, Some(20));
+        store.revoke_grant(&g.grant_id, 30).await.unwrap();
+        assert!(store.access_status(&a1.jti).await.unwrap().unwrap().revoked);
+        assert!(store.get_refresh("rt-1").await.unwrap().unwrap().revoked);
+    }
+
+    /// Consent listing and revocation, which revokes the client's tokens for the member.
+    pub async fn consents(store: Arc<dyn Store>) {
+        let (p, g) = setup(store.as_ref()).await;
+        let row = ConsentRow {
+            project_id: p.clone(),
+            organization_id: g.organization_id.clone(),
+            member_id: g.member_id.clone(),
+            client_id: g.client_id.clone(),
+            scopes: vec!["openid".into()],
+            created_at: 1,
+            updated_at: 1,
+        };
+        store.upsert_consent(&row).await.unwrap();
+        store.upsert_consent(&ConsentRow { scopes: vec!["openid".into(), "email".into()], updated_at: 2, ..row.clone() }).await.unwrap();
+        let listed = store.member_consents(&p, &g.member_id).await.unwrap();
+        assert_eq!(listed.len(), 1);
+        assert_eq!(listed[0].scopes, vec!["openid", "email"]);
+        assert_eq!(store.organization_consents(&p, &g.organization_id).await.unwrap().len(), 1);
+        let a = access(&g);
+        store.issue_tokens(&a, None).await.unwrap();
+        assert!(store.exchange_access(&a.jti, 5).await.unwrap());
+        assert!(!store.exchange_access(&a.jti, 6).await.unwrap(), "exchanged once");
+        assert!(store.revoke_consent(&g.member_id, &g.client_id, 7).await.unwrap());
+        assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
+        assert!(store.member_consents(&p, &g.member_id).await.unwrap().is_empty());
+        assert_eq!(store.refresh_key(&p, "k1").await.unwrap(), "k1");
+        assert_eq!(store.refresh_key(&p, "k2").await.unwrap(), "k1", "the first key stays");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sqlite_oauth() {
+    let (s, _dir) = sqlite().await;
+    oauth::codes_are_single_use(s.clone()).await;
+    oauth::refresh_rotation_and_revocation(s.clone()).await;
+    oauth::consents(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_oauth() {
+    let s = postgres().await;
+    oauth::codes_are_single_use(s.clone()).await;
+    oauth::refresh_rotation_and_revocation(s.clone()).await;
+    oauth::consents(s).await;
+}

@@ -7,6 +7,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod auth;
+pub mod connected_apps;
 pub mod members;
 pub mod organizations;
 
@@ -28,6 +29,14 @@ pub mod paths {
     pub const MEMBERS_SEARCH: &str = "/v1/b2b/organizations/members/search";
     pub const MEMBER_DANGEROUSLY_GET: &str =
         "/v1/b2b/organizations/members/dangerously_get/{member_id}";
+    pub const CONNECTED_APP_CLIENTS: &str = "/v1/connected_apps/clients";
+    pub const CONNECTED_APP_CLIENT: &str = "/v1/connected_apps/clients/{client_id}";
+    pub const CONNECTED_APP_CLIENTS_SEARCH: &str = "/v1/connected_apps/clients/search";
+    pub const CONNECTED_APP_ROTATE_START: &str =
+        "/v1/connected_apps/clients/{client_id}/secrets/rotate/start";
+    pub const CONNECTED_APP_ROTATE: &str = "/v1/connected_apps/clients/{client_id}/secrets/rotate";
+    pub const CONNECTED_APP_ROTATE_CANCEL: &str =
+        "/v1/connected_apps/clients/{client_id}/secrets/rotate/cancel";
 }
 
 pub fn router() -> Router<AppState> {
@@ -56,4 +65,21 @@ pub fn router() -> Router<AppState> {
         )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
+        .route(CONNECTED_APP_CLIENTS, post(connected_apps::create))
+        .route(
+            CONNECTED_APP_CLIENT,
+            get(connected_apps::get)
+                .put(connected_apps::update)
+                .delete(connected_apps::delete),
+        )
+        .route(CONNECTED_APP_CLIENTS_SEARCH, post(connected_apps::search))
+        .route(
+            CONNECTED_APP_ROTATE_START,
+            post(connected_apps::rotate_start),
+        )
+        .route(CONNECTED_APP_ROTATE, post(connected_apps::rotate_complete))
+        .route(
+            CONNECTED_APP_ROTATE_CANCEL,
+            post(connected_apps::rotate_cancel),
+        )
 }

@@ -20,7 +20,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 #[derive(Debug, Parser, Clone)]
-#[command(name = "latchkey-load", about = "Load generator for latchkey's Connected Apps flow")]
+#[command(
+    name = "latchkey-load",
+    about = "Load generator for latchkey's Connected Apps flow"
+)]
 struct Args {
     /// Base URL of the server, e.g. http://127.0.0.1:8080
     #[arg(long, env = "LATCHKEY_BASE_URL")]
@@ -50,24 +53,58 @@ struct Ctx {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let http = reqwest::Client::builder().pool_max_idle_per_host(args.concurrency * 2).build()?;
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency * 2)
+        .build()?;
     let ctx = Arc::new(setup(http, args.clone()).await?);
-    println!("latchkey-load: {} workers, {} s per phase, against {}", args.concurrency, args.seconds, args.base_url);
+    println!(
+        "latchkey-load: {} workers, {} s per phase, against {}",
+        args.concurrency, args.seconds, args.base_url
+    );
     let tokens = one_flow(&ctx).await?;
-    report("flow (start+authorize+token)", run(&ctx, |c| Box::pin(async move { one_flow(&c).await.map(|_| ()) })).await?);
-    let refresh = tokens["refresh_token"].as_str().ok_or_else(|| anyhow!("no refresh_token"))?.to_string();
-    let access = tokens["access_token"].as_str().ok_or_else(|| anyhow!("no access_token"))?.to_string();
+    report(
+        "flow (start+authorize+token)",
+        run(&ctx, |c| {
+            Box::pin(async move { one_flow(&c).await.map(|_| ()) })
+        })
+        .await?,
+    );
+    let refresh = tokens["refresh_token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no refresh_token"))?
+        .to_string();
+    let access = tokens["access_token"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no access_token"))?
+        .to_string();
     let r = Arc::new(refresh);
-    report("refresh", run(&ctx, move |c| { let r = r.clone(); Box::pin(async move { refresh_once(&c, &r).await }) }).await?);
+    report(
+        "refresh",
+        run(&ctx, move |c| {
+            let r = r.clone();
+            Box::pin(async move { refresh_once(&c, &r).await })
+        })
+        .await?,
+    );
     let a = Arc::new(access);
-    report("introspect", run(&ctx, move |c| { let a = a.clone(); Box::pin(async move { introspect_once(&c, &a).await }) }).await?);
+    report(
+        "introspect",
+        run(&ctx, move |c| {
+            let a = a.clone();
+            Box::pin(async move { introspect_once(&c, &a).await })
+        })
+        .await?,
+    );
     Ok(())
 }
 
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
 /// Runs `job` from `concurrency` workers for the phase's duration; returns latencies (µs) and errors.
-async fn run(ctx: &Arc<Ctx>, job: impl Fn(Arc<Ctx>) -> Job + Send + Sync + Clone + 'static) -> anyhow::Result<(Histogram<u64>, u64, Duration)> {
+async fn run(
+    ctx: &Arc<Ctx>,
+    job: impl Fn(Arc<Ctx>) -> Job + Send + Sync + Clone + 'static,
+) -> anyhow::Result<(Histogram<u64>, u64, Duration)> {
     let deadline = Instant::now() + Duration::from_secs(ctx.args.seconds);
     let started = Instant::now();
     let mut handles = vec![];
@@ -79,7 +116,9 @@ async fn run(ctx: &Arc<Ctx>, job: impl Fn(Arc<Ctx>) -> Job + Send + Sync + Clone
             while Instant::now() < deadline {
                 let t = Instant::now();
                 match job(ctx.clone()).await {
-                    Ok(()) => h.record(t.elapsed().as_micros() as u64).map_err(|e| anyhow!("{e}"))?,
+                    Ok(()) => h
+                        .record(t.elapsed().as_micros() as u64)
+                        .map_err(|e| anyhow!("{e}"))?,
                     Err(e) => {
                         if errors == 0 {
                             eprintln!("error: {e:#}");
@@ -113,9 +152,18 @@ fn report(name: &str, (h, errors, elapsed): (Histogram<u64>, u64, Duration)) {
     );
 }
 
-async fn api(ctx_http: &reqwest::Client, args: &Args, method: reqwest::Method, path: &str, body: Value) -> anyhow::Result<Value> {
+async fn api(
+    ctx_http: &reqwest::Client,
+    args: &Args,
+    method: reqwest::Method,
+    path: &str,
+    body: Value,
+) -> anyhow::Result<Value> {
     let resp = ctx_http
-        .request(method, format!("{}{path}", args.base_url.trim_end_matches('/')))
+        .request(
+            method,
+            format!("{}{path}", args.base_url.trim_end_matches('/')),
+        )
         .basic_auth(&args.project_id, Some(&args.secret))
         .json(&body)
         .send()
@@ -130,41 +178,108 @@ async fn api(ctx_http: &reqwest::Client, args: &Args, method: reqwest::Method, p
 
 async fn setup(http: reqwest::Client, args: Args) -> anyhow::Result<Ctx> {
     let tag = uuid::Uuid::new_v4().simple().to_string();
-    let org = api(&http, &args, reqwest::Method::POST, "/v1/b2b/organizations", json!({"organization_name": format!("Load {tag}")})).await?;
-    let org_id = org["organization"]["organization_id"].as_str().ok_or_else(|| anyhow!("no org id"))?.to_string();
-    let m = api(&http, &args, reqwest::Method::POST, &format!("/v1/b2b/organizations/{org_id}/members"), json!({"email_address": format!("load-{tag}@example.com")})).await?;
-    let member_id = m["member_id"].as_str().ok_or_else(|| anyhow!("no member id"))?.to_string();
+    let org = api(
+        &http,
+        &args,
+        reqwest::Method::POST,
+        "/v1/b2b/organizations",
+        json!({"organization_name": format!("Load {tag}")}),
+    )
+    .await?;
+    let org_id = org["organization"]["organization_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no org id"))?
+        .to_string();
+    let m = api(
+        &http,
+        &args,
+        reqwest::Method::POST,
+        &format!("/v1/b2b/organizations/{org_id}/members"),
+        json!({"email_address": format!("load-{tag}@example.com")}),
+    )
+    .await?;
+    let member_id = m["member_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no member id"))?
+        .to_string();
     let redirect_uri = "http://127.0.0.1/callback".to_string();
     let c = api(&http, &args, reqwest::Method::POST, "/v1/connected_apps/clients", json!({
         "client_type": "first_party", "client_name": "load generator", "client_description": "latchkey-load",
         "redirect_urls": [redirect_uri], "bypass_consent_for_offline_access": true
     })).await?;
-    let client_id = c["connected_app"]["client_id"].as_str().ok_or_else(|| anyhow!("no client id: {c}"))?.to_string();
-    let client_secret = c["connected_app"]["client_secret"].as_str().ok_or_else(|| anyhow!("no client secret"))?.to_string();
-    Ok(Ctx { http, args, org_id, member_id, client_id, client_secret, redirect_uri })
+    let client_id = c["connected_app"]["client_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no client id: {c}"))?
+        .to_string();
+    let client_secret = c["connected_app"]["client_secret"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no client secret"))?
+        .to_string();
+    Ok(Ctx {
+        http,
+        args,
+        org_id,
+        member_id,
+        client_id,
+        client_secret,
+        redirect_uri,
+    })
 }
 
 /// One authorization-code flow with PKCE; returns the token response.
 async fn one_flow(ctx: &Ctx) -> anyhow::Result<Value> {
     let mut raw = [0u8; 32];
-    raw.iter_mut().zip(uuid::Uuid::new_v4().as_bytes().iter().cycle()).for_each(|(d, s)| *d = *s);
+    raw.iter_mut()
+        .zip(uuid::Uuid::new_v4().as_bytes().iter().cycle())
+        .for_each(|(d, s)| *d = *s);
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let verifier = format!("{}{}", b64.encode(raw), b64.encode(uuid::Uuid::new_v4().as_bytes()));
+    let verifier = format!(
+        "{}{}",
+        b64.encode(raw),
+        b64.encode(uuid::Uuid::new_v4().as_bytes())
+    );
     let challenge = b64.encode(Sha256::digest(verifier.as_bytes()));
     let scopes = json!(["openid", "email", "profile", "offline_access"]);
     let who = json!({"organization_id": ctx.org_id, "member_id": ctx.member_id});
     let mut start = json!({"client_id": ctx.client_id, "redirect_uri": ctx.redirect_uri, "response_type": "code", "scopes": scopes});
     merge(&mut start, &who);
-    api(&ctx.http, &ctx.args, reqwest::Method::POST, "/v1/b2b/idp/oauth/authorize/start", start.clone()).await?;
+    api(
+        &ctx.http,
+        &ctx.args,
+        reqwest::Method::POST,
+        "/v1/b2b/idp/oauth/authorize/start",
+        start.clone(),
+    )
+    .await?;
     let mut submit = start;
-    merge(&mut submit, &json!({"consent_granted": true, "state": "s", "nonce": "n", "code_challenge": challenge}));
-    let r = api(&ctx.http, &ctx.args, reqwest::Method::POST, "/v1/b2b/idp/oauth/authorize", submit).await?;
-    let code = r["authorization_code"].as_str().ok_or_else(|| anyhow!("no code: {r}"))?;
+    merge(
+        &mut submit,
+        &json!({"consent_granted": true, "state": "s", "nonce": "n", "code_challenge": challenge}),
+    );
+    let r = api(
+        &ctx.http,
+        &ctx.args,
+        reqwest::Method::POST,
+        "/v1/b2b/idp/oauth/authorize",
+        submit,
+    )
+    .await?;
+    let code = r["authorization_code"]
+        .as_str()
+        .ok_or_else(|| anyhow!("no code: {r}"))?;
     let resp = ctx
         .http
-        .post(format!("{}/v1/oauth2/token", ctx.args.base_url.trim_end_matches('/')))
+        .post(format!(
+            "{}/v1/oauth2/token",
+            ctx.args.base_url.trim_end_matches('/')
+        ))
         .basic_auth(&ctx.client_id, Some(&ctx.client_secret))
-        .form(&[("grant_type", "authorization_code"), ("code", code), ("redirect_uri", ctx.redirect_uri.as_str()), ("code_verifier", verifier.as_str())])
+        .form(&[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", ctx.redirect_uri.as_str()),
+            ("code_verifier", verifier.as_str()),
+        ])
         .send()
         .await?;
     ok_json(resp).await
@@ -173,7 +288,10 @@ async fn one_flow(ctx: &Ctx) -> anyhow::Result<Value> {
 async fn refresh_once(ctx: &Ctx, refresh: &str) -> anyhow::Result<()> {
     let resp = ctx
         .http
-        .post(format!("{}/v1/oauth2/token", ctx.args.base_url.trim_end_matches('/')))
+        .post(format!(
+            "{}/v1/oauth2/token",
+            ctx.args.base_url.trim_end_matches('/')
+        ))
         .basic_auth(&ctx.client_id, Some(&ctx.client_secret))
         .form(&[("grant_type", "refresh_token"), ("refresh_token", refresh)])
         .send()
@@ -184,8 +302,15 @@ async fn refresh_once(ctx: &Ctx, refresh: &str) -> anyhow::Result<()> {
 async fn introspect_once(ctx: &Ctx, token: &str) -> anyhow::Result<()> {
     let resp = ctx
         .http
-        .post(format!("{}/v1/oauth2/introspect", ctx.args.base_url.trim_end_matches('/')))
-        .form(&[("token", token), ("client_id", ctx.client_id.as_str()), ("client_secret", ctx.client_secret.as_str())])
+        .post(format!(
+            "{}/v1/oauth2/introspect",
+            ctx.args.base_url.trim_end_matches('/')
+        ))
+        .form(&[
+            ("token", token),
+            ("client_id", ctx.client_id.as_str()),
+            ("client_secret", ctx.client_secret.as_str()),
+        ])
         .send()
         .await?;
     let v = ok_json(resp).await?;

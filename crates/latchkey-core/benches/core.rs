@@ -18,15 +18,26 @@ fn benches(c: &mut Criterion) {
         "scope": "openid email profile offline_access read:documents",
         "https://stytch.com/organization": {"organization_id": "organization-test-1", "slug": "acme"}
     });
-    c.bench_function("rs256_sign_access_token", |b| b.iter(|| jwt::sign_jwt(&key, black_box(&claims)).unwrap()));
+    c.bench_function("rs256_sign_access_token", |b| {
+        b.iter(|| jwt::sign_jwt(&key, black_box(&claims)).unwrap())
+    });
     let token = jwt::sign_jwt(&key, &claims).unwrap();
     let set = KeySet::new(SigningKey::from_pkcs8_der("jwk-test-bench", &der).unwrap()).unwrap();
-    let expect = Expectations::new(["https://login.example.com"], "project-test-0b0b0b0b-0000-0000-0000-000000000000");
-    c.bench_function("rs256_verify_access_token", |b| b.iter(|| jwt::verify_jwt(black_box(&token), &set, 2, &expect).unwrap()));
+    let expect = Expectations::new(
+        ["https://login.example.com"],
+        "project-test-0b0b0b0b-0000-0000-0000-000000000000",
+    );
+    c.bench_function("rs256_verify_access_token", |b| {
+        b.iter(|| jwt::verify_jwt(black_box(&token), &set, 2, &expect).unwrap())
+    });
     let verifier = PkceVerifier::parse("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").unwrap();
     let challenge = PkceChallenge::parse("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM").unwrap();
-    c.bench_function("pkce_s256_verify", |b| b.iter(|| assert!(verify_s256(black_box(&challenge), black_box(&verifier)))));
-    c.bench_function("secret_hash_sha256", |b| b.iter(|| SecretHash::of(black_box("b2AB1wS6e5cVqS8mW0Qm5Vv0b9bS5P4oJgq1TtP1aDQ"))));
+    c.bench_function("pkce_s256_verify", |b| {
+        b.iter(|| assert!(verify_s256(black_box(&challenge), black_box(&verifier))))
+    });
+    c.bench_function("secret_hash_sha256", |b| {
+        b.iter(|| SecretHash::of(black_box("b2AB1wS6e5cVqS8mW0Qm5Vv0b9bS5P4oJgq1TtP1aDQ")))
+    });
     c.bench_function("at_hash", |b| b.iter(|| jwt::at_hash(black_box(&token))));
 }
 

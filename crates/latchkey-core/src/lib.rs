@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod clock;
+pub mod connected_app;
 pub mod error;
 pub mod ids;
 pub mod jwt;

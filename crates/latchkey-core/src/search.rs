@@ -104,6 +104,12 @@ pub fn members(
     })
 }
 
+/// Parses paging alone (`cursor`, `limit`) for searches without filters, e.g. Search Connected
+/// Apps.
+pub fn paging(cursor: Option<&str>, limit: Option<i64>) -> Result<Search<()>, ApiError> {
+    parse(None, cursor, limit, |name, _| Err(unknown_filter(name)))
+}
+
 fn parse<F>(
     query: Option<&SearchQuery>,
     cursor: Option<&str>,

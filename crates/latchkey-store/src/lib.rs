@@ -6,6 +6,7 @@
 //! database and surfaced as [`Conflict`], never by check-then-insert.
 #![forbid(unsafe_code)]
 
+mod connected_apps;
 mod keys;
 mod members;
 mod oauth;
@@ -19,10 +20,11 @@ pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use latchkey_core::connected_app::{ClientCredentials, RotationError};
 use latchkey_core::search::{MemberFilter, OrgFilter, Search};
 use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
-use latchkey_types::{Member, Organization};
+use latchkey_types::{ConnectedApp, Member, Organization};
 
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
@@ -62,6 +64,39 @@ pub struct Page<T> {
     pub total: i64,
     /// Set when more results follow: the keyset position to continue after.
     pub next_after: Option<i64>,
+}
+
+/// A Connected App as created: the client and the hash of its secret (confidential types).
+/// `app.client_secret_last_four` is stored beside the hash.
+#[derive(Debug)]
+pub struct NewConnectedApp {
+    pub app: ConnectedApp,
+    pub secret_hash: Option<SecretHash>,
+}
+
+/// A secret operation on a Connected App (spec §13.4), applied with a conditional write.
+#[derive(Debug, Clone, Copy)]
+pub enum SecretRotation<'a> {
+    /// Store a next secret; only when the client has a secret and no next one.
+    Start {
+        hash: &'a SecretHash,
+        last_four: &'a str,
+    },
+    /// The next secret becomes the current one; only while rotating.
+    Complete,
+    /// Drop the next secret; only while rotating.
+    Cancel,
+}
+
+/// What a secret operation did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RotationOutcome {
+    /// Applied; the client as it now is.
+    Done(Box<ConnectedApp>),
+    /// No such client in the project.
+    NotFound,
+    /// Refused in the client's state (public, already rotating, not rotating).
+    Refused(RotationError),
 }
 
 /// A uniqueness rule the write would break.
@@ -214,6 +249,35 @@ pub trait Store: Send + Sync {
     ) -> Result<Vec<ConsentRow>>;
     /// Deletes the consent and revokes the client's tokens for the member; false if none existed.
     async fn revoke_consent(&self, member_id: &str, client_id: &str, now: i64) -> Result<bool>;
+    // Connected Apps. Client secrets are stored only as hashes; the documents returned carry
+    // `client_secret_last_four` / `next_client_secret_last_four` from the secret columns.
+    async fn insert_connected_app(&self, project_id: &str, new: &NewConnectedApp) -> Result<()>;
+    async fn get_connected_app(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ConnectedApp>>;
+    /// Replaces the client's settings (never its secrets); false when it no longer exists.
+    async fn update_connected_app(&self, project_id: &str, app: &ConnectedApp) -> Result<bool>;
+    /// False when it did not exist.
+    async fn delete_connected_app(&self, project_id: &str, client_id: &str) -> Result<bool>;
+    /// Keyset-paginated in creation order (no filters).
+    async fn search_connected_apps(
+        &self,
+        project_id: &str,
+        q: &Search<()>,
+    ) -> Result<Page<ConnectedApp>>;
+    /// Applies a secret operation atomically: concurrent calls cannot both pass its check.
+    async fn rotate_connected_app_secret(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        step: SecretRotation<'_>,
+    ) -> Result<RotationOutcome>;
+    /// The client's type and secret hashes, for client authentication (any project; client ids
+    /// are globally unique).
+    async fn connected_app_credentials(&self, client_id: &str)
+        -> Result<Option<ClientCredentials>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

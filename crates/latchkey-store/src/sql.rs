@@ -324,4 +324,50 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<bool> {
         self.revoke_consent_impl(member_id, client_id, now).await
     }
+    async fn insert_connected_app(
+        &self,
+        project_id: &str,
+        new: &crate::NewConnectedApp,
+    ) -> crate::Result<()> {
+        self.insert_connected_app_impl(project_id, new).await
+    }
+    async fn get_connected_app(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> crate::Result<Option<latchkey_types::ConnectedApp>> {
+        self.get_connected_app_impl(project_id, client_id).await
+    }
+    async fn update_connected_app(
+        &self,
+        project_id: &str,
+        app: &latchkey_types::ConnectedApp,
+    ) -> crate::Result<bool> {
+        self.update_connected_app_impl(project_id, app).await
+    }
+    async fn delete_connected_app(&self, project_id: &str, client_id: &str) -> crate::Result<bool> {
+        self.delete_connected_app_impl(project_id, client_id).await
+    }
+    async fn search_connected_apps(
+        &self,
+        project_id: &str,
+        q: &latchkey_core::search::Search<()>,
+    ) -> crate::Result<crate::Page<latchkey_types::ConnectedApp>> {
+        self.search_connected_apps_impl(project_id, q).await
+    }
+    async fn rotate_connected_app_secret(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        step: crate::SecretRotation<'_>,
+    ) -> crate::Result<crate::RotationOutcome> {
+        self.rotate_connected_app_secret_impl(project_id, client_id, step)
+            .await
+    }
+    async fn connected_app_credentials(
+        &self,
+        client_id: &str,
+    ) -> crate::Result<Option<latchkey_core::connected_app::ClientCredentials>> {
+        self.connected_app_credentials_impl(client_id).await
+    }
 }

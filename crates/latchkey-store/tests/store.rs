@@ -286,7 +286,10 @@ mod oauth {
 
     async fn setup(store: &dyn Store) -> (String, Grant) {
         let p = project(store).await;
-        let o = org(&format!("org-{}", uuid::Uuid::new_v4()), json!({"organization_name": "O"}));
+        let o = org(
+            &format!("org-{}", uuid::Uuid::new_v4()),
+            json!({"organization_name": "O"}),
+        );
         store.insert_organization(&p, &o).await.unwrap();
         let m = member(&format!("member-{}", uuid::Uuid::new_v4()), &o, "m@o.io");
         store.insert_member(&p, &m).await.unwrap();
@@ -297,7 +300,12 @@ mod oauth {
     /// 50 concurrent redemptions of one code: exactly one is fresh.
     pub async fn codes_are_single_use(store: Arc<dyn Store>) {
         let (_, g) = setup(store.as_ref()).await;
-        let rec = CodeRecord { grant: g, redirect_uri: "https://a.test/cb".into(), code_challenge: None, expires_at: 500 };
+        let rec = CodeRecord {
+            grant: g,
+            redirect_uri: "https://a.test/cb".into(),
+            code_challenge: None,
+            expires_at: 500,
+        };
         store.insert_code("code-hash-1", &rec).await.unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
@@ -317,13 +325,23 @@ mod oauth {
             }
         }
         assert_eq!(fresh, 1);
-        assert_eq!(store.redeem_code("nope", 10).await.unwrap(), CodeRedemption::NotFound);
+        assert_eq!(
+            store.redeem_code("nope", 10).await.unwrap(),
+            CodeRedemption::NotFound
+        );
     }
 
     /// Rotation spends a token once; revoking the grant revokes the family.
     pub async fn refresh_rotation_and_revocation(store: Arc<dyn Store>) {
         let (_, g) = setup(store.as_ref()).await;
-        let first = NewRefresh { token_hash: "rt-1".into(), record: RefreshRecord { grant: g.clone(), expires_at: 1_000, rotated_at: None } };
+        let first = NewRefresh {
+            token_hash: "rt-1".into(),
+            record: RefreshRecord {
+                grant: g.clone(),
+                expires_at: 1_000,
+                rotated_at: None,
+            },
+        };
         let a1 = access(&g);
         store.issue_tokens(&a1, Some(&first)).await.unwrap();
         let tasks: Vec<_> = (0..50)
@@ -331,8 +349,18 @@ mod oauth {
                 let store = store.clone();
                 let g = g.clone();
                 tokio::spawn(async move {
-                    let succ = NewRefresh { token_hash: format!("rt-2-{i}"), record: RefreshRecord { grant: g.clone(), expires_at: 2_000, rotated_at: None } };
-                    store.rotate_refresh("rt-1", 20, &succ, &access(&g)).await.unwrap()
+                    let succ = NewRefresh {
+                        token_hash: format!("rt-2-{i}"),
+                        record: RefreshRecord {
+                            grant: g.clone(),
+                            expires_at: 2_000,
+                            rotated_at: None,
+                        },
+                    };
+                    store
+                        .rotate_refresh("rt-1", 20, &succ, &access(&g))
+                        .await
+                        .unwrap()
                 })
             })
             .collect();
@@ -363,20 +391,48 @@ mod oauth {
             updated_at: 1,
         };
         store.upsert_consent(&row).await.unwrap();
-        store.upsert_consent(&ConsentRow { scopes: vec!["openid".into(), "email".into()], updated_at: 2, ..row.clone() }).await.unwrap();
+        store
+            .upsert_consent(&ConsentRow {
+                scopes: vec!["openid".into(), "email".into()],
+                updated_at: 2,
+                ..row.clone()
+            })
+            .await
+            .unwrap();
         let listed = store.member_consents(&p, &g.member_id).await.unwrap();
         assert_eq!(listed.len(), 1);
         assert_eq!(listed[0].scopes, vec!["openid", "email"]);
-        assert_eq!(store.organization_consents(&p, &g.organization_id).await.unwrap().len(), 1);
+        assert_eq!(
+            store
+                .organization_consents(&p, &g.organization_id)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
         let a = access(&g);
         store.issue_tokens(&a, None).await.unwrap();
         assert!(store.exchange_access(&a.jti, 5).await.unwrap());
-        assert!(!store.exchange_access(&a.jti, 6).await.unwrap(), "exchanged once");
-        assert!(store.revoke_consent(&g.member_id, &g.client_id, 7).await.unwrap());
+        assert!(
+            !store.exchange_access(&a.jti, 6).await.unwrap(),
+            "exchanged once"
+        );
+        assert!(store
+            .revoke_consent(&g.member_id, &g.client_id, 7)
+            .await
+            .unwrap());
         assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
-        assert!(store.member_consents(&p, &g.member_id).await.unwrap().is_empty());
+        assert!(store
+            .member_consents(&p, &g.member_id)
+            .await
+            .unwrap()
+            .is_empty());
         assert_eq!(store.refresh_key(&p, "k1").await.unwrap(), "k1");
-        assert_eq!(store.refresh_key(&p, "k2").await.unwrap(), "k1", "the first key stays");
+        assert_eq!(
+            store.refresh_key(&p, "k2").await.unwrap(),
+            "k1",
+            "the first key stays"
+        );
     }
 }
 

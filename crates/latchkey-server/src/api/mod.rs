@@ -7,6 +7,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod auth;
+pub mod connected_apps;
 pub mod members;
 pub mod organizations;
 pub mod sessions;
@@ -35,6 +36,14 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
+    pub const CONNECTED_APP_CLIENTS: &str = "/v1/connected_apps/clients";
+    pub const CONNECTED_APP_CLIENT: &str = "/v1/connected_apps/clients/{client_id}";
+    pub const CONNECTED_APP_CLIENTS_SEARCH: &str = "/v1/connected_apps/clients/search";
+    pub const CONNECTED_APP_ROTATE_START: &str =
+        "/v1/connected_apps/clients/{client_id}/secrets/rotate/start";
+    pub const CONNECTED_APP_ROTATE: &str = "/v1/connected_apps/clients/{client_id}/secrets/rotate";
+    pub const CONNECTED_APP_ROTATE_CANCEL: &str =
+        "/v1/connected_apps/clients/{client_id}/secrets/rotate/cancel";
 }
 
 pub fn router() -> Router<AppState> {
@@ -69,4 +78,21 @@ pub fn router() -> Router<AppState> {
         .route(SESSIONS_EXCHANGE, post(sessions::exchange))
         .route(SESSIONS_JWKS, get(sessions::jwks))
         .route(WELL_KNOWN_JWKS, get(sessions::well_known_jwks))
+        .route(CONNECTED_APP_CLIENTS, post(connected_apps::create))
+        .route(
+            CONNECTED_APP_CLIENT,
+            get(connected_apps::get)
+                .put(connected_apps::update)
+                .delete(connected_apps::delete),
+        )
+        .route(CONNECTED_APP_CLIENTS_SEARCH, post(connected_apps::search))
+        .route(
+            CONNECTED_APP_ROTATE_START,
+            post(connected_apps::rotate_start),
+        )
+        .route(CONNECTED_APP_ROTATE, post(connected_apps::rotate_complete))
+        .route(
+            CONNECTED_APP_ROTATE_CANCEL,
+            post(connected_apps::rotate_cancel),
+        )
 }

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod cli;
+mod connected_apps;
 mod errors;
 mod interop;
 mod members;

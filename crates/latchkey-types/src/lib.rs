@@ -7,12 +7,14 @@
 #![forbid(unsafe_code)]
 
 pub mod connected_app;
+pub mod idp;
 pub mod member;
 pub mod organization;
 pub mod search;
 pub mod session;
 
 pub use connected_app::*;
+pub use idp::*;
 pub use member::*;
 pub use organization::*;
 pub use search::*;

@@ -8,6 +8,7 @@ use crate::state::AppState;
 
 pub mod auth;
 pub mod connected_apps;
+pub mod idp;
 pub mod members;
 pub mod organizations;
 pub mod sessions;
@@ -36,6 +37,8 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
+    pub const IDP_AUTHORIZE_START: &str = "/v1/b2b/idp/oauth/authorize/start";
+    pub const IDP_AUTHORIZE: &str = "/v1/b2b/idp/oauth/authorize";
     pub const CONNECTED_APP_CLIENTS: &str = "/v1/connected_apps/clients";
     pub const CONNECTED_APP_CLIENT: &str = "/v1/connected_apps/clients/{client_id}";
     pub const CONNECTED_APP_CLIENTS_SEARCH: &str = "/v1/connected_apps/clients/search";
@@ -72,6 +75,8 @@ pub fn router() -> Router<AppState> {
         )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
+        .route(IDP_AUTHORIZE_START, post(idp::start))
+        .route(IDP_AUTHORIZE, post(idp::submit))
         .route(SESSIONS, get(sessions::list))
         .route(SESSIONS_AUTHENTICATE, post(sessions::authenticate))
         .route(SESSIONS_REVOKE, post(sessions::revoke))

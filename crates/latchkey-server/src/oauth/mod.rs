@@ -2,13 +2,17 @@
 //! §6-§10), on both path families: the project domain's `/v1/oauth2/*` and the legacy
 //! `/v1/public/{project_id}/oauth2/*`. Errors use the OAuth envelope ([`envelope`]).
 
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 
 use crate::state::AppState;
 
+pub mod clients;
 pub mod discovery;
 pub mod envelope;
+pub mod introspect;
+pub mod revoke;
+pub mod token;
 pub mod tokens;
 pub mod userinfo;
 
@@ -39,6 +43,12 @@ pub fn router() -> Router<AppState> {
             axum::http::header::CONTENT_TYPE,
         ]);
     Router::new()
+        .route(TOKEN, post(token::token))
+        .route(LEGACY_TOKEN, post(token::legacy_token))
+        .route(INTROSPECT, post(introspect::introspect))
+        .route(LEGACY_INTROSPECT, post(introspect::legacy_introspect))
+        .route(REVOKE, post(revoke::revoke))
+        .route(LEGACY_REVOKE, post(revoke::legacy_revoke))
         .route(USERINFO, get(userinfo::userinfo).post(userinfo::userinfo))
         .route(
             LEGACY_USERINFO,

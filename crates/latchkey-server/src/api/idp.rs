@@ -1,0 +1,362 @@
+//! Connected Apps consent endpoints (Stytch §4, §5): Start (preflight: validate the request,
+//! resolve the member, report what the consent screen needs) and Submit (record the decision,
+//! issue an authorization code or an `access_denied` redirect). Both run the same core
+//! pipeline, so the hosted page and the API can never disagree.
+
+use axum::extract::State;
+use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
+use latchkey_core::oauth::grant::Grant;
+use latchkey_core::oauth::{
+    decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
+    ConnectedAppsAllowed, ConsentClient, ConsentDecision, ConsentRequest, FullAccess,
+    GrantingClient, MatchedRedirect, OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge,
+    Prompt, ResponseType, ScopeResult, ScopeSet, SubmitOutcome, UserConsent,
+};
+use latchkey_core::secret::SecretHash;
+use latchkey_core::{ids, ApiError};
+use latchkey_store::{ConsentRow, MemberLookup};
+use latchkey_types::{AuthorizeRequest, ConnectedApp, Member, Organization};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::auth::Project;
+use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
+use crate::sessions::{self, Credential};
+use crate::state::AppState;
+
+/// Everything Start and Submit have established about a request.
+pub struct Prepared {
+    pub app: ConnectedApp,
+    pub client_type: latchkey_core::oauth::ClientType,
+    pub redirect: MatchedRedirect,
+    pub member: Member,
+    pub org: Organization,
+    pub session_id: Option<String>,
+    pub auth_time: i64,
+    pub scope_results: Vec<ScopeResult>,
+    pub prior: Option<ScopeSet>,
+    pub decision: ConsentDecision,
+}
+
+fn authorize_error(e: AuthorizeError) -> ApiFailure {
+    ApiFailure(ApiError {
+        status: e.status_code(),
+        error_type: e.error_type().into(),
+        message: e.to_string(),
+    })
+}
+
+/// Validates client, redirect URI, response type, member, prompt and scopes, and decides
+/// whether consent is required.
+pub async fn prepare(
+    state: &AppState,
+    project_id: &str,
+    req: &AuthorizeRequest,
+) -> Result<Prepared, ApiFailure> {
+    let client_id = req
+        .client_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field("client_id"))?;
+    let redirect_uri = req
+        .redirect_uri
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field("redirect_uri"))?;
+    let app = state
+        .store
+        .get_connected_app(project_id, client_id)
+        .await?
+        .ok_or_else(latchkey_core::connected_app::not_found)?;
+    // Never redirect to an unregistered URI: this is a plain error, not a redirect.
+    let redirect = redirect_uri_matches(&app.redirect_urls, redirect_uri).ok_or_else(|| {
+        ApiError::new(
+            401,
+            "connected_app_supplied_redirect_url_not_found_in_client",
+            "The redirect_uri is not registered on this Connected App.",
+        )
+    })?;
+    ResponseType::parse(req.response_type.as_deref().unwrap_or_default())
+        .map_err(authorize_error)?;
+    let client_type = latchkey_core::oauth::ClientType::parse(&app.client_type).map_err(|_| {
+        ApiError::new(
+            500,
+            "internal_server_error",
+            "stored client type is invalid",
+        )
+    })?;
+    let (member, org, session_id, auth_time) = resolve_member(state, project_id, req).await?;
+    let prompt = Prompt::parse(req.prompt.as_deref()).map_err(authorize_error)?;
+    let requested = ScopeSet::from_list(req.scopes.clone().unwrap_or_default())
+        .map_err(|e| authorize_error(e.into()))?;
+    let policy = state.effective_policy(project_id).await?;
+    let roles = latchkey_core::member::effective_role_ids(&member, &org);
+    let perms = policy.member_permissions(&roles);
+    let full_access = FullAccess::from_flag(app.full_access_allowed);
+    let scope_results = policy
+        .resolve_scopes(
+            &requested,
+            GrantingClient {
+                client_type,
+                full_access,
+            },
+            &perms,
+        )
+        .map_err(|e| authorize_error(e.into()))?;
+    let prior = state
+        .store
+        .member_consents(project_id, &member.member_id)
+        .await?
+        .into_iter()
+        .find(|c| c.client_id == app.client_id)
+        .and_then(|c| ScopeSet::from_list(c.scopes).ok());
+    let org_policy = OrgConnectedAppsPolicy {
+        first_party: ConnectedAppsAllowed::from_wire(
+            Some(&org.first_party_connected_apps_allowed_type),
+            &org.allowed_first_party_connected_apps,
+        )
+        .unwrap_or(ConnectedAppsAllowed::AllAllowed),
+        third_party: ConnectedAppsAllowed::from_wire(
+            Some(&org.third_party_connected_apps_allowed_type),
+            &org.allowed_third_party_connected_apps,
+        )
+        .unwrap_or(ConnectedAppsAllowed::AllAllowed),
+    };
+    let decision = decide_consent(&ConsentRequest {
+        client: ConsentClient {
+            client_id: &app.client_id,
+            client_type,
+            full_access,
+            offline_access_consent: OfflineAccessConsent::from_bypass_flag(
+                app.bypass_consent_for_offline_access,
+            ),
+        },
+        prompt,
+        scope_results: &scope_results,
+        prior_grant: prior.as_ref(),
+        org_policy: &org_policy,
+    })
+    .map_err(authorize_error)?;
+    Ok(Prepared {
+        app,
+        client_type,
+        redirect,
+        member,
+        org,
+        session_id,
+        auth_time,
+        scope_results,
+        prior,
+        decision,
+    })
+}
+
+/// Exactly one identity: organization_id + member_id, or session_token, or session_jwt.
+async fn resolve_member(
+    state: &AppState,
+    project_id: &str,
+    req: &AuthorizeRequest,
+) -> Result<(Member, Organization, Option<String>, i64), ApiFailure> {
+    let by_ids = req
+        .organization_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .zip(req.member_id.as_deref().filter(|s| !s.is_empty()));
+    let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
+    match (by_ids, cred) {
+        (Some((org_key, member_key)), None) => {
+            let org = state.store.get_organization(project_id, org_key).await?.ok_or_else(ApiError::organization_not_found)?;
+            let member = state
+                .store
+                .get_member(&org.organization_id, MemberLookup::IdOrExternalId(member_key))
+                .await?
+                .ok_or_else(ApiError::member_not_found)?;
+            let now = state.clock.now().unix_timestamp();
+            Ok((member, org, None, now))
+        }
+        (None, Some(cred)) => {
+            let s = sessions::resolve(state, project_id, cred).await?;
+            let auth_time = s.record.factors.iter().filter_map(|f| time::OffsetDateTime::parse(&f.last_authenticated_at, &time::format_description::well_known::Rfc3339).ok()).map(|t| t.unix_timestamp()).max().unwrap_or(s.record.started_at);
+            Ok((s.member, s.org, Some(s.record.member_session_id), auth_time))
+        }
+        (None, None) => Err(ApiError::bad_request(
+            "no_oauth_authorize_member_selector",
+            "Identify the member with organization_id and member_id, or session_token, or session_jwt.",
+        )
+        .into()),
+        (Some(_), Some(_)) => Err(ApiError::bad_request(
+            "too_many_oauth_authorize_member_selectors",
+            "Identify the member in exactly one way: organization_id and member_id, or session_token, or session_jwt.",
+        )
+        .into()),
+    }
+    .and_then(|(m, o, s, t)| {
+        if m.status == "active" {
+            Ok((m, o, s, t))
+        } else {
+            Err(ApiError::bad_request("member_not_active", "Only active members can authorize Connected Apps.").into())
+        }
+    })
+}
+
+/// The public view of a client (`client`, with a `connected_app` alias, spec §4.2).
+pub fn client_public(app: &ConnectedApp) -> Value {
+    json!({
+        "client_id": app.client_id,
+        "client_name": app.client_name,
+        "client_description": app.client_description,
+        "client_type": app.client_type,
+        "logo_url": app.logo_url.clone().unwrap_or_default(),
+        "client_logo_url": app.logo_url.clone().unwrap_or_default(),
+    })
+}
+
+#[derive(Serialize)]
+pub struct StartResponse {
+    pub member_id: String,
+    pub member: Member,
+    pub organization: Organization,
+    pub client: Value,
+    pub connected_app: Value,
+    pub consent_required: bool,
+    pub scope_results: Vec<ScopeResult>,
+}
+
+/// `POST /v1/b2b/idp/oauth/authorize/start`.
+pub async fn start(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<AuthorizeRequest>,
+) -> Result<Stytch<StartResponse>, ApiFailure> {
+    let p = prepare(&state, &project.project_id, &req).await?;
+    let client = client_public(&p.app);
+    Ok(ok(StartResponse {
+        member_id: p.member.member_id.clone(),
+        member: latchkey_core::member::render(&p.member, &p.org),
+        organization: p.org,
+        connected_app: client.clone(),
+        client,
+        consent_required: p.decision.consent_required(),
+        scope_results: p.scope_results,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct SubmitResponse {
+    pub redirect_uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub authorization_code: Option<String>,
+}
+
+/// `POST /v1/b2b/idp/oauth/authorize`: a code on approval, an `access_denied` redirect on
+/// refusal; either way the caller sends the browser to `redirect_uri`.
+pub async fn submit(
+    State(state): State<AppState>,
+    project: Project,
+    headers: axum::http::HeaderMap,
+    ApiJson(req): ApiJson<AuthorizeRequest>,
+) -> Result<Stytch<SubmitResponse>, ApiFailure> {
+    let issuer = crate::oauth::tokens::issuer(&state, &headers);
+    let out = authorize(&state, &project.project_id, &req, &issuer).await?;
+    Ok(ok(out))
+}
+
+/// Submit's decision, shared with the hosted authorization page.
+pub async fn authorize(
+    state: &AppState,
+    project_id: &str,
+    req: &AuthorizeRequest,
+    issuer: &str,
+) -> Result<SubmitResponse, ApiFailure> {
+    let consent = req
+        .consent_granted
+        .ok_or_else(|| ApiError::missing_field("consent_granted"))?;
+    let p = prepare(state, project_id, req).await?;
+    let challenge = match req.code_challenge.as_deref().filter(|s| !s.is_empty()) {
+        Some(c) => Some(PkceChallenge::parse(c).map_err(|e| authorize_error(e.into()))?),
+        None => None,
+    };
+    let state_param = req.state.as_deref().filter(|s| !s.is_empty());
+    if let Err(e) = require_challenge(p.client_type, challenge.as_ref()) {
+        return Err(ApiError::bad_request(
+            "pkce_required_for_idp_authorization_flow",
+            e.to_string(),
+        )
+        .into());
+    }
+    let outcome = submit_decision(
+        &p.decision,
+        UserConsent::from_flag(consent),
+        p.prior.as_ref(),
+    )
+    .map_err(authorize_error)?;
+    let (granted, grant_record) = match outcome {
+        SubmitOutcome::Denied(err) => {
+            let url = with_iss(p.redirect.with_error(&err, state_param), issuer);
+            return Ok(SubmitResponse {
+                redirect_uri: url,
+                authorization_code: None,
+            });
+        }
+        SubmitOutcome::Approved {
+            granted,
+            grant_record,
+        } => (granted, grant_record),
+    };
+    let now = state.clock.now().unix_timestamp();
+    let env = ids::Environment::of_project(project_id);
+    let grant = Grant {
+        grant_id: ids::make_id("grant", env, state.tokens.uuid()),
+        project_id: project_id.to_string(),
+        client_id: p.app.client_id.clone(),
+        member_id: p.member.member_id.clone(),
+        organization_id: p.org.organization_id.clone(),
+        member_session_id: p.session_id.clone(),
+        scopes: granted.to_vec(),
+        nonce: req.nonce.clone().filter(|n| !n.is_empty()),
+        auth_time: p.auth_time,
+        resources: req.resources.clone().unwrap_or_default(),
+    };
+    let code = random_token(state);
+    let record = CodeRecord {
+        grant,
+        redirect_uri: req.redirect_uri.clone().unwrap_or_default(),
+        code_challenge: challenge.map(|c| c.as_str().to_string()),
+        expires_at: now + CODE_LIFETIME_SECS,
+    };
+    state
+        .store
+        .insert_code(SecretHash::of(&code).as_str(), &record)
+        .await?;
+    state
+        .store
+        .upsert_consent(&ConsentRow {
+            project_id: project_id.to_string(),
+            organization_id: p.org.organization_id.clone(),
+            member_id: p.member.member_id.clone(),
+            client_id: p.app.client_id.clone(),
+            scopes: grant_record.to_vec(),
+            created_at: now,
+            updated_at: now,
+        })
+        .await?;
+    let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
+    Ok(SubmitResponse {
+        redirect_uri: url,
+        authorization_code: Some(code),
+    })
+}
+
+/// RFC 9207: the authorization response names its issuer.
+fn with_iss(mut url: url::Url, issuer: &str) -> String {
+    url.query_pairs_mut().append_pair("iss", issuer);
+    url.to_string()
+}
+
+/// 256 random bits, base64url: codes and refresh tokens.
+pub fn random_token(state: &AppState) -> String {
+    use base64::Engine;
+    let mut b = [0u8; 32];
+    state.tokens.fill(&mut b);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
+}

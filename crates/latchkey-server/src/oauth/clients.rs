@@ -1,0 +1,112 @@
+//! Client authentication at the token, introspection and revocation endpoints (RFC 6749 §2.3,
+//! Stytch §6.1): HTTP Basic (`client_secret_basic`), body parameters (`client_secret_post`),
+//! or, for public clients, `client_id` alone (`none`). During secret rotation both secrets work.
+
+use axum::http::{header, HeaderMap};
+use base64::Engine;
+use latchkey_core::connected_app::{authenticate_client, ClientCredentials};
+use latchkey_core::oauth::{ClientType, OAuthError, OAuthErrorCode};
+use latchkey_types::ConnectedApp;
+
+use super::envelope::OAuthFailure;
+use crate::state::AppState;
+
+/// An authenticated client.
+pub struct AuthedClient {
+    pub creds: ClientCredentials,
+    pub app: ConnectedApp,
+}
+
+impl AuthedClient {
+    pub fn client_type(&self) -> ClientType {
+        self.creds.client_type
+    }
+}
+
+fn invalid_client(why: &str) -> OAuthFailure {
+    OAuthError::new(OAuthErrorCode::InvalidClient, why).into()
+}
+
+/// Authenticates the caller as a client. `path_project` is the `{project_id}` of the legacy
+/// path family, which the client must belong to.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    body_id: Option<&str>,
+    body_secret: Option<&str>,
+    path_project: Option<&str>,
+) -> Result<AuthedClient, OAuthFailure> {
+    let basic = basic(headers)?;
+    let (client_id, secret) = match (basic, body_id) {
+        (Some((id, _)), Some(body)) if id != body => {
+            return Err(invalid_client(
+                "client_id in the body and in the Authorization header differ.",
+            ))
+        }
+        (Some((id, secret)), _) => {
+            if body_secret.is_some() {
+                // RFC 6749 §2.3: one authentication method per request.
+                return Err(invalid_client(
+                    "Send the client secret either by HTTP Basic or in the body, not both.",
+                ));
+            }
+            (id, Some(secret))
+        }
+        (None, Some(id)) => (id.to_string(), body_secret.map(str::to_string)),
+        (None, None) => {
+            return Err(invalid_client(
+                "Client authentication is required: send client_id.",
+            ))
+        }
+    };
+    let creds = state
+        .store
+        .connected_app_credentials(&client_id)
+        .await?
+        .ok_or_else(|| invalid_client("Unknown client."))?;
+    if path_project.is_some_and(|p| p != creds.project_id) {
+        return Err(invalid_client("Unknown client."));
+    }
+    authenticate_client(&creds, secret.as_deref()).map_err(|e| invalid_client(&e.to_string()))?;
+    let app = state
+        .store
+        .get_connected_app(&creds.project_id, &client_id)
+        .await?
+        .ok_or_else(|| invalid_client("Unknown client."))?;
+    Ok(AuthedClient { creds, app })
+}
+
+/// `Authorization: Basic` credentials, form-urlencoded inside (RFC 6749 §2.3.1).
+fn basic(headers: &HeaderMap) -> Result<Option<(String, String)>, OAuthFailure> {
+    let Some(v) = headers.get(header::AUTHORIZATION) else {
+        return Ok(None);
+    };
+    let v = v
+        .to_str()
+        .map_err(|_| invalid_client("Malformed Authorization header."))?;
+    let Some((scheme, b64)) = v.split_once(' ') else {
+        return Err(invalid_client("Malformed Authorization header."));
+    };
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return Err(invalid_client("Use HTTP Basic client authentication."));
+    }
+    let raw = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| invalid_client("Malformed Basic credentials."))?;
+    let (id, secret) = raw
+        .split_once(':')
+        .ok_or_else(|| invalid_client("Malformed Basic credentials."))?;
+    let decode = |s: &str| {
+        url::form_urlencoded::parse(format!("x={s}").as_bytes())
+            .next()
+            .map(|(_, v)| v.into_owned())
+            .unwrap_or_default()
+    };
+    let (id, secret) = (decode(id), decode(secret));
+    if id.is_empty() {
+        return Err(invalid_client("Malformed Basic credentials."));
+    }
+    Ok(Some((id, secret)))
+}

@@ -1,0 +1,307 @@
+//! The token endpoint (RFC 6749 §3.2, Stytch §6) at `/v1/oauth2/token` and
+//! `/v1/public/{project_id}/oauth2/token`: the `authorization_code` grant (single-use codes,
+//! PKCE; a replayed code revokes what the first redemption issued) and the `refresh_token`
+//! grant (public clients rotate with reuse detection and a grace window for parallel
+//! refreshes; confidential clients slide).
+
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use latchkey_core::oauth::code;
+use latchkey_core::oauth::grant::Grant;
+use latchkey_core::oauth::refresh::{self, RefreshDecision, RefreshPolicy, RefreshRecord};
+use latchkey_core::oauth::scope::BuiltinScope;
+use latchkey_core::oauth::token_request::{self, RawTokenRequest, TokenGrant};
+use latchkey_core::oauth::OAuthError;
+use latchkey_core::secret::SecretHash;
+use latchkey_store::{CodeRedemption, MemberLookup, NewRefresh};
+use latchkey_types::{Member, Organization};
+use serde_json::json;
+
+use super::clients::{authenticate, AuthedClient};
+use super::envelope::{oauth_ok, OAuthBody, OAuthFailure};
+use super::tokens::{issuer, mint, AccessSettings, Minted};
+use crate::state::AppState;
+
+pub async fn token(
+    state: State<AppState>,
+    headers: HeaderMap,
+    body: OAuthBody<RawTokenRequest>,
+) -> Result<Response, OAuthFailure> {
+    handle(state, headers, None, body).await
+}
+
+pub async fn legacy_token(
+    state: State<AppState>,
+    headers: HeaderMap,
+    Path(project_id): Path<String>,
+    body: OAuthBody<RawTokenRequest>,
+) -> Result<Response, OAuthFailure> {
+    handle(state, headers, Some(project_id), body).await
+}
+
+async fn handle(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    path_project: Option<String>,
+    OAuthBody(raw): OAuthBody<RawTokenRequest>,
+) -> Result<Response, OAuthFailure> {
+    let (grant, creds) = token_request::parse(raw)?;
+    let client = authenticate(
+        &state,
+        &headers,
+        creds.client_id.as_deref(),
+        creds.client_secret.as_deref(),
+        path_project.as_deref(),
+    )
+    .await?;
+    let iss = issuer(&state, &headers);
+    match grant {
+        TokenGrant::AuthorizationCode {
+            code,
+            redirect_uri,
+            verifier,
+        } => {
+            let now = state.clock.now().unix_timestamp();
+            let record = match state
+                .store
+                .redeem_code(SecretHash::of(&code).as_str(), now)
+                .await?
+            {
+                CodeRedemption::Fresh(r) => r,
+                CodeRedemption::AlreadyUsed(r) => {
+                    // RFC 6749 §4.1.2: a replayed code revokes the tokens it produced.
+                    state.store.revoke_grant(&r.grant.grant_id, now).await?;
+                    return Err(OAuthError::invalid_grant(
+                        "The authorization code has already been used.",
+                    )
+                    .into());
+                }
+                CodeRedemption::NotFound => {
+                    return Err(
+                        OAuthError::invalid_grant("The authorization code is not valid.").into(),
+                    )
+                }
+            };
+            let grant = code::redeem(
+                &record,
+                &client.app.client_id,
+                redirect_uri.as_deref(),
+                verifier,
+                now,
+            )?;
+            let (member, org) = load_member(&state, &grant).await?;
+            let minted =
+                mint_for(&state, &client, &grant, &grant.scopes, &iss, &member, &org).await?;
+            let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
+                let token = crate::api::idp::random_token(&state);
+                let record = RefreshRecord {
+                    grant: grant.clone(),
+                    expires_at: now + refresh::REFRESH_LIFETIME_SECS,
+                    rotated_at: None,
+                };
+                (
+                    token.clone(),
+                    NewRefresh {
+                        token_hash: SecretHash::of(&token).as_str().to_string(),
+                        record,
+                    },
+                )
+            });
+            state
+                .store
+                .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
+                .await?;
+            Ok(respond(minted, &grant.scopes, refresh.map(|(t, _)| t)))
+        }
+        TokenGrant::RefreshToken {
+            refresh_token,
+            scope,
+        } => refresh_grant(&state, &client, &refresh_token, scope.as_deref(), &iss).await,
+    }
+}
+
+async fn refresh_grant(
+    state: &AppState,
+    client: &AuthedClient,
+    presented: &str,
+    scope: Option<&str>,
+    iss: &str,
+) -> Result<Response, OAuthFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let hash = SecretHash::of(presented).as_str().to_string();
+    let stored = state
+        .store
+        .get_refresh(&hash)
+        .await?
+        .ok_or_else(|| OAuthError::invalid_grant("The refresh token is not valid."))?;
+    if stored.revoked {
+        return Err(OAuthError::invalid_grant("The refresh token has been revoked.").into());
+    }
+    let policy = RefreshPolicy::for_client(client.client_type());
+    let grace = state.config.refresh_grace_seconds;
+    let decision = refresh::decide(&stored.record, &client.app.client_id, policy, now, grace)?;
+    let grant = stored.record.grant.clone();
+    let scopes = refresh::narrow_scopes(&grant, scope)?;
+    let (member, org) = load_member(state, &grant).await?;
+    let key = refresh_key(state, &grant.project_id).await?;
+    let successor = refresh::successor(&key, presented);
+    match decision {
+        RefreshDecision::Slide { expires_at } => {
+            let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
+            if !state
+                .store
+                .slide_refresh(&hash, expires_at, &minted.row)
+                .await?
+            {
+                return Err(
+                    OAuthError::invalid_grant("The refresh token has been revoked.").into(),
+                );
+            }
+            // Confidential clients keep their token: no refresh_token in the response (Stytch §6.5).
+            Ok(respond(minted, &scopes, None))
+        }
+        RefreshDecision::Rotate { expires_at } => {
+            let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
+            let next = NewRefresh {
+                token_hash: SecretHash::of(&successor).as_str().to_string(),
+                record: RefreshRecord {
+                    grant: grant.clone(),
+                    expires_at,
+                    rotated_at: None,
+                },
+            };
+            if state
+                .store
+                .rotate_refresh(&hash, now, &next, &minted.row)
+                .await?
+            {
+                return Ok(respond(minted, &scopes, Some(successor)));
+            }
+            // A parallel refresh won the race a moment ago: the grace rule applies.
+            replay(
+                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace,
+            )
+            .await
+        }
+        RefreshDecision::ReplaySuccessor => {
+            replay(
+                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace,
+            )
+            .await
+        }
+        RefreshDecision::Reuse => {
+            state.store.revoke_grant(&grant.grant_id, now).await?;
+            Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into())
+        }
+    }
+}
+
+/// Within the grace window, a spent token's holder gets its successor again, provided the
+/// successor itself is still live; otherwise this is reuse.
+#[allow(clippy::too_many_arguments)]
+async fn replay(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    scopes: &[String],
+    iss: &str,
+    member: &Member,
+    org: &Organization,
+    successor: &str,
+    now: i64,
+    grace: i64,
+) -> Result<Response, OAuthFailure> {
+    let live = state
+        .store
+        .get_refresh(SecretHash::of(successor).as_str())
+        .await?
+        .filter(|s| !s.revoked && s.record.rotated_at.is_none_or(|t| now - t <= grace));
+    if live.is_none() {
+        state.store.revoke_grant(&grant.grant_id, now).await?;
+        return Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into());
+    }
+    let minted = mint_for(state, client, grant, scopes, iss, member, org).await?;
+    state.store.record_access(&minted.row).await?;
+    Ok(respond(minted, scopes, Some(successor.to_string())))
+}
+
+async fn mint_for(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    scopes: &[String],
+    iss: &str,
+    member: &Member,
+    org: &Organization,
+) -> Result<Minted, OAuthFailure> {
+    let settings = AccessSettings {
+        lifetime_secs: client.app.access_token_expiry_minutes.max(1) * 60,
+        custom_audience: client.app.access_token_custom_audience.as_deref(),
+        template: &client.app.access_token_template_content,
+    };
+    mint(state, grant, scopes, iss, &settings, member, org).await
+}
+
+async fn load_member(
+    state: &AppState,
+    grant: &Grant,
+) -> Result<(Member, Organization), OAuthFailure> {
+    let gone = || {
+        OAuthFailure::from(OAuthError::invalid_grant(
+            "The member of this authorization no longer exists.",
+        ))
+    };
+    let org = state
+        .store
+        .get_organization(&grant.project_id, &grant.organization_id)
+        .await?
+        .ok_or_else(gone)?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&grant.member_id),
+        )
+        .await?
+        .filter(|m| m.status == "active")
+        .ok_or_else(gone)?;
+    Ok((member, org))
+}
+
+/// The project's key for deriving refresh-token successors: created on first use, sealed at
+/// rest with the master key like the signing keys.
+async fn refresh_key(state: &AppState, project_id: &str) -> Result<Vec<u8>, OAuthFailure> {
+    use latchkey_core::jwt;
+    let label = format!("refresh-successor-{project_id}");
+    let master = state.config.master_key.as_deref();
+    let mut candidate = [0u8; 32];
+    state.tokens.fill(&mut candidate);
+    let mut nonce = [0u8; 12];
+    state.tokens.fill(&mut nonce);
+    let sealed = jwt::seal_private_key_with_nonce(master, &label, &candidate, nonce)
+        .map_err(|_| OAuthFailure::server_error())?;
+    let stored = state.store.refresh_key(project_id, &sealed).await?;
+    let key = jwt::open_private_key(master, &label, &stored).map_err(|e| {
+        tracing::error!(error = %e, "refresh key cannot be opened (master key changed?)");
+        OAuthFailure::server_error()
+    })?;
+    Ok(key.as_bytes().to_vec())
+}
+
+/// The token response (RFC 6749 §5.1; Stytch's lowercase `bearer`).
+fn respond(minted: Minted, scopes: &[String], refresh_token: Option<String>) -> Response {
+    let mut body = json!({
+        "access_token": minted.access_token,
+        "token_type": "bearer",
+        "expires_in": minted.expires_in,
+        "scope": scopes.join(" "),
+    });
+    if let Some(id) = minted.id_token {
+        body["id_token"] = id.into();
+    }
+    if let Some(r) = refresh_token {
+        body["refresh_token"] = r.into();
+    }
+    oauth_ok(body)
+}

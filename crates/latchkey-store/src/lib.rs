@@ -10,12 +10,14 @@ mod members;
 mod organizations;
 mod projects;
 mod query;
+mod rbac;
 mod sql;
 
 pub mod postgres;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use latchkey_core::oauth::RbacPolicy;
 use latchkey_core::search::{MemberFilter, OrgFilter, Search};
 use latchkey_core::secret::SecretHash;
 use latchkey_types::{Member, Organization};
@@ -137,6 +139,16 @@ pub trait Store: Send + Sync {
         organization_ids: &[String],
         q: &Search<MemberFilter>,
     ) -> Result<Page<Member>>;
+
+    // RBAC: the operator's custom policy (Stytch's defaults are not stored).
+    async fn get_rbac_policy(&self, project_id: &str) -> Result<Option<RbacPolicy>>;
+    /// Inserts or replaces the project's policy.
+    async fn set_rbac_policy(
+        &self,
+        project_id: &str,
+        policy: &RbacPolicy,
+        updated_at: i64,
+    ) -> Result<()>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -178,4 +178,19 @@ impl crate::Store for SqlStore {
         self.search_members_impl(project_id, organization_ids, q)
             .await
     }
+    async fn get_rbac_policy(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Option<latchkey_core::oauth::RbacPolicy>> {
+        self.get_rbac_policy_impl(project_id).await
+    }
+    async fn set_rbac_policy(
+        &self,
+        project_id: &str,
+        policy: &latchkey_core::oauth::RbacPolicy,
+        updated_at: i64,
+    ) -> crate::Result<()> {
+        self.set_rbac_policy_impl(project_id, policy, updated_at)
+            .await
+    }
 }

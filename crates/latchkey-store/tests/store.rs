@@ -23,7 +23,9 @@ async fn postgres() -> Arc<dyn Store> {
     let admin = std::env::var("LATCHKEY_TEST_POSTGRES_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
     let name = format!("latchkey_store_{}", uuid::Uuid::new_v4().simple());
-    let url = latchkey_store::postgres::create_database(&admin, &name).await.unwrap();
+    let url = latchkey_store::postgres::create_database(&admin, &name)
+        .await
+        .unwrap();
     Arc::new(latchkey_store::connect(&url).await.unwrap())
 }
 
@@ -32,7 +34,12 @@ async fn project(store: &dyn Store) -> String {
     let secret = Secret::from_presented("secret-test-abc");
     store
         .create_project(&NewProject {
-            project: ProjectRecord { project_id: id.clone(), name: "p".into(), public_token: format!("public-token-{id}"), created_at: 1 },
+            project: ProjectRecord {
+                project_id: id.clone(),
+                name: "p".into(),
+                public_token: format!("public-token-{id}"),
+                created_at: 1,
+            },
             secret_id: format!("secret-{id}"),
             secret_hash: secret.hash(),
             secret_last_four: secret.last_four(),
@@ -44,7 +51,14 @@ async fn project(store: &dyn Store) -> String {
 
 fn org(id: &str, json: serde_json::Value) -> Organization {
     let s: OrganizationSettings = serde_json::from_value(json).unwrap();
-    latchkey_core::organization::create(id.into(), &s, latchkey_core::organization::slugify, ROLES, datetime!(2026-01-01 0:00 UTC)).unwrap()
+    latchkey_core::organization::create(
+        id.into(),
+        &s,
+        latchkey_core::organization::slugify,
+        ROLES,
+        datetime!(2026-01-01 0:00 UTC),
+    )
+    .unwrap()
 }
 
 fn member(id: &str, o: &Organization, email: &str) -> Member {
@@ -57,41 +71,110 @@ async fn suite(store: Arc<dyn Store>) {
     assert!(store.project_secret_hashes(&p).await.unwrap()[0].matches("secret-test-abc"));
 
     // Organizations: insert, lookups by id/slug/external id, conflicts.
-    let a = org("org-a", json!({"organization_name": "A", "organization_slug": "a-slug", "organization_external_id": "ext-a", "email_allowed_domains": ["a.com"]}));
+    let a = org(
+        "org-a",
+        json!({"organization_name": "A", "organization_slug": "a-slug", "organization_external_id": "ext-a", "email_allowed_domains": ["a.com"]}),
+    );
     store.insert_organization(&p, &a).await.unwrap();
     for key in ["org-a", "a-slug", "ext-a"] {
         assert_eq!(store.get_organization(&p, key).await.unwrap().unwrap(), a);
     }
-    assert!(store.get_organization("project-other", "org-a").await.unwrap().is_none());
-    let dup = org("org-b", json!({"organization_name": "B", "organization_slug": "a-slug"}));
-    assert!(matches!(store.insert_organization(&p, &dup).await, Err(StoreError::Conflict(Conflict::OrganizationSlug))));
-    let dup = org("org-b", json!({"organization_name": "B", "organization_external_id": "ext-a"}));
-    assert!(matches!(store.insert_organization(&p, &dup).await, Err(StoreError::Conflict(Conflict::OrganizationExternalId))));
+    assert!(store
+        .get_organization("project-other", "org-a")
+        .await
+        .unwrap()
+        .is_none());
+    let dup = org(
+        "org-b",
+        json!({"organization_name": "B", "organization_slug": "a-slug"}),
+    );
+    assert!(matches!(
+        store.insert_organization(&p, &dup).await,
+        Err(StoreError::Conflict(Conflict::OrganizationSlug))
+    ));
+    let dup = org(
+        "org-b",
+        json!({"organization_name": "B", "organization_external_id": "ext-a"}),
+    );
+    assert!(matches!(
+        store.insert_organization(&p, &dup).await,
+        Err(StoreError::Conflict(Conflict::OrganizationExternalId))
+    ));
 
     // Update replaces the document and the domain rows.
     let mut a2 = a.clone();
     a2.email_allowed_domains = vec!["b.com".into()];
     assert!(store.update_organization(&p, &a2).await.unwrap());
-    let by_domain = |d: &str| search::organizations(Some(&serde_json::from_value(json!({"operator": "AND", "operands": [{"filter_name": "allowed_domains", "filter_value": [d]}]})).unwrap()), None, None).unwrap();
-    assert_eq!(store.search_organizations(&p, &by_domain("a.com")).await.unwrap().total, 0);
-    assert_eq!(store.search_organizations(&p, &by_domain("b.com")).await.unwrap().total, 1);
+    let by_domain = |d: &str| {
+        search::organizations(Some(&serde_json::from_value(json!({"operator": "AND", "operands": [{"filter_name": "allowed_domains", "filter_value": [d]}]})).unwrap()), None, None).unwrap()
+    };
+    assert_eq!(
+        store
+            .search_organizations(&p, &by_domain("a.com"))
+            .await
+            .unwrap()
+            .total,
+        0
+    );
+    assert_eq!(
+        store
+            .search_organizations(&p, &by_domain("b.com"))
+            .await
+            .unwrap()
+            .total,
+        1
+    );
 
     // Members: conflicts per organization, lookups, cascade.
     let m = member("mem-1", &a, "x@a.com");
     store.insert_member(&p, &m).await.unwrap();
-    assert!(matches!(store.insert_member(&p, &member("mem-2", &a, "x@a.com")).await, Err(StoreError::Conflict(Conflict::MemberEmail))));
-    assert_eq!(store.get_member("org-a", MemberLookup::Email("X@A.com")).await.unwrap().unwrap().member_id, "mem-1");
-    assert_eq!(store.get_member_in_project(&p, "mem-1").await.unwrap().unwrap(), m);
+    assert!(matches!(
+        store
+            .insert_member(&p, &member("mem-2", &a, "x@a.com"))
+            .await,
+        Err(StoreError::Conflict(Conflict::MemberEmail))
+    ));
+    assert_eq!(
+        store
+            .get_member("org-a", MemberLookup::Email("X@A.com"))
+            .await
+            .unwrap()
+            .unwrap()
+            .member_id,
+        "mem-1"
+    );
+    assert_eq!(
+        store
+            .get_member_in_project(&p, "mem-1")
+            .await
+            .unwrap()
+            .unwrap(),
+        m
+    );
     assert_eq!(store.count_members("org-a").await.unwrap(), 1);
 
     // Paging is keyset-based and stable.
     for i in 0..7 {
-        store.insert_organization(&p, &org(&format!("page-{i}"), json!({"organization_name": format!("Page {i}")}))).await.unwrap();
+        store
+            .insert_organization(
+                &p,
+                &org(
+                    &format!("page-{i}"),
+                    json!({"organization_name": format!("Page {i}")}),
+                ),
+            )
+            .await
+            .unwrap();
     }
     let mut seen = vec![];
     let mut after = 0;
     loop {
-        let q = search::Search { operator: search::Operator::And, filters: vec![search::OrgFilter::NameFuzzy("page".into())], limit: 3, after_seq: after };
+        let q = search::Search {
+            operator: search::Operator::And,
+            filters: vec![search::OrgFilter::NameFuzzy("page".into())],
+            limit: 3,
+            after_seq: after,
+        };
         let page = store.search_organizations(&p, &q).await.unwrap();
         assert_eq!(page.total, 7);
         seen.extend(page.items.into_iter().map(|o| o.organization_id));
@@ -100,10 +183,39 @@ async fn suite(store: Arc<dyn Store>) {
             None => break,
         }
     }
-    assert_eq!(seen, (0..7).map(|i| format!("page-{i}")).collect::<Vec<_>>());
+    assert_eq!(
+        seen,
+        (0..7).map(|i| format!("page-{i}")).collect::<Vec<_>>()
+    );
+
+    // RBAC policy: absent, then upserted twice.
+    assert!(store.get_rbac_policy(&p).await.unwrap().is_none());
+    let mut policy = latchkey_core::oauth::RbacPolicy::default();
+    policy.resources.push(latchkey_core::oauth::Resource {
+        resource_id: "documents".into(),
+        description: "Docs".into(),
+        actions: vec!["read".into()],
+    });
+    store.set_rbac_policy(&p, &policy, 1).await.unwrap();
+    assert_eq!(store.get_rbac_policy(&p).await.unwrap().unwrap(), policy);
+    policy.resources[0].actions.push("write".into());
+    store.set_rbac_policy(&p, &policy, 2).await.unwrap();
+    assert_eq!(store.get_rbac_policy(&p).await.unwrap().unwrap(), policy);
+    assert!(store
+        .get_rbac_policy("project-other")
+        .await
+        .unwrap()
+        .is_none());
 
     assert!(store.delete_organization(&p, "org-a").await.unwrap());
-    assert!(store.get_member_in_project(&p, "mem-1").await.unwrap().is_none(), "members go with their organization");
+    assert!(
+        store
+            .get_member_in_project(&p, "mem-1")
+            .await
+            .unwrap()
+            .is_none(),
+        "members go with their organization"
+    );
     assert!(!store.delete_organization(&p, "org-a").await.unwrap());
 }
 
@@ -115,7 +227,10 @@ async fn concurrent_slug(store: Arc<dyn Store>) {
         let store = store.clone();
         let p = p.clone();
         tasks.push(tokio::spawn(async move {
-            let o = org(&format!("race-{i}"), json!({"organization_name": "Race", "organization_slug": "race"}));
+            let o = org(
+                &format!("race-{i}"),
+                json!({"organization_name": "Race", "organization_slug": "race"}),
+            );
             store.insert_organization(&p, &o).await
         }));
     }
@@ -146,5 +261,8 @@ async fn postgres_suite() {
 
 #[tokio::test]
 async fn rejects_unknown_urls() {
-    assert!(matches!(latchkey_store::connect("mysql://x").await, Err(StoreError::UnsupportedUrl(_))));
+    assert!(matches!(
+        latchkey_store::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(_))
+    ));
 }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 pub mod auth;
 pub mod members;
 pub mod organizations;
+pub mod rbac;
 
 /// Route paths, shared by the router and documentation.
 pub mod paths {
@@ -28,6 +29,8 @@ pub mod paths {
     pub const MEMBERS_SEARCH: &str = "/v1/b2b/organizations/members/search";
     pub const MEMBER_DANGEROUSLY_GET: &str =
         "/v1/b2b/organizations/members/dangerously_get/{member_id}";
+    pub const RBAC_POLICY: &str = "/v1/b2b/rbac/policy";
+    pub const RBAC_ORGANIZATION: &str = "/v1/b2b/rbac/organizations/{organization_id}";
 }
 
 pub fn router() -> Router<AppState> {
@@ -56,4 +59,9 @@ pub fn router() -> Router<AppState> {
         )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
+        .route(RBAC_POLICY, get(rbac::policy))
+        .route(
+            RBAC_ORGANIZATION,
+            get(rbac::get_org_policy).put(rbac::set_org_policy),
+        )
 }

@@ -8,3 +8,4 @@ mod errors;
 mod interop;
 mod members;
 mod organizations;
+mod rbac;

@@ -15,6 +15,7 @@ pub mod member;
 pub mod oauth;
 pub mod organization;
 pub mod password;
+pub mod rbac;
 pub mod search;
 pub mod secret;
 pub mod session;

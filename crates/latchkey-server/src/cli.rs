@@ -14,6 +14,10 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 
 use crate::config::{Config, FileConfig, LogFormat};
 
+mod rbac;
+
+pub use rbac::{read_policy_file, RbacCommand};
+
 /// latchkey: a self-hosted identity provider that speaks Stytch's B2B API and OAuth 2.1 /
 /// OpenID Connect.
 ///
@@ -56,6 +60,9 @@ pub enum Command {
     /// Create and list projects (each project has its own organizations, members and keys).
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Set and show the project's RBAC policy (resources, roles, OAuth scopes).
+    #[command(subcommand)]
+    Rbac(RbacCommand),
     /// Inspect and rotate a project's JWT signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -150,6 +157,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Project(cmd) => project(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
+        Command::Rbac(cmd) => rbac::run(config, cmd).await,
     }
 }
 

@@ -3,9 +3,12 @@
 use std::sync::Arc;
 
 use latchkey_core::clock::{Clock, TokenGenerator};
+use latchkey_core::oauth::RbacPolicy;
+use latchkey_core::rbac::effective_policy;
 use latchkey_store::Store;
 
 use crate::config::Config;
+use crate::envelope::ApiFailure;
 
 /// Shared by every request (cheap to clone).
 #[derive(Clone)]
@@ -18,24 +21,17 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// Role ids that may be assigned to members of the project: Stytch's default roles.
-    /// (Project-defined roles arrive with the RBAC policy.)
-    pub fn known_roles(&self, _project_id: &str) -> Vec<&'static str> {
-        vec![
-            latchkey_core::member::MEMBER_ROLE,
-            latchkey_core::member::ADMIN_ROLE,
-        ]
+    /// The project's effective RBAC policy: Stytch's defaults merged with the operator's policy
+    /// (`latchkey rbac set`), spec §15.7. Read per request, so a new policy applies at once.
+    pub async fn effective_policy(&self, project_id: &str) -> Result<RbacPolicy, ApiFailure> {
+        let custom = self.store.get_rbac_policy(project_id).await?;
+        Ok(effective_policy(custom.as_ref()))
     }
 }
 
-impl AppState {
-    /// The project's RBAC policy: Stytch's defaults plus what the operator configured.
-    pub async fn effective_policy(
-        &self,
-        _project_id: &str,
-    ) -> Result<latchkey_core::oauth::RbacPolicy, crate::envelope::ApiFailure> {
-        Ok(latchkey_core::oauth::default_policy())
-    }
+/// The role ids of a policy, as the member and organization rules take them.
+pub fn role_ids(policy: &RbacPolicy) -> Vec<&str> {
+    policy.roles.iter().map(|r| r.role_id.as_str()).collect()
 }
 
 /// The project served at project-less paths: `default_project_id` when configured, else the only

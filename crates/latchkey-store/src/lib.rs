@@ -13,6 +13,7 @@ mod oauth;
 mod organizations;
 mod projects;
 mod query;
+mod rbac;
 mod sessions;
 mod sql;
 
@@ -21,6 +22,7 @@ pub mod sqlite;
 
 use async_trait::async_trait;
 use latchkey_core::connected_app::{ClientCredentials, RotationError};
+use latchkey_core::oauth::RbacPolicy;
 use latchkey_core::search::{MemberFilter, OrgFilter, Search};
 use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
@@ -278,6 +280,15 @@ pub trait Store: Send + Sync {
     /// are globally unique).
     async fn connected_app_credentials(&self, client_id: &str)
         -> Result<Option<ClientCredentials>>;
+    // RBAC: the operator's custom policy (Stytch's defaults are not stored).
+    async fn get_rbac_policy(&self, project_id: &str) -> Result<Option<RbacPolicy>>;
+    /// Inserts or replaces the project's policy.
+    async fn set_rbac_policy(
+        &self,
+        project_id: &str,
+        policy: &RbacPolicy,
+        updated_at: i64,
+    ) -> Result<()>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

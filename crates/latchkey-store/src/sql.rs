@@ -370,4 +370,19 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Option<latchkey_core::connected_app::ClientCredentials>> {
         self.connected_app_credentials_impl(client_id).await
     }
+    async fn get_rbac_policy(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Option<latchkey_core::oauth::RbacPolicy>> {
+        self.get_rbac_policy_impl(project_id).await
+    }
+    async fn set_rbac_policy(
+        &self,
+        project_id: &str,
+        policy: &latchkey_core::oauth::RbacPolicy,
+        updated_at: i64,
+    ) -> crate::Result<()> {
+        self.set_rbac_policy_impl(project_id, policy, updated_at)
+            .await
+    }
 }

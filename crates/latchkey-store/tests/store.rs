@@ -191,6 +191,25 @@ async fn suite(store: Arc<dyn Store>) {
         (0..7).map(|i| format!("page-{i}")).collect::<Vec<_>>()
     );
 
+    // RBAC policy: absent, then upserted twice.
+    assert!(store.get_rbac_policy(&p).await.unwrap().is_none());
+    let mut policy = latchkey_core::oauth::RbacPolicy::default();
+    policy.resources.push(latchkey_core::oauth::Resource {
+        resource_id: "documents".into(),
+        description: "Docs".into(),
+        actions: vec!["read".into()],
+    });
+    store.set_rbac_policy(&p, &policy, 1).await.unwrap();
+    assert_eq!(store.get_rbac_policy(&p).await.unwrap().unwrap(), policy);
+    policy.resources[0].actions.push("write".into());
+    store.set_rbac_policy(&p, &policy, 2).await.unwrap();
+    assert_eq!(store.get_rbac_policy(&p).await.unwrap().unwrap(), policy);
+    assert!(store
+        .get_rbac_policy("project-other")
+        .await
+        .unwrap()
+        .is_none());
+
     assert!(store.delete_organization(&p, "org-a").await.unwrap());
     assert!(
         store

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::auth::Project;
 use super::organizations::load as load_org;
 use crate::envelope::{ok, ApiFailure, ApiJson, ApiQuery, Stytch};
-use crate::state::AppState;
+use crate::state::{role_ids, AppState};
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
 
@@ -83,7 +83,8 @@ pub async fn create(
         Environment::of_project(&project.project_id),
         state.tokens.uuid(),
     );
-    let roles = state.known_roles(&project.project_id);
+    let policy = state.effective_policy(&project.project_id).await?;
+    let roles = role_ids(&policy);
     let m = member::create(id, &org, &req, &roles, state.clock.now())?;
     state.store.insert_member(&project.project_id, &m).await?;
     Ok(ok(MemberResponse::new(&m, org)))
@@ -121,7 +122,8 @@ pub async fn update(
 ) -> ApiResult<MemberResponse> {
     let org = load_org(&state, &project, &org_key).await?;
     let mut m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
-    let roles = state.known_roles(&project.project_id);
+    let policy = state.effective_policy(&project.project_id).await?;
+    let roles = role_ids(&policy);
     member::update(&mut m, &org, &req, &roles, state.clock.now())?;
     if !state.store.update_member(&m).await? {
         return Err(ApiError::member_not_found().into());

@@ -11,6 +11,7 @@ pub mod connected_apps;
 pub mod idp;
 pub mod members;
 pub mod organizations;
+pub mod rbac;
 pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
@@ -47,6 +48,8 @@ pub mod paths {
     pub const CONNECTED_APP_ROTATE: &str = "/v1/connected_apps/clients/{client_id}/secrets/rotate";
     pub const CONNECTED_APP_ROTATE_CANCEL: &str =
         "/v1/connected_apps/clients/{client_id}/secrets/rotate/cancel";
+    pub const RBAC_POLICY: &str = "/v1/b2b/rbac/policy";
+    pub const RBAC_ORGANIZATION: &str = "/v1/b2b/rbac/organizations/{organization_id}";
 }
 
 pub fn router() -> Router<AppState> {
@@ -99,5 +102,10 @@ pub fn router() -> Router<AppState> {
         .route(
             CONNECTED_APP_ROTATE_CANCEL,
             post(connected_apps::rotate_cancel),
+        )
+        .route(RBAC_POLICY, get(rbac::policy))
+        .route(
+            RBAC_ORGANIZATION,
+            get(rbac::get_org_policy).put(rbac::set_org_policy),
         )
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use super::auth::Project;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::state::AppState;
+use crate::state::{role_ids, AppState};
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
 
@@ -59,7 +59,8 @@ pub async fn create(
     ApiJson(req): ApiJson<OrganizationSettings>,
 ) -> ApiResult<OrganizationResponse> {
     let env = Environment::of_project(&project.project_id);
-    let roles = state.known_roles(&project.project_id);
+    let policy = state.effective_policy(&project.project_id).await?;
+    let roles = role_ids(&policy);
     for attempt in 0..3 {
         let id = make_id("organization", env, state.tokens.uuid());
         let suffix =
@@ -104,7 +105,8 @@ pub async fn update(
     ApiJson(req): ApiJson<OrganizationSettings>,
 ) -> ApiResult<OrganizationResponse> {
     let mut org = load(&state, &project, &key).await?;
-    let roles = state.known_roles(&project.project_id);
+    let policy = state.effective_policy(&project.project_id).await?;
+    let roles = role_ids(&policy);
     organization::update(&mut org, &req, &roles, state.clock.now())?;
     if !state
         .store

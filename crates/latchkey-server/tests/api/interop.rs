@@ -14,9 +14,18 @@ fn repo_root() -> PathBuf {
         .unwrap()
 }
 
-/// Runs a suite in a blocking thread (the server keeps serving on the runtime meanwhile).
+/// Runs a suite in a blocking thread (the server keeps serving on the runtime meanwhile), with
+/// the example RBAC policy (docs/examples/rbac-policy.json) set on the project.
 async fn run_suite(app: &TestApp, dir: &str, program: &str, args: &[&str]) {
     let root = repo_root();
+    let policy =
+        latchkey_server::cli::read_policy_file(&root.join("docs/examples/rbac-policy.json"))
+            .unwrap();
+    app.state
+        .store
+        .set_rbac_policy(&app.project_id, &policy, 1)
+        .await
+        .unwrap();
     let cwd = root.join(dir);
     let program_path = if program.contains('/') {
         cwd.join(program)
@@ -33,7 +42,8 @@ async fn run_suite(app: &TestApp, dir: &str, program: &str, args: &[&str]) {
         .current_dir(&cwd)
         .env("LATCHKEY_BASE_URL", &app.base)
         .env("LATCHKEY_PROJECT_ID", &app.project_id)
-        .env("LATCHKEY_SECRET", &app.secret);
+        .env("LATCHKEY_SECRET", &app.secret)
+        .env("LATCHKEY_RBAC_EXAMPLE_POLICY", "1");
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .unwrap()

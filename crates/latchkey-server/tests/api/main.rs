@@ -9,4 +9,5 @@ mod errors;
 mod interop;
 mod members;
 mod organizations;
+mod rbac;
 mod sessions;

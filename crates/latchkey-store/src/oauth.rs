@@ -41,6 +41,8 @@ pub struct AccessRow {
     pub grant_id: String,
     pub client_id: String,
     pub member_id: String,
+    /// The session the authorization was made from (for access-token exchange).
+    pub member_session_id: Option<String>,
     pub expires_at: i64,
 }
 
@@ -50,6 +52,7 @@ pub struct AccessStatus {
     pub grant_id: String,
     pub client_id: String,
     pub member_id: String,
+    pub member_session_id: Option<String>,
     pub revoked: bool,
     pub exchanged: bool,
 }
@@ -236,7 +239,7 @@ impl SqlStore {
     }
 
     pub(crate) async fn access_status_impl(&self, jti: &str) -> Result<Option<AccessStatus>> {
-        let row = sqlx::query("SELECT grant_id, client_id, member_id, revoked_at, exchanged_at FROM access_tokens WHERE jti = $1")
+        let row = sqlx::query("SELECT grant_id, client_id, member_id, member_session_id, revoked_at, exchanged_at FROM access_tokens WHERE jti = $1")
             .bind(jti)
             .fetch_optional(&self.pool)
             .await?;
@@ -247,6 +250,7 @@ impl SqlStore {
             grant_id: r.try_get("grant_id")?,
             client_id: r.try_get("client_id")?,
             member_id: r.try_get("member_id")?,
+            member_session_id: r.try_get("member_session_id")?,
             revoked: revoked.is_some(),
             exchanged: exchanged.is_some(),
         }))
@@ -360,13 +364,15 @@ impl SqlStore {
 
 async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, member_session_id, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&a.jti)
     .bind(&a.project_id)
     .bind(&a.grant_id)
     .bind(&a.client_id)
     .bind(&a.member_id)
+    .bind(a.member_session_id.as_deref())
     .bind(a.expires_at)
     .execute(&mut **tx)
     .await?;

@@ -299,6 +299,7 @@ mod oauth {
             grant_id: g.grant_id.clone(),
             client_id: g.client_id.clone(),
             member_id: g.member_id.clone(),
+            member_session_id: None,
             expires_at: 10_000,
         }
     }

@@ -8,6 +8,7 @@ use crate::state::AppState;
 
 pub mod auth;
 pub mod connected_apps;
+pub mod consents;
 pub mod idp;
 pub mod members;
 pub mod organizations;
@@ -38,6 +39,15 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
+    pub const MEMBER_CONNECTED_APPS: &str =
+        "/v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps";
+    pub const MEMBER_CONNECTED_APP_REVOKE: &str =
+        "/v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps/{connected_app_id}/revoke";
+    pub const ORGANIZATION_CONNECTED_APPS: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps";
+    pub const ORGANIZATION_CONNECTED_APP: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}";
+    pub const SESSIONS_EXCHANGE_ACCESS_TOKEN: &str = "/v1/b2b/sessions/exchange_access_token";
     pub const IDP_AUTHORIZE_START: &str = "/v1/b2b/idp/oauth/authorize/start";
     pub const IDP_AUTHORIZE: &str = "/v1/b2b/idp/oauth/authorize";
     pub const CONNECTED_APP_CLIENTS: &str = "/v1/connected_apps/clients";
@@ -78,6 +88,14 @@ pub fn router() -> Router<AppState> {
         )
         .route(MEMBERS_SEARCH, post(members::search))
         .route(MEMBER_DANGEROUSLY_GET, get(members::dangerously_get))
+        .route(MEMBER_CONNECTED_APPS, get(consents::member_apps))
+        .route(MEMBER_CONNECTED_APP_REVOKE, post(consents::revoke))
+        .route(ORGANIZATION_CONNECTED_APPS, get(consents::org_apps))
+        .route(ORGANIZATION_CONNECTED_APP, get(consents::org_app))
+        .route(
+            SESSIONS_EXCHANGE_ACCESS_TOKEN,
+            post(sessions::exchange_access_token),
+        )
         .route(IDP_AUTHORIZE_START, post(idp::start))
         .route(IDP_AUTHORIZE, post(idp::submit))
         .route(SESSIONS, get(sessions::list))

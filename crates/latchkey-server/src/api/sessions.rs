@@ -310,3 +310,138 @@ async fn project_jwks(state: &AppState, project_id: &str) -> ApiResult<Value> {
         .map_err(live::key_failure)?;
     Ok(ok(keys.jwks_json()))
 }
+
+#[derive(Deserialize)]
+pub struct ExchangeAccessTokenRequest {
+    pub access_token: Option<String>,
+    pub session_duration_minutes: Option<i64>,
+    pub session_custom_claims: Option<serde_json::Map<String, Value>>,
+}
+
+#[derive(Serialize)]
+pub struct ExchangeAccessTokenResponse {
+    pub member_id: String,
+    #[serde(flatten)]
+    pub issued: Issued,
+    pub member: Member,
+    pub organization: Organization,
+}
+
+/// `POST /v1/b2b/sessions/exchange_access_token` (Stytch §16): a first-party app's
+/// `full_access` access token, at most five minutes old and exchanged once, becomes the member
+/// session it was authorized from, with an `oauth_access_token_exchange` factor.
+///
+/// Only the session JWT is returned fresh: session tokens are stored as hashes, so the
+/// session's token cannot be shown again (`session_token` is empty; the JWT authenticates).
+pub async fn exchange_access_token(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<ExchangeAccessTokenRequest>,
+) -> ApiResult<ExchangeAccessTokenResponse> {
+    let pid = &project.project_id;
+    let token = req
+        .access_token
+        .as_deref()
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::missing_field("access_token"))?;
+    let invalid = || {
+        ApiError::bad_request(
+            "oauth_access_token_exchange_token_invalid_grant",
+            "The access token is not valid for exchange.",
+        )
+    };
+    let live = crate::oauth::tokens::check_access(&state, token)
+        .await
+        .map_err(|_| invalid())?;
+    if &live.project_id != pid {
+        return Err(invalid().into());
+    }
+    let scopes = live
+        .claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !scopes.split_ascii_whitespace().any(|s| s == "full_access") {
+        return Err(ApiError::bad_request(
+            "oauth_access_token_exchange_missing_full_access",
+            "Only access tokens with the full_access scope can be exchanged for a session.",
+        )
+        .into());
+    }
+    let now = state.clock.now();
+    let iat = live.claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+    if now.unix_timestamp() - iat > 300 {
+        return Err(ApiError::bad_request(
+            "oauth_access_token_exchange_token_too_old",
+            "Access tokens can be exchanged only within five minutes of issue.",
+        )
+        .into());
+    }
+    let not_exchangeable = || {
+        ApiError::new(
+            404,
+            "idp_access_token_could_not_be_exchanged",
+            "The access token could not be exchanged.",
+        )
+    };
+    let session_id = live
+        .status
+        .member_session_id
+        .clone()
+        .ok_or_else(not_exchangeable)?;
+    if !state
+        .store
+        .exchange_access(
+            &live.claims["jti"].as_str().unwrap_or_default().to_string(),
+            now.unix_timestamp(),
+        )
+        .await?
+    {
+        return Err(not_exchangeable().into());
+    }
+    let mut record = state
+        .store
+        .session_by_id(pid, &session_id)
+        .await?
+        .ok_or_else(not_exchangeable)?;
+    let org = state
+        .store
+        .get_organization(pid, &record.organization_id)
+        .await?
+        .ok_or_else(not_exchangeable)?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&record.member_id),
+        )
+        .await?
+        .ok_or_else(not_exchangeable)?;
+    session::touch(
+        &mut record,
+        session::duration(req.session_duration_minutes)?,
+        now,
+    )?;
+    let mut factor = session::factor(
+        "oauth_access_token_exchange",
+        "oauth_access_token_exchange",
+        &member,
+        now,
+    );
+    factor.oauth_access_token_exchange_factor =
+        Some(latchkey_types::OAuthAccessTokenExchangeFactor {
+            client_id: live.status.client_id.clone(),
+        });
+    session::add_factor(&mut record, factor);
+    if let Some(c) = &req.session_custom_claims {
+        session::merge_custom_claims(&mut record, c)?;
+    }
+    state.store.update_session(&record).await?;
+    let issued = live::issue(&state, pid, &record, String::new(), &member, &org).await?;
+    Ok(ok(ExchangeAccessTokenResponse {
+        member_id: member.member_id.clone(),
+        issued,
+        member: latchkey_core::member::render(&member, &org),
+        organization: org,
+    }))
+}

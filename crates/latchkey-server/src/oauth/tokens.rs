@@ -107,6 +107,7 @@ pub async fn mint(
         grant_id: grant.grant_id.clone(),
         client_id: grant.client_id.clone(),
         member_id: grant.member_id.clone(),
+        member_session_id: grant.member_session_id.clone(),
         expires_at: now + settings.lifetime_secs,
     };
     Ok(Minted {

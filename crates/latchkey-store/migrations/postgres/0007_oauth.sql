@@ -39,6 +39,7 @@ CREATE TABLE access_tokens (
     grant_id     TEXT NOT NULL,
     client_id    TEXT NOT NULL,
     member_id    TEXT NOT NULL,
+    member_session_id TEXT,
     expires_at   BIGINT NOT NULL,
     revoked_at   BIGINT,
     exchanged_at BIGINT

@@ -39,6 +39,7 @@ CREATE TABLE access_tokens (
     grant_id     TEXT NOT NULL,
     client_id    TEXT NOT NULL,
     member_id    TEXT NOT NULL,
+    member_session_id TEXT,
     expires_at   INTEGER NOT NULL,
     revoked_at   INTEGER,
     exchanged_at INTEGER

@@ -1,0 +1,179 @@
+//! Consent management (Stytch §12): the Connected Apps a member has authorized, revoking one
+//! (which revokes its refresh tokens and makes its access tokens inactive), and the
+//! organization-wide views.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use latchkey_core::ApiError;
+use latchkey_store::MemberLookup;
+use latchkey_types::ConnectedApp;
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use super::auth::Project;
+use crate::envelope::{ok, ApiFailure, Stytch};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
+
+#[derive(Serialize)]
+pub struct MemberAppsResponse {
+    pub connected_apps: Vec<Value>,
+}
+
+async fn apps_by_id(
+    state: &AppState,
+    project_id: &str,
+    ids: impl Iterator<Item = String>,
+) -> Result<BTreeMap<String, ConnectedApp>, ApiFailure> {
+    let mut out = BTreeMap::new();
+    for id in ids {
+        if out.contains_key(&id) {
+            continue;
+        }
+        if let Some(app) = state.store.get_connected_app(project_id, &id).await? {
+            out.insert(id, app);
+        }
+    }
+    Ok(out)
+}
+
+/// `GET /v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps`.
+pub async fn member_apps(
+    State(state): State<AppState>,
+    project: Project,
+    Path((org_key, member_key)): Path<(String, String)>,
+) -> ApiResult<MemberAppsResponse> {
+    let org = super::organizations::load(&state, &project, &org_key).await?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&member_key),
+        )
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
+    let grants = state
+        .store
+        .member_consents(&project.project_id, &member.member_id)
+        .await?;
+    let apps = apps_by_id(
+        &state,
+        &project.project_id,
+        grants.iter().map(|g| g.client_id.clone()),
+    )
+    .await?;
+    let connected_apps = grants
+        .iter()
+        .filter_map(|g| {
+            apps.get(&g.client_id).map(|a| {
+                json!({
+                    "connected_app_id": a.client_id, "name": a.client_name, "description": a.client_description,
+                    "client_type": a.client_type, "scopes_granted": g.scopes.join(" "), "logo_url": a.logo_url.clone().unwrap_or_default(),
+                })
+            })
+        })
+        .collect();
+    Ok(ok(MemberAppsResponse { connected_apps }))
+}
+
+#[derive(Serialize)]
+pub struct Empty {}
+
+/// `POST .../members/{member_id}/connected_apps/{connected_app_id}/revoke`.
+pub async fn revoke(
+    State(state): State<AppState>,
+    project: Project,
+    Path((org_key, member_key, client_id)): Path<(String, String, String)>,
+) -> ApiResult<Empty> {
+    let org = super::organizations::load(&state, &project, &org_key).await?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&member_key),
+        )
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
+    state
+        .store
+        .get_connected_app(&project.project_id, &client_id)
+        .await?
+        .ok_or_else(latchkey_core::connected_app::not_found)?;
+    state
+        .store
+        .revoke_consent(
+            &member.member_id,
+            &client_id,
+            state.clock.now().unix_timestamp(),
+        )
+        .await?;
+    Ok(ok(Empty {}))
+}
+
+/// `GET /v1/b2b/organizations/{organization_id}/connected_apps`: apps any member authorized.
+pub async fn org_apps(
+    State(state): State<AppState>,
+    project: Project,
+    Path(org_key): Path<String>,
+) -> ApiResult<MemberAppsResponse> {
+    let org = super::organizations::load(&state, &project, &org_key).await?;
+    let grants = state
+        .store
+        .organization_consents(&project.project_id, &org.organization_id)
+        .await?;
+    let apps = apps_by_id(
+        &state,
+        &project.project_id,
+        grants.iter().map(|g| g.client_id.clone()),
+    )
+    .await?;
+    let connected_apps = apps
+        .values()
+        .map(|a| json!({"connected_app_id": a.client_id, "name": a.client_name, "description": a.client_description,
+                        "client_type": a.client_type, "logo_url": a.logo_url.clone().unwrap_or_default()}))
+        .collect();
+    Ok(ok(MemberAppsResponse { connected_apps }))
+}
+
+#[derive(Serialize)]
+pub struct OrgAppResponse {
+    pub connected_app_id: String,
+    pub name: String,
+    pub description: String,
+    pub client_type: String,
+    pub logo_url: String,
+    pub active_members: Vec<Value>,
+}
+
+/// `GET /v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}`.
+pub async fn org_app(
+    State(state): State<AppState>,
+    project: Project,
+    Path((org_key, client_id)): Path<(String, String)>,
+) -> ApiResult<OrgAppResponse> {
+    let org = super::organizations::load(&state, &project, &org_key).await?;
+    let app = state
+        .store
+        .get_connected_app(&project.project_id, &client_id)
+        .await?
+        .ok_or_else(latchkey_core::connected_app::not_found)?;
+    let grants = state
+        .store
+        .organization_consents(&project.project_id, &org.organization_id)
+        .await?;
+    let active_members = grants
+        .iter()
+        .filter(|g| g.client_id == client_id)
+        .map(|g| json!({"member_id": g.member_id, "granted_scopes": g.scopes}))
+        .collect();
+    Ok(ok(OrgAppResponse {
+        connected_app_id: app.client_id,
+        name: app.client_name,
+        description: app.client_description,
+        client_type: app.client_type,
+        logo_url: app.logo_url.unwrap_or_default(),
+        active_members,
+    }))
+}

@@ -8,10 +8,12 @@
 
 pub mod member;
 pub mod organization;
+pub mod password;
 pub mod search;
 pub mod session;
 
 pub use member::*;
 pub use organization::*;
+pub use password::*;
 pub use search::*;
 pub use session::*;

@@ -9,6 +9,7 @@ use crate::state::AppState;
 pub mod auth;
 pub mod members;
 pub mod organizations;
+pub mod passwords;
 pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
@@ -34,6 +35,9 @@ pub mod paths {
     pub const SESSIONS_REVOKE: &str = "/v1/b2b/sessions/revoke";
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
+    pub const PASSWORDS_AUTHENTICATE: &str = "/v1/b2b/passwords/authenticate";
+    pub const PASSWORDS_MIGRATE: &str = "/v1/b2b/passwords/migrate";
+    pub const PASSWORDS_STRENGTH_CHECK: &str = "/v1/b2b/passwords/strength_check";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
 }
 
@@ -69,4 +73,10 @@ pub fn router() -> Router<AppState> {
         .route(SESSIONS_EXCHANGE, post(sessions::exchange))
         .route(SESSIONS_JWKS, get(sessions::jwks))
         .route(WELL_KNOWN_JWKS, get(sessions::well_known_jwks))
+        .route(PASSWORDS_AUTHENTICATE, post(passwords::authenticate))
+        .route(PASSWORDS_MIGRATE, post(passwords::migrate))
+        .route(
+            PASSWORDS_STRENGTH_CHECK,
+            post(passwords::strength_check_handler),
+        )
 }

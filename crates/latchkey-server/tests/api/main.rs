@@ -8,4 +8,5 @@ mod errors;
 mod interop;
 mod members;
 mod organizations;
+mod passwords;
 mod sessions;

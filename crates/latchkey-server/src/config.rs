@@ -41,6 +41,10 @@ pub struct FileConfig {
     pub issuer: Option<String>,
     pub authorization_url: Option<String>,
     pub refresh_grace_seconds: Option<i64>,
+    pub trust_x_forwarded_for: Option<bool>,
+    pub password_strength_policy: Option<String>,
+    pub password_luds_min_length: Option<u32>,
+    pub password_luds_min_complexity: Option<u32>,
 }
 
 impl FileConfig {
@@ -77,6 +81,11 @@ pub struct Config {
     /// Parallel refreshes with one rotating refresh token within this many seconds get the same
     /// successor instead of revoking the family (0 disables).
     pub refresh_grace_seconds: i64,
+    /// Take the client address for password throttling from the last `X-Forwarded-For` entry
+    /// (set only behind a reverse proxy that appends it); otherwise the TCP peer address.
+    pub trust_x_forwarded_for: bool,
+    /// `passwords/strength_check` policy: zxcvbn (default) or LUDS.
+    pub password_strength_policy: latchkey_core::password::StrengthPolicy,
 }
 
 /// Settings read only from the environment or the file (never flags: secrets stay out of `ps`).
@@ -86,6 +95,8 @@ pub struct EnvSettings {
     pub default_project_id: Option<String>,
     pub issuer: Option<String>,
     pub authorization_url: Option<String>,
+    pub trust_x_forwarded_for: Option<String>,
+    pub password_strength_policy: Option<String>,
 }
 
 impl EnvSettings {
@@ -96,6 +107,8 @@ impl EnvSettings {
             default_project_id: var("LATCHKEY_DEFAULT_PROJECT_ID"),
             issuer: var("LATCHKEY_ISSUER"),
             authorization_url: var("LATCHKEY_AUTHORIZATION_URL"),
+            trust_x_forwarded_for: var("LATCHKEY_TRUST_X_FORWARDED_FOR"),
+            password_strength_policy: var("LATCHKEY_PASSWORD_STRENGTH_POLICY"),
         }
     }
 }
@@ -156,6 +169,11 @@ impl Config {
                 .refresh_grace_seconds
                 .unwrap_or(DEFAULT_REFRESH_GRACE_SECONDS)
                 .max(0),
+            trust_x_forwarded_for: match env.trust_x_forwarded_for.as_deref() {
+                Some(v) => parse_bool("LATCHKEY_TRUST_X_FORWARDED_FOR", v)?,
+                None => file.trust_x_forwarded_for.unwrap_or(false),
+            },
+            password_strength_policy: strength_policy(file, env)?,
         })
     }
 
@@ -173,7 +191,49 @@ impl Config {
             issuer: None,
             authorization_url: None,
             refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
+            trust_x_forwarded_for: false,
+            password_strength_policy: Default::default(),
         }
+    }
+}
+
+fn parse_bool(name: &str, v: &str) -> anyhow::Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(anyhow::anyhow!("{name} must be true or false, not {v:?}")),
+    }
+}
+
+/// `password_strength_policy` (`zxcvbn` | `luds`) with the LUDS minimums from the file.
+fn strength_policy(
+    file: &FileConfig,
+    env: &EnvSettings,
+) -> anyhow::Result<latchkey_core::password::StrengthPolicy> {
+    use latchkey_core::password::{LudsConfig, StrengthPolicy};
+    let name = env
+        .password_strength_policy
+        .as_deref()
+        .or(file.password_strength_policy.as_deref())
+        .unwrap_or("zxcvbn");
+    match name {
+        "zxcvbn" => Ok(StrengthPolicy::Zxcvbn),
+        "luds" => {
+            let d = LudsConfig::default();
+            let luds = LudsConfig {
+                min_length: file.password_luds_min_length.unwrap_or(d.min_length),
+                min_complexity: file
+                    .password_luds_min_complexity
+                    .unwrap_or(d.min_complexity),
+            };
+            if !(1..=4).contains(&luds.min_complexity) || !(1..=256).contains(&luds.min_length) {
+                anyhow::bail!("password_luds_min_complexity must be 1..=4 and password_luds_min_length 1..=256");
+            }
+            Ok(StrengthPolicy::Luds(luds))
+        }
+        other => Err(anyhow::anyhow!(
+            "password_strength_policy must be zxcvbn or luds, not {other:?}"
+        )),
     }
 }
 

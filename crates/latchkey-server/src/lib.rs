@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod client_address;
 pub mod config;
 pub mod envelope;
 pub mod keys;

@@ -59,7 +59,9 @@ pub async fn serve(
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+    // The peer address feeds password-login throttling (`api::client_address`).
+    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, service)
         .with_graceful_shutdown(shutdown)
         .await
 }
@@ -101,7 +103,7 @@ pub fn redact(url: &str) -> String {
 }
 
 /// Background upkeep, hourly and at start: scheduled key rotation for every project and removal
-/// of expired sessions. Safe with several replicas: each change is conditional in the store.
+/// of expired sessions and password failure counters. Safe with several replicas: each change is conditional in the store.
 pub async fn maintenance_loop(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {
@@ -129,6 +131,11 @@ pub async fn maintenance_loop(state: AppState) {
         }
         if let Err(e) = state.store.purge_expired_sessions(now).await {
             tracing::error!(error = %e, "purging expired sessions failed");
+        }
+        let window =
+            latchkey_core::password::lockout::LockoutPolicy::default().longest_window_secs();
+        if let Err(e) = state.store.purge_password_failures(now - window).await {
+            tracing::error!(error = %e, "purging password failure counters failed");
         }
     }
 }

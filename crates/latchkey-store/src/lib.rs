@@ -11,6 +11,7 @@ mod keys;
 mod members;
 mod oauth;
 mod organizations;
+mod passwords;
 mod projects;
 mod query;
 mod rbac;
@@ -30,6 +31,7 @@ use latchkey_types::{ConnectedApp, Member, Organization};
 
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
+pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -289,6 +291,62 @@ pub trait Store: Send + Sync {
         policy: &RbacPolicy,
         updated_at: i64,
     ) -> Result<()>;
+    // Member passwords and failed-attempt counters.
+    /// Sets (or replaces) a member's password and writes its `member_password_id` into the member
+    /// in the same transaction; false when the member does not exist.
+    async fn set_member_password(&self, p: &MemberPassword) -> Result<bool>;
+    /// Inserts a new member together with its password (`passwords/migrate` creating a member).
+    async fn insert_member_with_password(
+        &self,
+        project_id: &str,
+        m: &Member,
+        p: &MemberPassword,
+    ) -> Result<()>;
+    async fn member_password(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> Result<Option<MemberPassword>>;
+    /// Replaces the stored hash only if it is still `expected_hash` (an imported or outdated hash
+    /// being upgraded after a successful login); false when it changed meanwhile.
+    async fn upgrade_password_hash(
+        &self,
+        member_id: &str,
+        expected_hash: &str,
+        new_hash: &str,
+        new_kind: &str,
+    ) -> Result<bool>;
+    /// Counts one failure in the subject's window (restarting a window older than `window_secs`)
+    /// and returns the failures in the current window.
+    async fn record_password_failure(
+        &self,
+        project_id: &str,
+        subject: FailureSubject<'_>,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<i64>;
+    /// Failures in the subject's current window (0 when the window has ended).
+    async fn password_failures(
+        &self,
+        project_id: &str,
+        subject: FailureSubject<'_>,
+        now: i64,
+        window_secs: i64,
+    ) -> Result<i64>;
+    async fn clear_password_failures(
+        &self,
+        project_id: &str,
+        subject: FailureSubject<'_>,
+    ) -> Result<()>;
+    /// Drops counters whose window started at or before `before`.
+    async fn purge_password_failures(&self, before: i64) -> Result<u64>;
+    /// Sets or clears the lock shown on the Member object; false when the member does not exist.
+    async fn set_member_lock(
+        &self,
+        organization_id: &str,
+        member_id: &str,
+        lock: Option<&MemberLock>,
+    ) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

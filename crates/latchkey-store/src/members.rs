@@ -10,24 +10,8 @@ use crate::{MemberLookup, Page, Result, SqlStore};
 
 impl SqlStore {
     pub(crate) async fn insert_member_impl(&self, project_id: &str, m: &Member) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO members (member_id, organization_id, project_id, email_address, external_id, \
-             status, name, is_breakglass, phone_number, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        )
-        .bind(&m.member_id)
-        .bind(&m.organization_id)
-        .bind(project_id)
-        .bind(&m.email_address)
-        .bind(m.external_id.as_deref())
-        .bind(&m.status)
-        .bind(&m.name)
-        .bind(i64::from(m.is_breakglass))
-        .bind(&m.mfa_phone_number)
-        .bind(to_json(m)?)
-        .execute(&self.pool)
-        .await
-        .map_err(|e| conflict(e, "members"))?;
-        Ok(())
+        let mut conn = self.pool.acquire().await?;
+        insert_member_row(&mut conn, project_id, m).await
     }
 
     pub(crate) async fn get_member_impl(
@@ -131,6 +115,32 @@ impl SqlStore {
         )
         .await
     }
+}
+
+/// Inserts a member row (on a pooled connection or inside a transaction).
+pub(crate) async fn insert_member_row(
+    conn: &mut sqlx::AnyConnection,
+    project_id: &str,
+    m: &Member,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO members (member_id, organization_id, project_id, email_address, external_id, \
+         status, name, is_breakglass, phone_number, data) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(&m.member_id)
+    .bind(&m.organization_id)
+    .bind(project_id)
+    .bind(&m.email_address)
+    .bind(m.external_id.as_deref())
+    .bind(&m.status)
+    .bind(&m.name)
+    .bind(i64::from(m.is_breakglass))
+    .bind(&m.mfa_phone_number)
+    .bind(to_json(m)?)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| conflict(e, "members"))?;
+    Ok(())
 }
 
 fn member_filter(w: &mut Where, f: &MemberFilter) -> String {

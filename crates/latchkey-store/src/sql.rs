@@ -385,4 +385,72 @@ impl crate::Store for SqlStore {
         self.set_rbac_policy_impl(project_id, policy, updated_at)
             .await
     }
+    async fn set_member_password(&self, p: &crate::MemberPassword) -> crate::Result<bool> {
+        self.set_member_password_impl(p).await
+    }
+    async fn insert_member_with_password(
+        &self,
+        project_id: &str,
+        m: &latchkey_types::Member,
+        p: &crate::MemberPassword,
+    ) -> crate::Result<()> {
+        self.insert_member_with_password_impl(project_id, m, p)
+            .await
+    }
+    async fn member_password(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<Option<crate::MemberPassword>> {
+        self.member_password_impl(project_id, member_id).await
+    }
+    async fn upgrade_password_hash(
+        &self,
+        member_id: &str,
+        expected_hash: &str,
+        new_hash: &str,
+        new_kind: &str,
+    ) -> crate::Result<bool> {
+        self.upgrade_password_hash_impl(member_id, expected_hash, new_hash, new_kind)
+            .await
+    }
+    async fn record_password_failure(
+        &self,
+        project_id: &str,
+        subject: crate::FailureSubject<'_>,
+        now: i64,
+        window_secs: i64,
+    ) -> crate::Result<i64> {
+        self.record_password_failure_impl(project_id, subject, now, window_secs)
+            .await
+    }
+    async fn password_failures(
+        &self,
+        project_id: &str,
+        subject: crate::FailureSubject<'_>,
+        now: i64,
+        window_secs: i64,
+    ) -> crate::Result<i64> {
+        self.password_failures_impl(project_id, subject, now, window_secs)
+            .await
+    }
+    async fn clear_password_failures(
+        &self,
+        project_id: &str,
+        subject: crate::FailureSubject<'_>,
+    ) -> crate::Result<()> {
+        self.clear_password_failures_impl(project_id, subject).await
+    }
+    async fn purge_password_failures(&self, before: i64) -> crate::Result<u64> {
+        self.purge_password_failures_impl(before).await
+    }
+    async fn set_member_lock(
+        &self,
+        organization_id: &str,
+        member_id: &str,
+        lock: Option<&crate::MemberLock>,
+    ) -> crate::Result<bool> {
+        self.set_member_lock_impl(organization_id, member_id, lock)
+            .await
+    }
 }

@@ -10,6 +10,7 @@ pub mod connected_app;
 pub mod idp;
 pub mod member;
 pub mod organization;
+pub mod password;
 pub mod search;
 pub mod session;
 
@@ -17,5 +18,6 @@ pub use connected_app::*;
 pub use idp::*;
 pub use member::*;
 pub use organization::*;
+pub use password::*;
 pub use search::*;
 pub use session::*;

@@ -6,6 +6,8 @@
 //!   (m = 19 MiB, t = 2, p = 1, 32-byte tag, 16-byte salt), as a PHC string;
 //! - [`migrate`]: Stytch `passwords/migrate` hash imports (bcrypt, md_5, argon_2i,
 //!   argon_2id, sha_1, sha_512, scrypt, phpass, pbkdf_2) and their storage form;
+//! - [`StoredHash`]: a member's stored hash, native or imported, and when to upgrade it;
+//! - [`lockout`]: failed-login lockout and per-address throttling rules;
 //! - [`strength`]: Stytch `passwords/strength_check` (zxcvbn and LUDS policies).
 //!
 //! Pure code: no I/O, no clock, no randomness. Salts come in as parameters; breach
@@ -15,8 +17,10 @@ mod digests;
 mod encoding;
 mod error;
 mod kdf;
+pub mod lockout;
 pub mod migrate;
 mod phpass;
+mod stored;
 pub mod strength;
 
 #[cfg(test)]
@@ -34,6 +38,7 @@ pub use error::{HashType, PasswordError};
 pub use kdf::{Argon2Hash, Argon2RawParams, ScryptHash, ScryptRawParams};
 pub use migrate::{ImportedHash, MigrateConfigs};
 pub use phpass::PhpassHash;
+pub use stored::{StoredHash, NATIVE_KIND};
 pub use strength::{strength_check, LudsConfig, StrengthPolicy, StrengthResult};
 
 /// Argon2id memory cost in KiB (OWASP Password Storage Cheat Sheet: 19 MiB).
@@ -46,6 +51,11 @@ pub const ARGON2_PARALLELISM: u32 = 1;
 pub const ARGON2_OUTPUT_LEN: usize = 32;
 /// Salt length in bytes; the caller supplies this many random bytes.
 pub const SALT_LEN: usize = 16;
+
+/// An argon2id hash at our parameters of a password nobody has, verified in place of a real
+/// hash when the email is unknown, so the response time does not reveal which emails exist.
+pub const DUMMY_PHC: &str =
+    "$argon2id$v=19$m=19456,t=2,p=1$bGF0Y2hrZXktZHVtbXkhIQ$A4rKWPsn6NAFCWuNSd6RVayxFoTKP81oIZiDVYWew+w";
 
 fn native_hasher() -> Result<Argon2<'static>, PasswordError> {
     let params = Params::new(
@@ -140,6 +150,12 @@ mod tests {
         ));
         assert!(verify_password("password", "not a hash").is_err());
         assert!(verify_password("password", "").is_err());
+    }
+
+    #[test]
+    fn dummy_hash_costs_what_a_real_one_does() {
+        assert!(!needs_rehash(DUMMY_PHC));
+        assert!(!verify_password("", DUMMY_PHC).unwrap());
     }
 
     #[test]

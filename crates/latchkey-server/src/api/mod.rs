@@ -12,6 +12,7 @@ pub mod consents;
 pub mod idp;
 pub mod members;
 pub mod organizations;
+pub mod passwords;
 pub mod rbac;
 pub mod sessions;
 
@@ -38,6 +39,9 @@ pub mod paths {
     pub const SESSIONS_REVOKE: &str = "/v1/b2b/sessions/revoke";
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
+    pub const PASSWORDS_AUTHENTICATE: &str = "/v1/b2b/passwords/authenticate";
+    pub const PASSWORDS_MIGRATE: &str = "/v1/b2b/passwords/migrate";
+    pub const PASSWORDS_STRENGTH_CHECK: &str = "/v1/b2b/passwords/strength_check";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
     pub const MEMBER_CONNECTED_APPS: &str =
         "/v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps";
@@ -125,5 +129,11 @@ pub fn router() -> Router<AppState> {
         .route(
             RBAC_ORGANIZATION,
             get(rbac::get_org_policy).put(rbac::set_org_policy),
+        )
+        .route(PASSWORDS_AUTHENTICATE, post(passwords::authenticate))
+        .route(PASSWORDS_MIGRATE, post(passwords::migrate))
+        .route(
+            PASSWORDS_STRENGTH_CHECK,
+            post(passwords::strength_check_handler),
         )
 }

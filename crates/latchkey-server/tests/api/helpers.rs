@@ -47,6 +47,8 @@ pub struct TestApp {
     pub secret: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The database the server uses (for the CLI in interop tests).
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -97,8 +99,33 @@ pub fn run_id() -> String {
         .unwrap_or_default()
 }
 
+/// A clock tests can move forward; shared between the test and the server it spawned.
+#[derive(Default)]
+pub struct TestClock {
+    offset_secs: std::sync::atomic::AtomicI64,
+}
+
+impl TestClock {
+    pub fn advance(&self, secs: i64) {
+        self.offset_secs
+            .fetch_add(secs, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl latchkey_core::clock::Clock for TestClock {
+    fn now(&self) -> time::OffsetDateTime {
+        SystemClock.now()
+            + time::Duration::seconds(self.offset_secs.load(std::sync::atomic::Ordering::SeqCst))
+    }
+}
+
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with a chance to change the state (clock, config) first.
+    pub async fn spawn_with(backend: Backend, customize: impl FnOnce(&mut AppState)) -> TestApp {
         let (dir, database_url) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -107,9 +134,10 @@ impl TestApp {
             }
             Backend::Postgres => (None, postgres_url()),
         };
-        let state = latchkey_server::startup::build_state(Config::for_database(&database_url))
+        let mut state = latchkey_server::startup::build_state(Config::for_database(&database_url))
             .await
             .unwrap();
+        customize(&mut state);
         let (record, secret) = latchkey_server::cli::new_project(
             state.store.as_ref(),
             "test",
@@ -137,6 +165,7 @@ impl TestApp {
             secret: secret.expose_secret().to_string(),
             client: reqwest::Client::new(),
             state,
+            database_url,
             _dir: dir,
             _shutdown: tx,
         }

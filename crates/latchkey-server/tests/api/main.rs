@@ -9,5 +9,6 @@ mod errors;
 mod interop;
 mod members;
 mod organizations;
+mod passwords;
 mod rbac;
 mod sessions;

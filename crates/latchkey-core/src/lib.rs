@@ -10,6 +10,7 @@ pub mod clock;
 pub mod error;
 pub mod ids;
 pub mod jwt;
+pub mod magic_link;
 pub mod member;
 pub mod oauth;
 pub mod organization;

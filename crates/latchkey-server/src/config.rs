@@ -36,6 +36,9 @@ pub struct FileConfig {
     pub key_rotation_days: Option<i64>,
     pub key_retention_days: Option<i64>,
     pub default_project_id: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub magic_link_redirect_url: Option<String>,
 }
 
 impl FileConfig {
@@ -63,6 +66,22 @@ pub struct Config {
     /// The project served at project-less paths (`/.well-known/jwks.json`); when unset and the
     /// database holds exactly one project, that one.
     pub default_project_id: Option<String>,
+    /// SMTP server for outgoing mail; without it mail goes to the database outbox.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The From address of outgoing mail (required with `smtp_url`).
+    pub mail_from: Option<String>,
+    /// Where magic links point when a request names no redirect URL.
+    pub magic_link_redirect_url: Option<String>,
+}
+
+/// An SMTP URL, which may carry a password: redacted in Debug.
+#[derive(Clone)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({})", crate::startup::redact(&self.0))
+    }
 }
 
 /// Settings read only from the environment or the file (never flags: secrets stay out of `ps`).
@@ -70,6 +89,9 @@ pub struct Config {
 pub struct EnvSettings {
     pub master_key: Option<String>,
     pub default_project_id: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub magic_link_redirect_url: Option<String>,
 }
 
 impl EnvSettings {
@@ -78,6 +100,9 @@ impl EnvSettings {
         EnvSettings {
             master_key: var("LATCHKEY_MASTER_KEY"),
             default_project_id: var("LATCHKEY_DEFAULT_PROJECT_ID"),
+            smtp_url: var("LATCHKEY_SMTP_URL"),
+            mail_from: var("LATCHKEY_MAIL_FROM"),
+            magic_link_redirect_url: var("LATCHKEY_MAGIC_LINK_REDIRECT_URL"),
         }
     }
 }
@@ -125,6 +150,18 @@ impl Config {
                 .default_project_id
                 .clone()
                 .or_else(|| file.default_project_id.clone()),
+            smtp_url: env
+                .smtp_url
+                .clone()
+                .or_else(|| file.smtp_url.clone())
+                .map(SmtpUrl),
+            mail_from: env.mail_from.clone().or_else(|| file.mail_from.clone()),
+            magic_link_redirect_url: env
+                .magic_link_redirect_url
+                .clone()
+                .or_else(|| file.magic_link_redirect_url.clone())
+                .map(|u| check_redirect_url(&u))
+                .transpose()?,
         })
     }
 
@@ -139,7 +176,20 @@ impl Config {
             key_rotation_days: DEFAULT_KEY_ROTATION_DAYS,
             key_retention_days: DEFAULT_KEY_RETENTION_DAYS,
             default_project_id: None,
+            smtp_url: None,
+            mail_from: None,
+            magic_link_redirect_url: None,
         }
+    }
+}
+
+/// The default magic link redirect URL must be an absolute http(s) URL.
+fn check_redirect_url(u: &str) -> anyhow::Result<String> {
+    match url::Url::parse(u) {
+        Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(u.to_string()),
+        _ => anyhow::bail!(
+            "magic_link_redirect_url / LATCHKEY_MAGIC_LINK_REDIRECT_URL {u:?} is not an absolute http(s) URL"
+        ),
     }
 }
 
@@ -167,6 +217,30 @@ mod tests {
             (c.listen.port(), c.database_url.as_str(), c.log_format),
             (1, "postgres://x/y", LogFormat::Text)
         );
+    }
+
+    #[test]
+    fn mail_settings_env_over_file() {
+        let file: FileConfig = toml::from_str(
+            "smtp_url = \"smtp://u:secret@file:25\"\nmail_from = \"a@file.io\"\nmagic_link_redirect_url = \"https://file.io/cb\"",
+        )
+        .unwrap();
+        let env = EnvSettings {
+            mail_from: Some("b@env.io".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&file, &env, None, None, None).unwrap();
+        assert_eq!(c.mail_from.as_deref(), Some("b@env.io"));
+        assert_eq!(
+            c.magic_link_redirect_url.as_deref(),
+            Some("https://file.io/cb")
+        );
+        assert!(!format!("{c:?}").contains("secret"));
+        let env = EnvSettings {
+            magic_link_redirect_url: Some("/relative".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&file, &env, None, None, None).is_err());
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub mod cli;
 pub mod config;
 pub mod envelope;
 pub mod keys;
+pub mod limits;
+pub mod mail;
 pub mod middleware;
 pub mod rbac;
 pub mod sessions;

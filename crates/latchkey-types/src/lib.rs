@@ -6,11 +6,13 @@
 //! typed requests once, at the edge.
 #![forbid(unsafe_code)]
 
+pub mod magic_link;
 pub mod member;
 pub mod organization;
 pub mod search;
 pub mod session;
 
+pub use magic_link::*;
 pub use member::*;
 pub use organization::*;
 pub use search::*;

@@ -7,6 +7,7 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod auth;
+pub mod magic_links;
 pub mod members;
 pub mod organizations;
 pub mod sessions;
@@ -35,6 +36,9 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE: &str = "/v1/b2b/sessions/exchange";
     pub const SESSIONS_JWKS: &str = "/v1/b2b/sessions/jwks/{project_id}";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
+    pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/v1/b2b/magic_links/email/login_or_signup";
+    pub const MAGIC_LINKS_INVITE: &str = "/v1/b2b/magic_links/email/invite";
+    pub const MAGIC_LINKS_AUTHENTICATE: &str = "/v1/b2b/magic_links/authenticate";
 }
 
 pub fn router() -> Router<AppState> {
@@ -69,4 +73,10 @@ pub fn router() -> Router<AppState> {
         .route(SESSIONS_EXCHANGE, post(sessions::exchange))
         .route(SESSIONS_JWKS, get(sessions::jwks))
         .route(WELL_KNOWN_JWKS, get(sessions::well_known_jwks))
+        .route(
+            MAGIC_LINKS_LOGIN_OR_SIGNUP,
+            post(magic_links::login_or_signup),
+        )
+        .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
+        .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
 }

@@ -43,6 +43,8 @@ macro_rules! both {
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
+    /// The database the server uses (for running the CLI against it).
+    pub database_url: String,
     pub project_id: String,
     pub secret: String,
     pub client: reqwest::Client,
@@ -99,6 +101,11 @@ pub fn run_id() -> String {
 
 impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
+        Self::spawn_with(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the configuration adjusted first.
+    pub async fn spawn_with(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let (dir, database_url) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -107,9 +114,9 @@ impl TestApp {
             }
             Backend::Postgres => (None, postgres_url()),
         };
-        let state = latchkey_server::startup::build_state(Config::for_database(&database_url))
-            .await
-            .unwrap();
+        let mut config = Config::for_database(&database_url);
+        adjust(&mut config);
+        let state = latchkey_server::startup::build_state(config).await.unwrap();
         let (record, secret) = latchkey_server::cli::new_project(
             state.store.as_ref(),
             "test",
@@ -133,6 +140,7 @@ impl TestApp {
         TestApp {
             backend,
             base: format!("http://{addr}"),
+            database_url,
             project_id: record.project_id,
             secret: secret.expose_secret().to_string(),
             client: reqwest::Client::new(),

@@ -33,7 +33,9 @@ async fn run_suite(app: &TestApp, dir: &str, program: &str, args: &[&str]) {
         .current_dir(&cwd)
         .env("LATCHKEY_BASE_URL", &app.base)
         .env("LATCHKEY_PROJECT_ID", &app.project_id)
-        .env("LATCHKEY_SECRET", &app.secret);
+        .env("LATCHKEY_SECRET", &app.secret)
+        .env("LATCHKEY_BIN", env!("CARGO_BIN_EXE_latchkey"))
+        .env("LATCHKEY_DATABASE_URL", &app.database_url);
     let out = tokio::task::spawn_blocking(move || cmd.output())
         .await
         .unwrap()

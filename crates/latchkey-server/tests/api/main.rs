@@ -6,6 +6,7 @@ mod helpers;
 mod cli;
 mod errors;
 mod interop;
+mod magic_links;
 mod members;
 mod organizations;
 mod sessions;

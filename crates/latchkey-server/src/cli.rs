@@ -66,6 +66,19 @@ pub enum Command {
     /// Inspect and rotate a project's JWT signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// List mail kept in the local outbox (used when no SMTP server is configured), newest
+    /// first: recipient, subject, link and time.
+    Outbox {
+        /// Only this project's mail.
+        #[arg(long)]
+        project: Option<String>,
+        /// At most this many messages.
+        #[arg(long, default_value_t = 20)]
+        limit: i64,
+        /// Print a JSON array of {id, project_id, to_address, subject, link, created_at}.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -158,6 +171,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(cmd) => project(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::Rbac(cmd) => rbac::run(config, cmd).await,
+        Command::Outbox {
+            project,
+            limit,
+            json,
+        } => outbox(config, project, limit, json).await,
     }
 }
 
@@ -225,6 +243,46 @@ async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+    }
+    store.close().await;
+    Ok(())
+}
+
+async fn outbox(
+    config: Config,
+    project: Option<String>,
+    limit: i64,
+    json: bool,
+) -> anyhow::Result<()> {
+    if !(1..=10_000).contains(&limit) {
+        anyhow::bail!("--limit must be between 1 and 10000");
+    }
+    let store = latchkey_store::connect(&config.database_url).await?;
+    let messages = store.list_outbox(project.as_deref(), limit).await?;
+    let when = |t: i64| {
+        time::OffsetDateTime::from_unix_timestamp(t)
+            .map(latchkey_core::clock::rfc3339)
+            .unwrap_or_default()
+    };
+    if json {
+        let rows: Vec<_> = messages
+            .iter()
+            .map(|m| serde_json::json!({"id": m.id, "project_id": m.project_id, "to_address": m.to_address,
+                "subject": m.subject, "link": m.link, "created_at": when(m.created_at)}))
+            .collect();
+        println!("{}", serde_json::Value::Array(rows));
+    } else if messages.is_empty() {
+        println!("the outbox is empty");
+    } else {
+        for m in &messages {
+            println!(
+                "{}  {}  {}\n    {}",
+                when(m.created_at),
+                m.to_address,
+                m.subject,
+                m.link
+            );
         }
     }
     store.close().await;

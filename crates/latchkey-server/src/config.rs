@@ -45,6 +45,9 @@ pub struct FileConfig {
     pub password_strength_policy: Option<String>,
     pub password_luds_min_length: Option<u32>,
     pub password_luds_min_complexity: Option<u32>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub magic_link_redirect_url: Option<String>,
 }
 
 impl FileConfig {
@@ -86,6 +89,22 @@ pub struct Config {
     pub trust_x_forwarded_for: bool,
     /// `passwords/strength_check` policy: zxcvbn (default) or LUDS.
     pub password_strength_policy: latchkey_core::password::StrengthPolicy,
+    /// SMTP server for outgoing mail; without it mail goes to the database outbox.
+    pub smtp_url: Option<SmtpUrl>,
+    /// The From address of outgoing mail (required with `smtp_url`).
+    pub mail_from: Option<String>,
+    /// Where magic links point when a request names no redirect URL.
+    pub magic_link_redirect_url: Option<String>,
+}
+
+/// An SMTP URL, which may carry a password: redacted in Debug.
+#[derive(Clone)]
+pub struct SmtpUrl(pub String);
+
+impl std::fmt::Debug for SmtpUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "SmtpUrl({})", crate::startup::redact(&self.0))
+    }
 }
 
 /// Settings read only from the environment or the file (never flags: secrets stay out of `ps`).
@@ -97,6 +116,9 @@ pub struct EnvSettings {
     pub authorization_url: Option<String>,
     pub trust_x_forwarded_for: Option<String>,
     pub password_strength_policy: Option<String>,
+    pub smtp_url: Option<String>,
+    pub mail_from: Option<String>,
+    pub magic_link_redirect_url: Option<String>,
 }
 
 impl EnvSettings {
@@ -109,6 +131,9 @@ impl EnvSettings {
             authorization_url: var("LATCHKEY_AUTHORIZATION_URL"),
             trust_x_forwarded_for: var("LATCHKEY_TRUST_X_FORWARDED_FOR"),
             password_strength_policy: var("LATCHKEY_PASSWORD_STRENGTH_POLICY"),
+            smtp_url: var("LATCHKEY_SMTP_URL"),
+            mail_from: var("LATCHKEY_MAIL_FROM"),
+            magic_link_redirect_url: var("LATCHKEY_MAGIC_LINK_REDIRECT_URL"),
         }
     }
 }
@@ -174,6 +199,18 @@ impl Config {
                 None => file.trust_x_forwarded_for.unwrap_or(false),
             },
             password_strength_policy: strength_policy(file, env)?,
+            smtp_url: env
+                .smtp_url
+                .clone()
+                .or_else(|| file.smtp_url.clone())
+                .map(SmtpUrl),
+            mail_from: env.mail_from.clone().or_else(|| file.mail_from.clone()),
+            magic_link_redirect_url: env
+                .magic_link_redirect_url
+                .clone()
+                .or_else(|| file.magic_link_redirect_url.clone())
+                .map(|u| check_redirect_url(&u))
+                .transpose()?,
         })
     }
 
@@ -193,6 +230,9 @@ impl Config {
             refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
             trust_x_forwarded_for: false,
             password_strength_policy: Default::default(),
+            smtp_url: None,
+            mail_from: None,
+            magic_link_redirect_url: None,
         }
     }
 }
@@ -237,6 +277,16 @@ fn strength_policy(
     }
 }
 
+/// The default magic link redirect URL must be an absolute http(s) URL.
+fn check_redirect_url(u: &str) -> anyhow::Result<String> {
+    match url::Url::parse(u) {
+        Ok(p) if matches!(p.scheme(), "http" | "https") && p.host().is_some() => Ok(u.to_string()),
+        _ => anyhow::bail!(
+            "magic_link_redirect_url / LATCHKEY_MAGIC_LINK_REDIRECT_URL {u:?} is not an absolute http(s) URL"
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,6 +311,30 @@ mod tests {
             (c.listen.port(), c.database_url.as_str(), c.log_format),
             (1, "postgres://x/y", LogFormat::Text)
         );
+    }
+
+    #[test]
+    fn mail_settings_env_over_file() {
+        let file: FileConfig = toml::from_str(
+            "smtp_url = \"smtp://u:secret@file:25\"\nmail_from = \"a@file.io\"\nmagic_link_redirect_url = \"https://file.io/cb\"",
+        )
+        .unwrap();
+        let env = EnvSettings {
+            mail_from: Some("b@env.io".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&file, &env, None, None, None).unwrap();
+        assert_eq!(c.mail_from.as_deref(), Some("b@env.io"));
+        assert_eq!(
+            c.magic_link_redirect_url.as_deref(),
+            Some("https://file.io/cb")
+        );
+        assert!(!format!("{c:?}").contains("secret"));
+        let env = EnvSettings {
+            magic_link_redirect_url: Some("/relative".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&file, &env, None, None, None).is_err());
     }
 
     #[test]

@@ -11,6 +11,8 @@ pub mod client_address;
 pub mod config;
 pub mod envelope;
 pub mod keys;
+pub mod limits;
+pub mod mail;
 pub mod middleware;
 pub mod oauth;
 pub mod rbac;

@@ -27,8 +27,16 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.key_rotation_days * 86_400,
         config.key_retention_days * 86_400,
     );
+    let mailer = crate::mail::Mailer::new(
+        config.smtp_url.as_ref().map(|u| u.0.as_str()),
+        config.mail_from.as_deref(),
+    )?;
     Ok(AppState {
         store,
+        mailer: Arc::new(mailer),
+        email_sends: Arc::new(crate::limits::SendLimiter::new(
+            std::time::Duration::from_secs(1),
+        )),
         keys: Arc::new(keys),
         clock: Arc::new(SystemClock),
         tokens: Arc::new(OsTokens),
@@ -136,6 +144,10 @@ pub async fn maintenance_loop(state: AppState) {
             latchkey_core::password::lockout::LockoutPolicy::default().longest_window_secs();
         if let Err(e) = state.store.purge_password_failures(now - window).await {
             tracing::error!(error = %e, "purging password failure counters failed");
+        }
+        // Expired magic link tokens are kept a day, so a late click still reads "expired".
+        if let Err(e) = state.store.purge_magic_links(now - 86_400).await {
+            tracing::error!(error = %e, "purging expired magic links failed");
         }
     }
 }

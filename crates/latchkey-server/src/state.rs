@@ -18,6 +18,9 @@ pub struct AppState {
     pub tokens: Arc<dyn TokenGenerator>,
     pub config: Arc<Config>,
     pub keys: Arc<crate::keys::KeyService>,
+    pub mailer: Arc<crate::mail::Mailer>,
+    /// One magic link email per second per address (Stytch).
+    pub email_sends: Arc<crate::limits::SendLimiter>,
 }
 
 impl AppState {

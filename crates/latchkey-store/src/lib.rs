@@ -8,6 +8,7 @@
 
 mod connected_apps;
 mod keys;
+mod magic_links;
 mod members;
 mod oauth;
 mod organizations;
@@ -101,6 +102,45 @@ pub enum RotationOutcome {
     NotFound,
     /// Refused in the client's state (public, already rotating, not rotating).
     Refused(RotationError),
+}
+
+/// A stored magic link token (its hash is the key and is not repeated here).
+#[derive(Debug, Clone, PartialEq)]
+pub struct MagicLinkRecord {
+    pub project_id: String,
+    pub organization_id: String,
+    pub member_id: String,
+    /// `login`, `signup` or `invite` (`core::magic_link::LinkKind`).
+    pub kind: String,
+    pub redirect_url: String,
+    pub pkce_code_challenge: Option<String>,
+    pub expires_at: i64,
+    pub used_at: Option<i64>,
+    pub created_at: i64,
+}
+
+/// The outcome of redeeming a magic link token.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Consumed {
+    /// This caller redeemed it (now marked used).
+    Ok(MagicLinkRecord),
+    NotFound,
+    AlreadyUsed,
+    Expired,
+}
+
+/// A message in the local outbox (mail kept in the database when no SMTP server is set).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct OutboxMessage {
+    /// Assigned by the store; ignored on insert.
+    pub id: i64,
+    pub project_id: String,
+    pub to_address: String,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub link: String,
+    pub created_at: i64,
 }
 
 /// A uniqueness rule the write would break.
@@ -347,6 +387,28 @@ pub trait Store: Send + Sync {
         member_id: &str,
         lock: Option<&MemberLock>,
     ) -> Result<bool>;
+    // Email magic links (tokens as hashes) and the local outbox.
+    async fn insert_magic_link(&self, token_hash: &SecretHash, t: &MagicLinkRecord) -> Result<()>;
+    /// Reads a token without redeeming it.
+    async fn magic_link(
+        &self,
+        project_id: &str,
+        token_hash: &SecretHash,
+    ) -> Result<Option<MagicLinkRecord>>;
+    /// Redeems a token atomically: only one caller ever gets [`Consumed::Ok`].
+    async fn consume_magic_link(
+        &self,
+        project_id: &str,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<Consumed>;
+    /// Deletes tokens that expired at or before `before`.
+    async fn purge_magic_links(&self, before: i64) -> Result<u64>;
+    /// Stores a message; returns its id.
+    async fn add_to_outbox(&self, m: &OutboxMessage) -> Result<i64>;
+    /// Newest first, of one project or all.
+    async fn list_outbox(&self, project_id: Option<&str>, limit: i64)
+        -> Result<Vec<OutboxMessage>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -453,4 +453,40 @@ impl crate::Store for SqlStore {
         self.set_member_lock_impl(organization_id, member_id, lock)
             .await
     }
+    async fn insert_magic_link(
+        &self,
+        token_hash: &latchkey_core::secret::SecretHash,
+        t: &crate::MagicLinkRecord,
+    ) -> crate::Result<()> {
+        self.insert_magic_link_impl(token_hash, t).await
+    }
+    async fn magic_link(
+        &self,
+        project_id: &str,
+        token_hash: &latchkey_core::secret::SecretHash,
+    ) -> crate::Result<Option<crate::MagicLinkRecord>> {
+        self.magic_link_impl(project_id, token_hash).await
+    }
+    async fn consume_magic_link(
+        &self,
+        project_id: &str,
+        token_hash: &latchkey_core::secret::SecretHash,
+        now: i64,
+    ) -> crate::Result<crate::Consumed> {
+        self.consume_magic_link_impl(project_id, token_hash, now)
+            .await
+    }
+    async fn purge_magic_links(&self, before: i64) -> crate::Result<u64> {
+        self.purge_magic_links_impl(before).await
+    }
+    async fn add_to_outbox(&self, m: &crate::OutboxMessage) -> crate::Result<i64> {
+        self.add_to_outbox_impl(m).await
+    }
+    async fn list_outbox(
+        &self,
+        project_id: Option<&str>,
+        limit: i64,
+    ) -> crate::Result<Vec<crate::OutboxMessage>> {
+        self.list_outbox_impl(project_id, limit).await
+    }
 }

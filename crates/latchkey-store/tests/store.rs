@@ -248,18 +248,109 @@ async fn concurrent_slug(store: Arc<dyn Store>) {
     assert_eq!(ok, 1);
 }
 
+/// Magic link tokens: single use under 20 concurrent redeemers, used / expired / unknown told
+/// apart, and the outbox newest first per project.
+async fn magic_links(store: Arc<dyn Store>) {
+    use latchkey_core::secret::SecretHash;
+    use latchkey_store::{Consumed, MagicLinkRecord, OutboxMessage};
+    let p = project(store.as_ref()).await;
+    let o = org(&format!("org-ml-{p}"), json!({"organization_name": "ML"}));
+    store.insert_organization(&p, &o).await.unwrap();
+    let m = member(&format!("member-ml-{p}"), &o, "ml@x.io");
+    store.insert_member(&p, &m).await.unwrap();
+    let record = |expires_at| MagicLinkRecord {
+        project_id: p.clone(),
+        organization_id: o.organization_id.clone(),
+        member_id: m.member_id.clone(),
+        kind: "login".into(),
+        redirect_url: "https://x.io/cb".into(),
+        pkce_code_challenge: None,
+        expires_at,
+        used_at: None,
+        created_at: 100,
+    };
+    let live = SecretHash::of("live-token");
+    store
+        .insert_magic_link(&live, &record(1_000))
+        .await
+        .unwrap();
+    let mut tasks = vec![];
+    for _ in 0..20 {
+        let (store, p, live) = (store.clone(), p.clone(), live.clone());
+        tasks.push(tokio::spawn(async move {
+            store.consume_magic_link(&p, &live, 500).await.unwrap()
+        }));
+    }
+    let mut wins = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            Consumed::Ok(r) => {
+                wins += 1;
+                assert_eq!(r.member_id, m.member_id);
+            }
+            other => assert_eq!(other, Consumed::AlreadyUsed),
+        }
+    }
+    assert_eq!(wins, 1);
+    let old = SecretHash::of("old-token");
+    store.insert_magic_link(&old, &record(400)).await.unwrap();
+    assert_eq!(
+        store.consume_magic_link(&p, &old, 500).await.unwrap(),
+        Consumed::Expired
+    );
+    let unknown = SecretHash::of("nope");
+    assert_eq!(
+        store.consume_magic_link(&p, &unknown, 500).await.unwrap(),
+        Consumed::NotFound
+    );
+    assert_eq!(
+        store
+            .consume_magic_link("project-other", &live, 500)
+            .await
+            .unwrap(),
+        Consumed::NotFound
+    );
+    assert!(store.purge_magic_links(450).await.unwrap() >= 1);
+    assert!(store.magic_link(&p, &old).await.unwrap().is_none());
+
+    for i in 0..3 {
+        let msg = OutboxMessage {
+            id: 0,
+            project_id: p.clone(),
+            to_address: format!("to{i}@x.io"),
+            subject: "s".into(),
+            text_body: "t".into(),
+            html_body: "<p>t</p>".into(),
+            link: format!("https://x.io/cb?token={i}"),
+            created_at: 100 + i,
+        };
+        store.add_to_outbox(&msg).await.unwrap();
+    }
+    let list = store.list_outbox(Some(&p), 2).await.unwrap();
+    assert_eq!(list.len(), 2);
+    assert_eq!(list[0].to_address, "to2@x.io");
+    assert!(store
+        .list_outbox(Some("project-other"), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store.list_outbox(None, 10).await.unwrap().len() >= 3);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sqlite_suite() {
     let (s, _dir) = sqlite().await;
     suite(s.clone()).await;
-    concurrent_slug(s).await;
+    concurrent_slug(s.clone()).await;
+    magic_links(s).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_suite() {
     let s = postgres().await;
     suite(s.clone()).await;
-    concurrent_slug(s).await;
+    concurrent_slug(s.clone()).await;
+    magic_links(s).await;
 }
 
 #[tokio::test]

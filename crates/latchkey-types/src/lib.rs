@@ -8,6 +8,7 @@
 
 pub mod connected_app;
 pub mod idp;
+pub mod magic_link;
 pub mod member;
 pub mod organization;
 pub mod password;
@@ -16,6 +17,7 @@ pub mod session;
 
 pub use connected_app::*;
 pub use idp::*;
+pub use magic_link::*;
 pub use member::*;
 pub use organization::*;
 pub use password::*;

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod connected_apps;
 pub mod consents;
 pub mod idp;
+pub mod magic_links;
 pub mod members;
 pub mod organizations;
 pub mod passwords;
@@ -64,6 +65,9 @@ pub mod paths {
         "/v1/connected_apps/clients/{client_id}/secrets/rotate/cancel";
     pub const RBAC_POLICY: &str = "/v1/b2b/rbac/policy";
     pub const RBAC_ORGANIZATION: &str = "/v1/b2b/rbac/organizations/{organization_id}";
+    pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/v1/b2b/magic_links/email/login_or_signup";
+    pub const MAGIC_LINKS_INVITE: &str = "/v1/b2b/magic_links/email/invite";
+    pub const MAGIC_LINKS_AUTHENTICATE: &str = "/v1/b2b/magic_links/authenticate";
 }
 
 pub fn router() -> Router<AppState> {
@@ -136,4 +140,10 @@ pub fn router() -> Router<AppState> {
             PASSWORDS_STRENGTH_CHECK,
             post(passwords::strength_check_handler),
         )
+        .route(
+            MAGIC_LINKS_LOGIN_OR_SIGNUP,
+            post(magic_links::login_or_signup),
+        )
+        .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
+        .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
 }

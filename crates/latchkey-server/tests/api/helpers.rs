@@ -43,12 +43,12 @@ macro_rules! both {
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,
+    /// The database the server uses (for running the CLI against it).
+    pub database_url: String,
     pub project_id: String,
     pub secret: String,
     pub client: reqwest::Client,
     pub state: AppState,
-    /// The database the server uses (for the CLI in interop tests).
-    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -126,6 +126,20 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with a chance to change the state (clock, config) first.
     pub async fn spawn_with(backend: Backend, customize: impl FnOnce(&mut AppState)) -> TestApp {
+        Self::spawn_custom(backend, |_| {}, customize).await
+    }
+
+    /// Like [`TestApp::spawn`], with the configuration adjusted before the state is built (for
+    /// settings the state derives parts from, such as the mailer).
+    pub async fn spawn_with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        Self::spawn_custom(backend, adjust, |_| {}).await
+    }
+
+    async fn spawn_custom(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+        customize: impl FnOnce(&mut AppState),
+    ) -> TestApp {
         let (dir, database_url) = match backend {
             Backend::Sqlite => {
                 let dir = tempfile::tempdir().unwrap();
@@ -134,9 +148,9 @@ impl TestApp {
             }
             Backend::Postgres => (None, postgres_url()),
         };
-        let mut state = latchkey_server::startup::build_state(Config::for_database(&database_url))
-            .await
-            .unwrap();
+        let mut config = Config::for_database(&database_url);
+        adjust(&mut config);
+        let mut state = latchkey_server::startup::build_state(config).await.unwrap();
         customize(&mut state);
         let (record, secret) = latchkey_server::cli::new_project(
             state.store.as_ref(),
@@ -161,11 +175,11 @@ impl TestApp {
         TestApp {
             backend,
             base: format!("http://{addr}"),
+            database_url,
             project_id: record.project_id,
             secret: secret.expose_secret().to_string(),
             client: reqwest::Client::new(),
             state,
-            database_url,
             _dir: dir,
             _shutdown: tx,
         }

@@ -7,6 +7,7 @@ mod cli;
 mod connected_apps;
 mod errors;
 mod interop;
+mod magic_links;
 mod members;
 mod organizations;
 mod passwords;

@@ -1,0 +1,457 @@
+//! B2B email magic links (https://stytch.com/docs/b2b/api/send-login-signup-email,
+//! https://stytch.com/docs/b2b/api/send-invite-email,
+//! https://stytch.com/docs/b2b/api/authenticate-magic-link; Stytch §15.5): send a login or
+//! signup link, send an invite, and redeem a link for a session.
+
+use axum::extract::State;
+use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::magic_link::{
+    self as ml, InviteDecision, LinkKind, MagicLinkToken, SendDecision,
+};
+use latchkey_core::oauth::pkce::{self, PkceChallenge, PkceError, PkceVerifier};
+use latchkey_core::{member, session, validate, ApiError};
+use latchkey_store::{Conflict, Consumed, MagicLinkRecord, MemberLookup, StoreError};
+use latchkey_types::{
+    MagicLinkAuthenticateRequest, MagicLinkInviteRequest, MagicLinkLoginOrSignupRequest, Member,
+    MemberCreateRequest, MemberUpdateRequest, Organization,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::auth::Project;
+use super::organizations::load as load_org;
+use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
+use crate::mail::{html_escape, Mail};
+use crate::sessions::{self as live, Credential, Issued};
+use crate::state::AppState;
+
+type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
+
+#[derive(Serialize)]
+pub struct LoginOrSignupResponse {
+    pub member_id: String,
+    pub member_created: bool,
+    pub member: Member,
+    pub organization: Organization,
+}
+
+#[derive(Serialize)]
+pub struct InviteResponse {
+    pub member_id: String,
+    pub member: Member,
+    pub organization: Organization,
+}
+
+#[derive(Serialize)]
+pub struct AuthenticateResponse {
+    pub member_id: String,
+    pub organization_id: String,
+    pub method_id: String,
+    pub reset_sessions: bool,
+    #[serde(flatten)]
+    pub issued: Issued,
+    pub member: Member,
+    pub organization: Organization,
+    pub member_authenticated: bool,
+    pub intermediate_session_token: String,
+    pub mfa_required: Option<Value>,
+    pub primary_required: Option<Value>,
+}
+
+fn pkce_error(e: PkceError) -> ApiError {
+    ApiError::bad_request(e.error_type(), e.to_string())
+}
+
+fn required<'a>(v: &'a Option<String>, field: &str) -> Result<&'a str, ApiError> {
+    v.as_deref()
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ApiError::missing_field(field))
+}
+
+/// `POST /v1/b2b/magic_links/email/login_or_signup`: a login link for an active member, a
+/// signup link for a pending or invited one, or a new pending member (when the organization's
+/// email JIT provisioning admits the address) and a signup link.
+pub async fn login_or_signup(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<MagicLinkLoginOrSignupRequest>,
+) -> ApiResult<LoginOrSignupResponse> {
+    let org_key = required(&req.organization_id, "organization_id")?;
+    let email = validate::email(required(&req.email_address, "email_address")?)?;
+    let challenge = req
+        .pkce_code_challenge
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(PkceChallenge::parse)
+        .transpose()
+        .map_err(pkce_error)?;
+    let org = load_org(&state, &project, org_key).await?;
+    let existing = state
+        .store
+        .get_member(&org.organization_id, MemberLookup::Email(&email))
+        .await?;
+    let decision = ml::login_or_signup(&org, existing.as_ref(), &email)?;
+    let (kind, given_url, given_minutes, field) = match decision {
+        SendDecision::Login => (
+            LinkKind::Login,
+            &req.login_redirect_url,
+            req.login_expiration_minutes,
+            "login_expiration_minutes",
+        ),
+        _ => (
+            LinkKind::Signup,
+            &req.signup_redirect_url,
+            req.signup_expiration_minutes,
+            "signup_expiration_minutes",
+        ),
+    };
+    let minutes = ml::expiration_minutes(field, given_minutes, ml::DEFAULT_LOGIN_MINUTES)?;
+    let redirect = ml::redirect_url(
+        kind,
+        given_url.as_deref(),
+        state.config.magic_link_redirect_url.as_deref(),
+    )?;
+    state.email_sends.check(
+        &format!("{}\n{email}", project.project_id),
+        state.clock.now(),
+    )?;
+    let (stored, created) = match existing {
+        Some(m) => (m, false),
+        None => create_member(&state, &project, &org, &email, "pending", None).await?,
+    };
+    let link = issue_link(
+        &state, &project, &stored, kind, &redirect, challenge, minutes,
+    )
+    .await?;
+    send_mail(&state, &project, &org, &stored.email_address, kind, link).await?;
+    Ok(ok(LoginOrSignupResponse {
+        member_id: stored.member_id.clone(),
+        member_created: created,
+        member: member::render(&stored, &org),
+        organization: org,
+    }))
+}
+
+/// `POST /v1/b2b/magic_links/email/invite`: creates the member as `invited` (or moves a pending
+/// member to `invited`) and sends an invite link.
+pub async fn invite(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<MagicLinkInviteRequest>,
+) -> ApiResult<InviteResponse> {
+    let org_key = required(&req.organization_id, "organization_id")?;
+    let email = validate::email(required(&req.email_address, "email_address")?)?;
+    let org = load_org(&state, &project, org_key).await?;
+    if let Some(by) = req
+        .invited_by_member_id
+        .as_deref()
+        .filter(|s| !s.is_empty())
+    {
+        state
+            .store
+            .get_member(&org.organization_id, MemberLookup::IdOrExternalId(by))
+            .await?
+            .ok_or_else(ApiError::member_not_found)?;
+    }
+    let existing = state
+        .store
+        .get_member(&org.organization_id, MemberLookup::Email(&email))
+        .await?;
+    let decision = ml::invite(&org, existing.as_ref(), &email)?;
+    let minutes = ml::expiration_minutes(
+        "invite_expiration_minutes",
+        req.invite_expiration_minutes,
+        ml::DEFAULT_INVITE_MINUTES,
+    )?;
+    let redirect = ml::redirect_url(
+        LinkKind::Invite,
+        req.invite_redirect_url.as_deref(),
+        state.config.magic_link_redirect_url.as_deref(),
+    )?;
+    state.email_sends.check(
+        &format!("{}\n{email}", project.project_id),
+        state.clock.now(),
+    )?;
+    let stored = match (decision, existing) {
+        (InviteDecision::Reinvite, Some(mut m)) => {
+            let update = MemberUpdateRequest {
+                name: req.name.clone(),
+                trusted_metadata: req.trusted_metadata.clone(),
+                untrusted_metadata: req.untrusted_metadata.clone(),
+                roles: req.roles.clone(),
+                ..Default::default()
+            };
+            let policy = state.effective_policy(&project.project_id).await?;
+            let roles = crate::state::role_ids(&policy);
+            member::update(&mut m, &org, &update, &roles, state.clock.now())?;
+            m.status = "invited".into();
+            if !state.store.update_member(&m).await? {
+                return Err(ApiError::member_not_found().into());
+            }
+            m
+        }
+        _ => {
+            create_member(&state, &project, &org, &email, "invited", Some(&req))
+                .await?
+                .0
+        }
+    };
+    let kind = LinkKind::Invite;
+    let link = issue_link(&state, &project, &stored, kind, &redirect, None, minutes).await?;
+    send_mail(&state, &project, &org, &stored.email_address, kind, link).await?;
+    Ok(ok(InviteResponse {
+        member_id: stored.member_id.clone(),
+        member: member::render(&stored, &org),
+        organization: org,
+    }))
+}
+
+/// Creates a member with `status`; if a concurrent request created one with this email first,
+/// uses that one (`created` false).
+async fn create_member(
+    state: &AppState,
+    project: &Project,
+    org: &Organization,
+    email: &str,
+    status: &str,
+    invite: Option<&MagicLinkInviteRequest>,
+) -> Result<(Member, bool), ApiFailure> {
+    let req = MemberCreateRequest {
+        email_address: Some(email.to_string()),
+        name: invite.and_then(|r| r.name.clone()),
+        trusted_metadata: invite.and_then(|r| r.trusted_metadata.clone()),
+        untrusted_metadata: invite.and_then(|r| r.untrusted_metadata.clone()),
+        roles: invite.and_then(|r| r.roles.clone()),
+        ..Default::default()
+    };
+    let id = make_id(
+        "member",
+        Environment::of_project(&project.project_id),
+        state.tokens.uuid(),
+    );
+    let policy = state.effective_policy(&project.project_id).await?;
+    let roles = crate::state::role_ids(&policy);
+    let mut m = member::create(id, org, &req, &roles, state.clock.now())?;
+    m.status = status.into();
+    match state.store.insert_member(&project.project_id, &m).await {
+        Ok(()) => Ok((m, true)),
+        Err(StoreError::Conflict(Conflict::MemberEmail)) => {
+            let other = state
+                .store
+                .get_member(&org.organization_id, MemberLookup::Email(email))
+                .await?
+                .ok_or_else(ApiError::member_not_found)?;
+            Ok((other, false))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Makes and stores a token for `m`; returns the link that carries it.
+async fn issue_link(
+    state: &AppState,
+    project: &Project,
+    m: &Member,
+    kind: LinkKind,
+    redirect: &url::Url,
+    challenge: Option<PkceChallenge>,
+    minutes: i64,
+) -> Result<String, ApiFailure> {
+    let token = MagicLinkToken::generate(state.tokens.as_ref());
+    let now = state.clock.now().unix_timestamp();
+    let record = MagicLinkRecord {
+        project_id: project.project_id.clone(),
+        organization_id: m.organization_id.clone(),
+        member_id: m.member_id.clone(),
+        kind: kind.as_str().into(),
+        redirect_url: redirect.to_string(),
+        pkce_code_challenge: challenge.map(|c| c.as_str().to_string()),
+        expires_at: now + minutes * 60,
+        used_at: None,
+        created_at: now,
+    };
+    state
+        .store
+        .insert_magic_link(&token.hash(), &record)
+        .await?;
+    Ok(ml::link(redirect, &token))
+}
+
+/// Plain-text and HTML bodies for each kind of link, sent through the configured mailer.
+async fn send_mail(
+    state: &AppState,
+    project: &Project,
+    org: &Organization,
+    to: &str,
+    kind: LinkKind,
+    link: String,
+) -> Result<(), ApiFailure> {
+    let name = &org.organization_name;
+    let (subject, lead, action) = match kind {
+        LinkKind::Login => (
+            format!("Your login link for {name}"),
+            format!("Click the link below to log in to {name}."),
+            "Log in",
+        ),
+        LinkKind::Signup => (
+            format!("Finish signing up for {name}"),
+            format!("Click the link below to finish joining {name}."),
+            "Sign up",
+        ),
+        LinkKind::Invite => (
+            format!("You have been invited to {name}"),
+            format!("You have been invited to join {name}. Click the link below to accept."),
+            "Accept invite",
+        ),
+    };
+    let text_body =
+        format!("{lead}\n\n{link}\n\nIf you did not ask for this email, you can ignore it.\n");
+    let html_body = format!(
+        "<!doctype html><html><body><p>{}</p><p><a href=\"{}\">{action}</a></p>\
+         <p>If you did not ask for this email, you can ignore it.</p></body></html>",
+        html_escape(&lead),
+        html_escape(&link),
+    );
+    let mail = Mail {
+        project_id: project.project_id.clone(),
+        to: to.to_string(),
+        subject,
+        text_body,
+        html_body,
+        link,
+    };
+    let now = state.clock.now().unix_timestamp();
+    state.mailer.send(state.store.as_ref(), mail, now).await
+}
+
+/// `POST /v1/b2b/magic_links/authenticate`: redeems a link once (atomically), activates a
+/// pending or invited member and verifies their email, and starts a session with a
+/// `magic_link` factor (or adds it to the session passed in).
+pub async fn authenticate(
+    State(state): State<AppState>,
+    project: Project,
+    ApiJson(req): ApiJson<MagicLinkAuthenticateRequest>,
+) -> ApiResult<AuthenticateResponse> {
+    let pid = &project.project_id;
+    let token = required(&req.magic_links_token, "magic_links_token")?;
+    let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
+    let minutes = session::duration(req.session_duration_minutes)?;
+    let verifier = req
+        .pkce_code_verifier
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(PkceVerifier::parse)
+        .transpose()
+        .map_err(pkce_error)?;
+    let now = state.clock.now();
+    let (record, existing) = redeem(&state, pid, token, verifier, cred, now).await?;
+    let (org, m) = activate_member(&state, pid, &record, now).await?;
+    let factor = session::factor("magic_link", "email", &m, now);
+    let method_id = factor
+        .email_factor
+        .as_ref()
+        .map(|e| e.email_id.clone())
+        .unwrap_or_default();
+    let login = live::Login {
+        existing,
+        member: &m,
+        org: &org,
+        factor,
+        minutes,
+        custom_claims: req.session_custom_claims.as_ref(),
+    };
+    let issued = live::start_or_extend(&state, pid, login).await?;
+    Ok(ok(AuthenticateResponse {
+        member_id: m.member_id.clone(),
+        organization_id: org.organization_id.clone(),
+        method_id,
+        reset_sessions: false,
+        issued,
+        member: member::render(&m, &org),
+        organization: org,
+        member_authenticated: true,
+        intermediate_session_token: String::new(),
+        mfa_required: None,
+        primary_required: None,
+    }))
+}
+
+/// Checks the token, its PKCE verifier and the caller's session, then marks the token used.
+/// Everything that can fail on the caller's input is checked before the token is used up, so
+/// a wrong verifier or a stale session does not burn the link. Returns the session to extend:
+/// Stytch ignores a session that belongs to a different member.
+async fn redeem<'a>(
+    state: &AppState,
+    pid: &str,
+    token: &str,
+    verifier: Option<PkceVerifier>,
+    cred: Option<Credential<'a>>,
+    now: time::OffsetDateTime,
+) -> Result<(MagicLinkRecord, Option<Credential<'a>>), ApiFailure> {
+    let hash = MagicLinkToken::hash_of(token);
+    let peek = state
+        .store
+        .magic_link(pid, &hash)
+        .await?
+        .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
+    if peek.used_at.is_some() {
+        return Err(ml::Unusable::AlreadyUsed.to_api().into());
+    }
+    if peek.expires_at <= now.unix_timestamp() {
+        return Err(ml::Unusable::Expired.to_api().into());
+    }
+    let stored_challenge = peek
+        .pkce_code_challenge
+        .as_deref()
+        .map(PkceChallenge::parse)
+        .transpose()
+        .map_err(pkce_error)?;
+    pkce::check_code_verifier(stored_challenge.as_ref(), verifier).map_err(pkce_error)?;
+    let existing = match cred {
+        Some(c) => {
+            let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
+            same.then_some(c)
+        }
+        None => None,
+    };
+    let unusable = match state
+        .store
+        .consume_magic_link(pid, &hash, now.unix_timestamp())
+        .await?
+    {
+        Consumed::Ok(record) => return Ok((record, existing)),
+        Consumed::NotFound => ml::Unusable::NotFound,
+        Consumed::AlreadyUsed => ml::Unusable::AlreadyUsed,
+        Consumed::Expired => ml::Unusable::Expired,
+    };
+    Err(unusable.to_api().into())
+}
+
+/// Loads the link's organization and member; a pending or invited member becomes active with a
+/// verified email.
+async fn activate_member(
+    state: &AppState,
+    pid: &str,
+    record: &MagicLinkRecord,
+    now: time::OffsetDateTime,
+) -> Result<(Organization, Member), ApiFailure> {
+    let org = state
+        .store
+        .get_organization(pid, &record.organization_id)
+        .await?
+        .ok_or_else(ApiError::organization_not_found)?;
+    let mut m = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&record.member_id),
+        )
+        .await?
+        .ok_or_else(ApiError::member_not_found)?;
+    let before = (m.status.clone(), m.email_address_verified);
+    ml::activate(&mut m, now);
+    if before != (m.status.clone(), m.email_address_verified) {
+        state.store.update_member(&m).await?;
+    }
+    Ok((org, m))
+}

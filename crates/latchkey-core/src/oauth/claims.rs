@@ -34,18 +34,32 @@ pub fn organization_claim(org: &Organization) -> Value {
     json!({"organization_id": org.organization_id, "slug": org.organization_slug})
 }
 
-/// Access token claims. `audience` is the project id plus the client's custom audience.
+/// The per-token facts of an access token.
+#[derive(Clone, Copy)]
+pub struct AccessTokenFacts<'a> {
+    pub issuer: &'a str,
+    /// The project id plus the client's custom audience.
+    pub audience: &'a [String],
+    pub jti: &'a str,
+    pub now: i64,
+    pub lifetime_secs: i64,
+}
+
+/// Access token claims; `custom` are the rendered template claims.
 pub fn access_token(
     grant: &Grant,
     scopes: &[String],
-    issuer: &str,
-    audience: &[String],
     org: &Organization,
     custom: &Map<String, Value>,
-    jti: &str,
-    now: i64,
-    lifetime_secs: i64,
+    facts: &AccessTokenFacts<'_>,
 ) -> Value {
+    let AccessTokenFacts {
+        issuer,
+        audience,
+        jti,
+        now,
+        lifetime_secs,
+    } = *facts;
     let mut claims = custom.clone();
     let fixed = json!({
         "iss": issuer,

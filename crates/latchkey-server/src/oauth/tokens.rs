@@ -75,17 +75,14 @@ pub async fn mint(
     let roles = latchkey_core::member::effective_role_ids(member, org);
     let custom = claims::render_template(settings.template, member, org, &roles);
     let jti = jti(state);
-    let access_claims = claims::access_token(
-        grant,
-        scopes,
+    let facts = claims::AccessTokenFacts {
         issuer,
-        &audience,
-        org,
-        &custom,
-        &jti,
+        audience: &audience,
+        jti: &jti,
         now,
-        settings.lifetime_secs,
-    );
+        lifetime_secs: settings.lifetime_secs,
+    };
+    let access_claims = claims::access_token(grant, scopes, org, &custom, &facts);
     let access_token = sign(&keys, &access_claims)?;
     let id_token = if scopes.iter().any(|s| s == BuiltinScope::OpenId.as_str()) {
         let id_claims = claims::id_token(

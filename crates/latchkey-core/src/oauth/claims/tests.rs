@@ -54,17 +54,14 @@ fn access_token_layout() {
         "project-test-1".to_string(),
         "https://api.acme.test".to_string(),
     ];
-    let c = access_token(
-        &g,
-        &g.scopes,
-        "https://login.acme.test",
-        &aud,
-        &org(),
-        &custom,
-        "jti-1",
-        100,
-        3600,
-    );
+    let facts = AccessTokenFacts {
+        issuer: "https://login.acme.test",
+        audience: &aud,
+        jti: "jti-1",
+        now: 100,
+        lifetime_secs: 3600,
+    };
+    let c = access_token(&g, &g.scopes, &org(), &custom, &facts);
     assert_eq!(c["aud"], json!(["project-test-1", "https://api.acme.test"]));
     assert_eq!(c["scope"], "openid read:docs");
     assert_eq!(c["client_id"], "connected-app-test-1");

@@ -22,6 +22,28 @@ pub struct IntrospectRequest {
     pub client_secret: Option<String>,
 }
 
+/// The client authentication and `token` parameter shared by introspection and revocation.
+pub async fn authenticated(
+    state: &AppState,
+    headers: &HeaderMap,
+    path_project: Option<&str>,
+    req: &IntrospectRequest,
+) -> Result<(super::clients::AuthedClient, String), OAuthFailure> {
+    let client = authenticate(
+        state,
+        headers,
+        req.client_id.as_deref(),
+        req.client_secret.as_deref(),
+        path_project,
+    )
+    .await?;
+    let token =
+        req.token.clone().filter(|t| !t.is_empty()).ok_or_else(|| {
+            latchkey_core::oauth::OAuthError::invalid_request("token is required.")
+        })?;
+    Ok((client, token))
+}
+
 pub async fn introspect(
     state: State<AppState>,
     headers: HeaderMap,
@@ -45,19 +67,8 @@ async fn handle(
     path_project: Option<String>,
     OAuthBody(req): OAuthBody<IntrospectRequest>,
 ) -> Result<Response, OAuthFailure> {
-    let client = authenticate(
-        &state,
-        &headers,
-        req.client_id.as_deref(),
-        req.client_secret.as_deref(),
-        path_project.as_deref(),
-    )
-    .await?;
-    let token = req
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| latchkey_core::oauth::OAuthError::invalid_request("token is required."))?;
+    let (client, token) = authenticated(&state, &headers, path_project.as_deref(), &req).await?;
+    let token = token.as_str();
     let project = client.creds.project_id.as_str();
     let refresh_first = req.token_type_hint.as_deref() == Some("refresh_token");
     let looks_like_jwt = token.split('.').count() == 3;

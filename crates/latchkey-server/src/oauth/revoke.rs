@@ -9,9 +9,8 @@ use axum::response::Response;
 use latchkey_core::secret::SecretHash;
 use serde_json::json;
 
-use super::clients::authenticate;
 use super::envelope::{oauth_ok, OAuthBody, OAuthFailure};
-use super::introspect::IntrospectRequest;
+use super::introspect::{authenticated, IntrospectRequest};
 use super::tokens::check_access;
 use crate::state::AppState;
 
@@ -38,19 +37,8 @@ async fn handle(
     path_project: Option<String>,
     OAuthBody(req): OAuthBody<IntrospectRequest>,
 ) -> Result<Response, OAuthFailure> {
-    let client = authenticate(
-        &state,
-        &headers,
-        req.client_id.as_deref(),
-        req.client_secret.as_deref(),
-        path_project.as_deref(),
-    )
-    .await?;
-    let token = req
-        .token
-        .as_deref()
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| latchkey_core::oauth::OAuthError::invalid_request("token is required."))?;
+    let (client, token) = authenticated(&state, &headers, path_project.as_deref(), &req).await?;
+    let token = token.as_str();
     let now = state.clock.now().unix_timestamp();
     let grant_id = if let Some(stored) = state
         .store

@@ -465,3 +465,39 @@ async fn well_known_jwks_needs_a_default_project(app: TestApp) {
     assert_eq!(status, 404);
 }
 both!(well_known_jwks_needs_a_default_project);
+
+/// With a master key configured, private keys are sealed at rest (`v1.`), and everything works.
+async fn master_key_seals_private_keys(backend: crate::helpers::Backend) {
+    let master = latchkey_core::jwt::MasterKey::parse(&"ab".repeat(32)).unwrap();
+    let app = TestApp::spawn_with_config(backend, |c| {
+        c.master_key = Some(std::sync::Arc::new(master))
+    })
+    .await;
+    let (_, _, s) = logged_in(&app, json!([])).await;
+    let (status, _) = app
+        .post(
+            "/v1/b2b/sessions/authenticate",
+            json!({"session_jwt": s.session_jwt}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let keys = app.state.store.signing_keys(&app.project_id).await.unwrap();
+    assert!(!keys.is_empty());
+    for k in keys {
+        assert!(
+            k.sealed_private_key.starts_with("v1."),
+            "sealed: {}",
+            &k.sealed_private_key[..8]
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_key_seals_private_keys_sqlite() {
+    master_key_seals_private_keys(crate::helpers::Backend::Sqlite).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_key_seals_private_keys_postgres() {
+    master_key_seals_private_keys(crate::helpers::Backend::Postgres).await
+}

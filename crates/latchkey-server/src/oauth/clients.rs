@@ -36,7 +36,7 @@ pub async fn authenticate(
     body_secret: Option<&str>,
     path_project: Option<&str>,
 ) -> Result<AuthedClient, OAuthFailure> {
-    let basic = basic(headers)?;
+    let basic = basic(headers)?.filter(|(id, _)| !is_project_credential(id, body_id));
     let (client_id, secret) = match (basic, body_id) {
         (Some((id, _)), Some(body)) if id != body => {
             return Err(invalid_client(
@@ -74,6 +74,13 @@ pub async fn authenticate(
         .await?
         .ok_or_else(|| invalid_client("Unknown client."))?;
     Ok(AuthedClient { creds, app })
+}
+
+/// The official Python SDK (`stytch` 15.x, `idp.introspect_token_network`) sends the project's
+/// own Basic credentials on every call, the client's in the form body. Project credentials
+/// authenticate no client, so with a `client_id` in the body they are ignored.
+fn is_project_credential(basic_id: &str, body_id: Option<&str>) -> bool {
+    body_id.is_some() && basic_id.starts_with("project-")
 }
 
 /// `Authorization: Basic` credentials, form-urlencoded inside (RFC 6749 §2.3.1).

@@ -126,19 +126,26 @@ impl TestApp {
 
     /// Like [`TestApp::spawn`], with a chance to change the state (clock, config) first.
     pub async fn spawn_with(backend: Backend, customize: impl FnOnce(&mut AppState)) -> TestApp {
-        Self::spawn_custom(backend, |_| {}, customize).await
+        Self::spawn_custom(backend, |_| {}, customize, false).await
     }
 
     /// Like [`TestApp::spawn`], with the configuration adjusted before the state is built (for
     /// settings the state derives parts from, such as the mailer).
     pub async fn spawn_with_config(backend: Backend, adjust: impl FnOnce(&mut Config)) -> TestApp {
-        Self::spawn_custom(backend, adjust, |_| {}).await
+        Self::spawn_custom(backend, adjust, |_| {}, false).await
+    }
+
+    /// Like [`TestApp::spawn`], with the test's project as `default_project_id` (what the
+    /// project-less OIDC discovery and `/.well-known/jwks.json` need on the shared database).
+    pub async fn spawn_default_project(backend: Backend) -> TestApp {
+        Self::spawn_custom(backend, |_| {}, |_| {}, true).await
     }
 
     async fn spawn_custom(
         backend: Backend,
         adjust: impl FnOnce(&mut Config),
         customize: impl FnOnce(&mut AppState),
+        default_project: bool,
     ) -> TestApp {
         let (dir, database_url) = match backend {
             Backend::Sqlite => {
@@ -161,6 +168,11 @@ impl TestApp {
         )
         .await
         .unwrap();
+        if default_project {
+            let mut config = (*state.config).clone();
+            config.default_project_id = Some(record.project_id.clone());
+            state.config = std::sync::Arc::new(config);
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();

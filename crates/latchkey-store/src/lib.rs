@@ -262,7 +262,7 @@ pub trait Store: Send + Sync {
     ) -> Result<()>;
     /// Spends a code atomically: exactly one concurrent caller gets `Fresh`.
     async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<CodeRedemption>;
-    async fn issue_tokens(&self, access: &AccessRow, refresh: Option<&NewRefresh>) -> Result<()>;
+    async fn issue_tokens(&self, access: &AccessRow, refresh: Option<&NewRefresh>) -> Result<bool>;
     async fn get_refresh(&self, token_hash: &str) -> Result<Option<StoredRefresh>>;
     /// Spends a rotating refresh token for its successor; false if another request did first.
     async fn rotate_refresh(
@@ -278,7 +278,7 @@ pub trait Store: Send + Sync {
         expires_at: i64,
         access: &AccessRow,
     ) -> Result<bool>;
-    async fn record_access(&self, access: &AccessRow) -> Result<()>;
+    async fn record_access(&self, access: &AccessRow) -> Result<bool>;
     /// Revokes every refresh and access token (and unspent code) of a grant.
     async fn revoke_grant(&self, grant_id: &str, now: i64) -> Result<()>;
     async fn access_status(&self, jti: &str) -> Result<Option<AccessStatus>>;

@@ -134,19 +134,58 @@ impl SqlStore {
         })
     }
 
-    /// Records the tokens of a code redemption in one transaction.
+    /// Takes the family's lock (its code row) inside a write transaction and tells whether the
+    /// family has been revoked. Every write to a family takes it first, so a revocation and an
+    /// issuance never interleave: tokens are never issued into a family revoked a moment before.
+    /// (SQLite's `BEGIN IMMEDIATE` already serializes writers.)
+    async fn lock_family(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        grant_id: &str,
+    ) -> Result<bool> {
+        let sql = match self.dialect {
+            crate::sql::Dialect::Postgres => {
+                "SELECT revoked_at FROM authorization_codes WHERE grant_id = $1 FOR UPDATE"
+            }
+            crate::sql::Dialect::Sqlite => {
+                "SELECT revoked_at FROM authorization_codes WHERE grant_id = $1"
+            }
+        };
+        let row = sqlx::query(sql)
+            .bind(grant_id)
+            .fetch_optional(&mut **tx)
+            .await?;
+        Ok(match row {
+            Some(r) => r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            None => false,
+        })
+    }
+
+    /// Records the tokens of a code redemption in one transaction. If a replay of the code has
+    /// revoked the family meanwhile, the tokens are recorded already revoked (RFC 6749 §4.1.2:
+    /// a replayed code revokes what it issued, whichever request finishes first) and false is
+    /// returned.
     pub(crate) async fn issue_tokens_impl(
         &self,
         access: &AccessRow,
         refresh: Option<&NewRefresh>,
-    ) -> Result<()> {
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        let revoked = self.lock_family(&mut tx, &access.grant_id).await?;
         insert_access(&mut tx, access).await?;
         if let Some(r) = refresh {
             insert_refresh(&mut tx, r).await?;
         }
+        if revoked {
+            for table in ["refresh_tokens", "access_tokens"] {
+                sqlx::query(&format!("UPDATE {table} SET revoked_at = expires_at WHERE grant_id = $1 AND revoked_at IS NULL"))
+                    .bind(&access.grant_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
         tx.commit().await?;
-        Ok(())
+        Ok(!revoked)
     }
 
     pub(crate) async fn get_refresh_impl(&self, token_hash: &str) -> Result<Option<StoredRefresh>> {
@@ -175,6 +214,9 @@ impl SqlStore {
         access: &AccessRow,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        if self.lock_family(&mut tx, &access.grant_id).await? {
+            return Ok(false);
+        }
         let spent = sqlx::query("UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL")
             .bind(now)
             .bind(old_hash)
@@ -197,6 +239,9 @@ impl SqlStore {
         access: &AccessRow,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        if self.lock_family(&mut tx, &access.grant_id).await? {
+            return Ok(false);
+        }
         let done = sqlx::query("UPDATE refresh_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
             .bind(expires_at)
             .bind(hash)
@@ -210,16 +255,25 @@ impl SqlStore {
         Ok(true)
     }
 
-    pub(crate) async fn record_access_impl(&self, access: &AccessRow) -> Result<()> {
+    pub(crate) async fn record_access_impl(&self, access: &AccessRow) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        if self.lock_family(&mut tx, &access.grant_id).await? {
+            return Ok(false);
+        }
         insert_access(&mut tx, access).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Revokes every token of a grant (code reuse, refresh reuse, revocation).
     pub(crate) async fn revoke_grant_impl(&self, grant_id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
+        self.lock_family(&mut tx, grant_id).await?;
+        sqlx::query("UPDATE authorization_codes SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL")
+            .bind(now)
+            .bind(grant_id)
+            .execute(&mut *tx)
+            .await?;
         for table in ["refresh_tokens", "access_tokens"] {
             sqlx::query(&format!(
                 "UPDATE {table} SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL"
@@ -351,12 +405,6 @@ impl SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE member_id = $2 AND client_id = $3 AND consumed_at IS NULL")
-            .bind(now)
-            .bind(member_id)
-            .bind(client_id)
-            .execute(&mut *tx)
-            .await?;
         tx.commit().await?;
         Ok(gone.rows_affected() > 0)
     }

@@ -261,7 +261,7 @@ impl crate::Store for SqlStore {
         &self,
         access: &crate::AccessRow,
         refresh: Option<&crate::NewRefresh>,
-    ) -> crate::Result<()> {
+    ) -> crate::Result<bool> {
         self.issue_tokens_impl(access, refresh).await
     }
     async fn get_refresh(&self, token_hash: &str) -> crate::Result<Option<crate::StoredRefresh>> {
@@ -286,7 +286,7 @@ impl crate::Store for SqlStore {
         self.slide_refresh_impl(token_hash, expires_at, access)
             .await
     }
-    async fn record_access(&self, access: &crate::AccessRow) -> crate::Result<()> {
+    async fn record_access(&self, access: &crate::AccessRow) -> crate::Result<bool> {
         self.record_access_impl(access).await
     }
     async fn revoke_grant(&self, grant_id: &str, now: i64) -> crate::Result<()> {

@@ -489,6 +489,44 @@ mod oauth {
         assert!(store.get_refresh("rt-1").await.unwrap().unwrap().revoked);
     }
 
+    /// A replay that revokes the family before the first redemption records its tokens: those
+    /// tokens are recorded revoked.
+    pub async fn revocation_before_issuance(store: Arc<dyn Store>) {
+        let (_, g) = setup(store.as_ref()).await;
+        let rec = CodeRecord {
+            grant: g.clone(),
+            redirect_uri: "https://a.test/cb".into(),
+            code_challenge: None,
+            expires_at: 500,
+        };
+        store.insert_code("code-race", &rec).await.unwrap();
+        assert!(matches!(
+            store.redeem_code("code-race", 10).await.unwrap(),
+            CodeRedemption::Fresh(_)
+        ));
+        assert!(matches!(
+            store.redeem_code("code-race", 11).await.unwrap(),
+            CodeRedemption::AlreadyUsed(_)
+        ));
+        store.revoke_grant(&g.grant_id, 12).await.unwrap();
+        let a = access(&g);
+        let r = NewRefresh {
+            token_hash: "rt-race".into(),
+            record: RefreshRecord {
+                grant: g.clone(),
+                expires_at: 1_000,
+                rotated_at: None,
+            },
+        };
+        assert!(
+            !store.issue_tokens(&a, Some(&r)).await.unwrap(),
+            "issued into a revoked family"
+        );
+        assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
+        assert!(store.get_refresh("rt-race").await.unwrap().unwrap().revoked);
+        assert!(!store.record_access(&access(&g)).await.unwrap());
+    }
+
     /// Consent listing and revocation, which revokes the client's tokens for the member.
     pub async fn consents(store: Arc<dyn Store>) {
         let (p, g) = setup(store.as_ref()).await;
@@ -552,6 +590,7 @@ async fn sqlite_oauth() {
     let (s, _dir) = sqlite().await;
     oauth::codes_are_single_use(s.clone()).await;
     oauth::refresh_rotation_and_revocation(s.clone()).await;
+    oauth::revocation_before_issuance(s.clone()).await;
     oauth::consents(s).await;
 }
 
@@ -560,5 +599,6 @@ async fn postgres_oauth() {
     let s = postgres().await;
     oauth::codes_are_single_use(s.clone()).await;
     oauth::refresh_rotation_and_revocation(s.clone()).await;
+    oauth::revocation_before_issuance(s.clone()).await;
     oauth::consents(s).await;
 }

@@ -108,6 +108,8 @@ async fn handle(
                     },
                 )
             });
+            // A replay racing this redemption may have revoked the family already: the tokens are
+            // then recorded revoked, and the response still answers this first redemption.
             state
                 .store
                 .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
@@ -222,7 +224,9 @@ async fn replay(
         return Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into());
     }
     let minted = mint_for(state, client, grant, scopes, iss, member, org).await?;
-    state.store.record_access(&minted.row).await?;
+    if !state.store.record_access(&minted.row).await? {
+        return Err(OAuthError::invalid_grant("This authorization has been revoked.").into());
+    }
     Ok(respond(minted, scopes, Some(successor.to_string())))
 }
 

@@ -14,6 +14,8 @@ CREATE TABLE authorization_codes (
     member_id   TEXT NOT NULL,
     expires_at  INTEGER NOT NULL,
     consumed_at INTEGER,
+    -- Set when the family is revoked; the code row is the family's lock (see store::oauth).
+    revoked_at  INTEGER,
     data        TEXT NOT NULL
 );
 CREATE INDEX authorization_codes_member_client ON authorization_codes(member_id, client_id);

@@ -3,11 +3,13 @@
 //!
 //! Phases (each for `--seconds`, `--concurrency` workers):
 //! 1. flow: authorize/start → authorize (consent, PKCE) → token (authorization_code);
-//! 2. refresh: refresh_token grant with a confidential client (sliding token);
+//! 2. refresh: refresh_token grant with a confidential client (sliding token), each worker
+//!    refreshing its own token (as many clients would: no single-row contention);
 //! 3. introspect: RFC 7662 introspection of an access token.
 //!
 //! It creates what it needs through the management API (an organization, a member, a
-//! first-party client) with the project credentials given.
+//! first-party client) with the project credentials given. With `--server-pid` (Linux, server on
+//! this machine) it also reports the server's CPU time per operation, from `/proc/PID/stat`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,6 +40,9 @@ struct Args {
     /// Seconds per phase.
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// The server's process id, to report its CPU time per operation (Linux only).
+    #[arg(long)]
+    server_pid: Option<u32>,
 }
 
 struct Ctx {
@@ -63,33 +68,32 @@ async fn main() -> anyhow::Result<()> {
     );
     let tokens = one_flow(&ctx).await?;
     report(
+        &ctx,
         "flow (start+authorize+token)",
-        run(&ctx, |c| {
+        run(&ctx, |c, _| {
             Box::pin(async move { one_flow(&c).await.map(|_| ()) })
         })
         .await?,
     );
-    let refresh = tokens["refresh_token"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no refresh_token"))?
-        .to_string();
-    let access = tokens["access_token"]
-        .as_str()
-        .ok_or_else(|| anyhow!("no access_token"))?
-        .to_string();
+    let mut refresh = Vec::with_capacity(ctx.args.concurrency);
+    for _ in 0..ctx.args.concurrency {
+        refresh.push(field(&one_flow(&ctx).await?, "refresh_token")?);
+    }
     let r = Arc::new(refresh);
     report(
+        &ctx,
         "refresh",
-        run(&ctx, move |c| {
+        run(&ctx, move |c, worker| {
             let r = r.clone();
-            Box::pin(async move { refresh_once(&c, &r).await })
+            Box::pin(async move { refresh_once(&c, &r[worker]).await })
         })
         .await?,
     );
-    let a = Arc::new(access);
+    let a = Arc::new(field(&tokens, "access_token")?);
     report(
+        &ctx,
         "introspect",
-        run(&ctx, move |c| {
+        run(&ctx, move |c, _| {
             let a = a.clone();
             Box::pin(async move { introspect_once(&c, &a).await })
         })
@@ -98,24 +102,53 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+fn field(v: &Value, name: &str) -> anyhow::Result<String> {
+    v[name]
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| anyhow!("no {name} in {v}"))
+}
+
+/// What one phase measured.
+struct Phase {
+    latencies: Histogram<u64>,
+    errors: u64,
+    elapsed: Duration,
+    /// Server CPU seconds (user + system) spent during the phase, when `--server-pid` is given.
+    server_cpu: Option<f64>,
+}
+
+/// The server's CPU time so far in seconds: utime + stime of `/proc/PID/stat` (fields 14 and
+/// 15, after the parenthesised command name), in USER_HZ ticks (100 per second on Linux).
+fn server_cpu_secs(pid: Option<u32>) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid?)).ok()?;
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
 type Job = std::pin::Pin<Box<dyn std::future::Future<Output = anyhow::Result<()>> + Send>>;
 
-/// Runs `job` from `concurrency` workers for the phase's duration; returns latencies (µs) and errors.
+/// Runs `job` from `concurrency` workers (each told its index) for the phase's duration;
+/// returns latencies (µs), errors and the server's CPU time.
 async fn run(
     ctx: &Arc<Ctx>,
-    job: impl Fn(Arc<Ctx>) -> Job + Send + Sync + Clone + 'static,
-) -> anyhow::Result<(Histogram<u64>, u64, Duration)> {
+    job: impl Fn(Arc<Ctx>, usize) -> Job + Send + Sync + Clone + 'static,
+) -> anyhow::Result<Phase> {
+    let cpu_before = server_cpu_secs(ctx.args.server_pid);
     let deadline = Instant::now() + Duration::from_secs(ctx.args.seconds);
     let started = Instant::now();
     let mut handles = vec![];
-    for _ in 0..ctx.args.concurrency {
+    for worker in 0..ctx.args.concurrency {
         let (ctx, job) = (ctx.clone(), job.clone());
         handles.push(tokio::spawn(async move {
             let mut h = Histogram::<u64>::new(3).map_err(|e| anyhow!("{e}"))?;
             let mut errors = 0u64;
             while Instant::now() < deadline {
                 let t = Instant::now();
-                match job(ctx.clone()).await {
+                match job(ctx.clone(), worker).await {
                     Ok(()) => h
                         .record(t.elapsed().as_micros() as u64)
                         .map_err(|e| anyhow!("{e}"))?,
@@ -137,18 +170,35 @@ async fn run(
         all.add(hist).map_err(|e| anyhow!("{e}"))?;
         errors += e;
     }
-    Ok((all, errors, started.elapsed()))
+    let elapsed = started.elapsed();
+    let server_cpu = server_cpu_secs(ctx.args.server_pid)
+        .zip(cpu_before)
+        .map(|(after, before)| after - before);
+    Ok(Phase {
+        latencies: all,
+        errors,
+        elapsed,
+        server_cpu,
+    })
 }
 
-fn report(name: &str, (h, errors, elapsed): (Histogram<u64>, u64, Duration)) {
-    let rate = h.len() as f64 / elapsed.as_secs_f64();
+fn report(ctx: &Ctx, name: &str, p: Phase) {
+    let h = &p.latencies;
+    let rate = h.len() as f64 / p.elapsed.as_secs_f64();
+    let cpu = match p.server_cpu {
+        Some(s) if !h.is_empty() => {
+            format!("  server CPU {:.0} µs/op", s * 1e6 / h.len() as f64)
+        }
+        _ if ctx.args.server_pid.is_some() => "  server CPU unknown".to_string(),
+        _ => String::new(),
+    };
     println!(
-        "{name:<30} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} ok, {} errors)",
+        "{name:<30} {:>8.0}/s  p50 {:>7.2} ms  p99 {:>7.2} ms  ({} ok, {} errors){cpu}",
         rate,
         h.value_at_quantile(0.5) as f64 / 1000.0,
         h.value_at_quantile(0.99) as f64 / 1000.0,
         h.len(),
-        errors
+        p.errors
     );
 }
 

@@ -75,6 +75,15 @@ impl SqlStore {
         project_id: &str,
         candidate: &str,
     ) -> Result<String> {
+        const SELECT: &str = "SELECT refresh_key FROM oauth_project_keys WHERE project_id = $1";
+        // After the project's first rotating refresh the key exists: read it without a write.
+        if let Some(row) = sqlx::query(SELECT)
+            .bind(project_id)
+            .fetch_optional(&self.pool)
+            .await?
+        {
+            return Ok(row.try_get("refresh_key")?);
+        }
         let insert = match self.dialect {
             crate::sql::Dialect::Sqlite => "INSERT OR IGNORE INTO oauth_project_keys (project_id, refresh_key) VALUES ($1, $2)",
             crate::sql::Dialect::Postgres => "INSERT INTO oauth_project_keys (project_id, refresh_key) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -84,7 +93,7 @@ impl SqlStore {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        let row = sqlx::query("SELECT refresh_key FROM oauth_project_keys WHERE project_id = $1")
+        let row = sqlx::query(SELECT)
             .bind(project_id)
             .fetch_one(&self.pool)
             .await?;

@@ -146,8 +146,6 @@ async fn refresh_grant(
     let grant = stored.record.grant.clone();
     let scopes = refresh::narrow_scopes(&grant, scope)?;
     let (member, org) = load_member(state, &grant).await?;
-    let key = refresh_key(state, &grant.project_id).await?;
-    let successor = refresh::successor(&key, presented);
     match decision {
         RefreshDecision::Slide { expires_at } => {
             let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
@@ -164,6 +162,7 @@ async fn refresh_grant(
             Ok(respond(minted, &scopes, None))
         }
         RefreshDecision::Rotate { expires_at } => {
+            let successor = successor_of(state, &grant.project_id, presented).await?;
             let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
             let next = NewRefresh {
                 token_hash: SecretHash::of(&successor).as_str().to_string(),
@@ -187,6 +186,7 @@ async fn refresh_grant(
             .await
         }
         RefreshDecision::ReplaySuccessor => {
+            let successor = successor_of(state, &grant.project_id, presented).await?;
             replay(
                 state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace,
             )
@@ -271,6 +271,17 @@ async fn load_member(
         .filter(|m| m.status == "active")
         .ok_or_else(gone)?;
     Ok((member, org))
+}
+
+/// The successor of a rotating refresh token. Only rotation and its replay need it: sliding
+/// (confidential) refreshes never read the project's successor key.
+async fn successor_of(
+    state: &AppState,
+    project_id: &str,
+    presented: &str,
+) -> Result<String, OAuthFailure> {
+    let key = refresh_key(state, project_id).await?;
+    Ok(refresh::successor(&key, presented))
 }
 
 /// The project's key for deriving refresh-token successors: created on first use, sealed at

@@ -35,6 +35,7 @@ pub fn organization_claim(org: &Organization) -> Value {
 }
 
 /// Access token claims. `audience` is the project id plus the client's custom audience.
+#[allow(clippy::too_many_arguments)]
 pub fn access_token(
     grant: &Grant,
     scopes: &[String],

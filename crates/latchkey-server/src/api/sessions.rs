@@ -392,7 +392,7 @@ pub async fn exchange_access_token(
     if !state
         .store
         .exchange_access(
-            &live.claims["jti"].as_str().unwrap_or_default().to_string(),
+            live.claims["jti"].as_str().unwrap_or_default(),
             now.unix_timestamp(),
         )
         .await?

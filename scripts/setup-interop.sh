@@ -26,6 +26,18 @@ else
   echo "$want" >"$stamp"
 fi
 
+# ---- Browser end-to-end suite (playwright-core; the browser itself is Debian's chromium) ----
+BROWSER_DIR="$ROOT/interop/browser"
+want="$(hash_of "$BROWSER_DIR/package.json" "$BROWSER_DIR/package-lock.json")"
+stamp="$BROWSER_DIR/node_modules/.latchkey-setup-stamp"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$BROWSER_DIR/node_modules/playwright-core" ]]; then
+  log "interop/browser: node_modules up to date"
+else
+  log "interop/browser: npm ci"
+  (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
 # ---- Python -----------------------------------------------------------------
 command -v python3 >/dev/null || { log "python3 is not installed"; exit 1; }
 VENV="$PY_DIR/.venv"

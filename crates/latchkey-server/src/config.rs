@@ -48,6 +48,9 @@ pub struct FileConfig {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub magic_link_redirect_url: Option<String>,
+    pub product_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub accent_color: Option<String>,
 }
 
 impl FileConfig {
@@ -95,6 +98,62 @@ pub struct Config {
     pub mail_from: Option<String>,
     /// Where magic links point when a request names no redirect URL.
     pub magic_link_redirect_url: Option<String>,
+    /// How the hosted login and consent pages look.
+    pub branding: Branding,
+}
+
+/// Branding of the hosted pages: the product's name, its logo and the accent colour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branding {
+    pub product_name: String,
+    /// An absolute `https` URL (or a path on this server); none: the product name alone.
+    pub logo_url: Option<String>,
+    /// `#rgb` or `#rrggbb`.
+    pub accent_color: String,
+}
+
+impl Default for Branding {
+    fn default() -> Self {
+        Branding {
+            product_name: "latchkey".into(),
+            logo_url: None,
+            accent_color: "#3b5bdb".into(),
+        }
+    }
+}
+
+impl Branding {
+    fn resolve(file: &FileConfig, env: &EnvSettings) -> anyhow::Result<Self> {
+        let d = Branding::default();
+        let accent_color = env
+            .accent_color
+            .clone()
+            .or_else(|| file.accent_color.clone())
+            .unwrap_or(d.accent_color);
+        let hex = accent_color.strip_prefix('#').unwrap_or("");
+        if !matches!(hex.len(), 3 | 6) || !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+            anyhow::bail!(
+                "accent_color / LATCHKEY_ACCENT_COLOR {accent_color:?} is not #rgb or #rrggbb"
+            );
+        }
+        let logo_url = env.logo_url.clone().or_else(|| file.logo_url.clone());
+        if let Some(u) = &logo_url {
+            let absolute_https = url::Url::parse(u).is_ok_and(|p| p.scheme() == "https");
+            let local_path = u.starts_with('/') && !u.starts_with("//");
+            if !(absolute_https || local_path) || u.contains(['"', '<', '>', ' ']) {
+                anyhow::bail!("logo_url / LATCHKEY_LOGO_URL {u:?} is not an https URL or a path");
+            }
+        }
+        Ok(Branding {
+            product_name: env
+                .product_name
+                .clone()
+                .or_else(|| file.product_name.clone())
+                .unwrap_or(d.product_name),
+            logo_url,
+            accent_color,
+        })
+    }
 }
 
 /// An SMTP URL, which may carry a password: redacted in Debug.
@@ -119,6 +178,9 @@ pub struct EnvSettings {
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
     pub magic_link_redirect_url: Option<String>,
+    pub product_name: Option<String>,
+    pub logo_url: Option<String>,
+    pub accent_color: Option<String>,
 }
 
 impl EnvSettings {
@@ -134,6 +196,9 @@ impl EnvSettings {
             smtp_url: var("LATCHKEY_SMTP_URL"),
             mail_from: var("LATCHKEY_MAIL_FROM"),
             magic_link_redirect_url: var("LATCHKEY_MAGIC_LINK_REDIRECT_URL"),
+            product_name: var("LATCHKEY_PRODUCT_NAME"),
+            logo_url: var("LATCHKEY_LOGO_URL"),
+            accent_color: var("LATCHKEY_ACCENT_COLOR"),
         }
     }
 }
@@ -211,6 +276,7 @@ impl Config {
                 .or_else(|| file.magic_link_redirect_url.clone())
                 .map(|u| check_redirect_url(&u))
                 .transpose()?,
+            branding: Branding::resolve(file, env)?,
         })
     }
 
@@ -233,6 +299,7 @@ impl Config {
             smtp_url: None,
             mail_from: None,
             magic_link_redirect_url: None,
+            branding: Branding::default(),
         }
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! Start-up runs in stages: [`config::Config::load`] → [`startup::build_state`] →
 //! [`startup::app`] → [`startup::serve`]. Route families each own a `router()`: `api/` for
-//! Stytch's management JSON API (one file per Stytch resource group).
+//! Stytch's management JSON API (one file per Stytch resource group), `oauth/` for the
+//! authorization server's endpoints, `ui/` for the hosted login, consent and logout pages.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -19,3 +20,4 @@ pub mod rbac;
 pub mod sessions;
 pub mod startup;
 pub mod state;
+pub mod ui;

@@ -38,6 +38,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
             std::time::Duration::from_secs(1),
         )),
         keys: Arc::new(keys),
+        templates: Arc::new(crate::ui::page::Templates::load()?),
         clock: Arc::new(SystemClock),
         tokens: Arc::new(OsTokens),
         config: Arc::new(config),
@@ -49,6 +50,7 @@ pub fn app(state: AppState) -> Router {
     Router::new()
         .merge(crate::api::router())
         .merge(crate::oauth::router())
+        .merge(crate::ui::router())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
@@ -144,6 +146,9 @@ pub async fn maintenance_loop(state: AppState) {
             latchkey_core::password::lockout::LockoutPolicy::default().longest_window_secs();
         if let Err(e) = state.store.purge_password_failures(now - window).await {
             tracing::error!(error = %e, "purging password failure counters failed");
+        }
+        if let Err(e) = state.store.purge_pending_authorizations(now).await {
+            tracing::error!(error = %e, "purging expired authorization requests failed");
         }
         // Expired magic link tokens are kept a day, so a late click still reads "expired".
         if let Err(e) = state.store.purge_magic_links(now - 86_400).await {

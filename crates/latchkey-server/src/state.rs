@@ -21,6 +21,8 @@ pub struct AppState {
     pub mailer: Arc<crate::mail::Mailer>,
     /// One magic link email per second per address (Stytch).
     pub email_sends: Arc<crate::limits::SendLimiter>,
+    /// The hosted pages' templates, parsed once.
+    pub templates: Arc<crate::ui::page::Templates>,
 }
 
 impl AppState {

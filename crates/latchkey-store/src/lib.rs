@@ -13,6 +13,7 @@ mod members;
 mod oauth;
 mod organizations;
 mod passwords;
+mod pending;
 mod projects;
 mod query;
 mod rbac;
@@ -140,6 +141,17 @@ pub struct OutboxMessage {
     pub text_body: String,
     pub html_body: String,
     pub link: String,
+    pub created_at: i64,
+}
+
+/// An authorization request in progress on the hosted page (`data` is the server's JSON).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAuthorization {
+    /// SHA-256 hash of the random id in the browser's cookie.
+    pub id_hash: String,
+    pub project_id: String,
+    pub data: String,
+    pub expires_at: i64,
     pub created_at: i64,
 }
 
@@ -407,6 +419,21 @@ pub trait Store: Send + Sync {
     /// Stores a message; returns its id.
     async fn add_to_outbox(&self, m: &OutboxMessage) -> Result<i64>;
     /// Newest first, of one project or all.
+    // The hosted authorization page.
+    /// Members with this email in any organization of the project, oldest first.
+    async fn members_by_email(&self, project_id: &str, email: &str) -> Result<Vec<Member>>;
+    async fn insert_pending_authorization(&self, p: &PendingAuthorization) -> Result<()>;
+    /// The unexpired request with this id hash.
+    async fn pending_authorization(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> Result<Option<PendingAuthorization>>;
+    /// Replaces its `data`; false when it no longer exists.
+    async fn update_pending_authorization(&self, id_hash: &str, data: &str) -> Result<bool>;
+    /// True for exactly one of any number of concurrent callers.
+    async fn delete_pending_authorization(&self, id_hash: &str) -> Result<bool>;
+    async fn purge_pending_authorizations(&self, now: i64) -> Result<u64>;
     async fn list_outbox(&self, project_id: Option<&str>, limit: i64)
         -> Result<Vec<OutboxMessage>>;
 }

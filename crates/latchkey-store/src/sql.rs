@@ -489,4 +489,33 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Vec<crate::OutboxMessage>> {
         self.list_outbox_impl(project_id, limit).await
     }
+    async fn members_by_email(
+        &self,
+        project_id: &str,
+        email: &str,
+    ) -> crate::Result<Vec<latchkey_types::Member>> {
+        self.members_by_email_impl(project_id, email).await
+    }
+    async fn insert_pending_authorization(
+        &self,
+        p: &crate::PendingAuthorization,
+    ) -> crate::Result<()> {
+        self.insert_pending_authorization_impl(p).await
+    }
+    async fn pending_authorization(
+        &self,
+        id_hash: &str,
+        now: i64,
+    ) -> crate::Result<Option<crate::PendingAuthorization>> {
+        self.pending_authorization_impl(id_hash, now).await
+    }
+    async fn update_pending_authorization(&self, id_hash: &str, data: &str) -> crate::Result<bool> {
+        self.update_pending_authorization_impl(id_hash, data).await
+    }
+    async fn delete_pending_authorization(&self, id_hash: &str) -> crate::Result<bool> {
+        self.delete_pending_authorization_impl(id_hash).await
+    }
+    async fn purge_pending_authorizations(&self, now: i64) -> crate::Result<u64> {
+        self.purge_pending_authorizations_impl(now).await
+    }
 }

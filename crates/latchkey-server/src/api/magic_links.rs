@@ -248,7 +248,7 @@ async fn create_member(
 }
 
 /// Makes and stores a token for `m`; returns the link that carries it.
-async fn issue_link(
+pub(crate) async fn issue_link(
     state: &AppState,
     project: &Project,
     m: &Member,
@@ -278,7 +278,7 @@ async fn issue_link(
 }
 
 /// Plain-text and HTML bodies for each kind of link, sent through the configured mailer.
-async fn send_mail(
+pub(crate) async fn send_mail(
     state: &AppState,
     project: &Project,
     org: &Organization,
@@ -380,7 +380,7 @@ pub async fn authenticate(
 /// Everything that can fail on the caller's input is checked before the token is used up, so
 /// a wrong verifier or a stale session does not burn the link. Returns the session to extend:
 /// Stytch ignores a session that belongs to a different member.
-async fn redeem<'a>(
+pub(crate) async fn redeem<'a>(
     state: &AppState,
     pid: &str,
     token: &str,
@@ -429,7 +429,7 @@ async fn redeem<'a>(
 
 /// Loads the link's organization and member; a pending or invited member becomes active with a
 /// verified email.
-async fn activate_member(
+pub(crate) async fn activate_member(
     state: &AppState,
     pid: &str,
     record: &MagicLinkRecord,

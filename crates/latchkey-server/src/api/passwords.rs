@@ -70,47 +70,8 @@ pub async fn authenticate(
     let existing = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
     session::duration(req.session_duration_minutes)?;
     let org = super::organizations::load(&state, &project, org_key).await?;
-    check_password_allowed(&org)?;
-
-    let policy = LockoutPolicy::default();
     let now = state.clock.now();
-    let bucket = lockout::address_bucket(ip);
-    let address = FailureSubject::Address(&bucket);
-    let failures = state
-        .store
-        .password_failures(
-            pid,
-            address,
-            now.unix_timestamp(),
-            policy.address_window_secs,
-        )
-        .await?;
-    lockout::check_address(failures, &policy)?;
-
-    let mut member = state
-        .store
-        .get_member(&org.organization_id, MemberLookup::Email(email))
-        .await?
-        .filter(|m| m.status == "active");
-    if let Some(m) = &member {
-        if lockout::is_locked(m.is_locked, m.lock_expires_at.as_deref(), now) {
-            count_failure(&state, pid, &bucket, None, &policy).await?;
-            return Err(lockout::locked_error().into());
-        }
-    }
-    let stored = match &member {
-        Some(m) => state.store.member_password(pid, &m.member_id).await?,
-        None => None,
-    };
-    let mut salt = [0u8; password::SALT_LEN];
-    state.tokens.fill(&mut salt);
-    let verified = verify(stored.as_ref(), password, salt).await?;
-    let (Some(m), Some(stored), Some(verified)) = (member.as_mut(), stored, verified) else {
-        let err = count_failure(&state, pid, &bucket, member.as_ref(), &policy).await?;
-        return Err(err.into());
-    };
-    on_success(&state, pid, m, &stored, verified).await?;
-
+    let m = &check_password(&state, pid, ip, &org, email, password).await?;
     let factor = session::factor("password", "knowledge", m, now);
     let issued = live::start_or_extend(
         &state,
@@ -137,6 +98,63 @@ pub async fn authenticate(
         primary_required: None,
         member_device: None,
     }))
+}
+
+/// Checks `password` for the member with `email` in `org`, under the organization's allowed
+/// methods, the member lockout and the per-address throttle (shared with the hosted login page).
+/// Returns the member, its failures cleared and an imported hash upgraded.
+pub(crate) async fn check_password(
+    state: &AppState,
+    pid: &str,
+    ip: Option<std::net::IpAddr>,
+    org: &Organization,
+    email: &str,
+    password: PasswordInput,
+) -> Result<Member, ApiFailure> {
+    check_password_allowed(org)?;
+    let policy = LockoutPolicy::default();
+    let now = state.clock.now();
+    let bucket = lockout::address_bucket(ip);
+    let address = FailureSubject::Address(&bucket);
+    let failures = state
+        .store
+        .password_failures(
+            pid,
+            address,
+            now.unix_timestamp(),
+            policy.address_window_secs,
+        )
+        .await?;
+    lockout::check_address(failures, &policy)?;
+
+    let member = state
+        .store
+        .get_member(&org.organization_id, MemberLookup::Email(email))
+        .await?
+        .filter(|m| m.status == "active");
+    if let Some(m) = &member {
+        if lockout::is_locked(m.is_locked, m.lock_expires_at.as_deref(), now) {
+            count_failure(state, pid, &bucket, None, &policy).await?;
+            return Err(lockout::locked_error().into());
+        }
+    }
+    let stored = match &member {
+        Some(m) => state.store.member_password(pid, &m.member_id).await?,
+        None => None,
+    };
+    let mut salt = [0u8; password::SALT_LEN];
+    state.tokens.fill(&mut salt);
+    let verified = verify(stored.as_ref(), password, salt).await?;
+    match (member, stored, verified) {
+        (Some(mut m), Some(stored), Some(verified)) => {
+            on_success(state, pid, &mut m, &stored, verified).await?;
+            Ok(m)
+        }
+        (member, _, _) => {
+            let err = count_failure(state, pid, &bucket, member.as_ref(), &policy).await?;
+            Err(err.into())
+        }
+    }
 }
 
 fn required<'a>(value: Option<&'a str>, field: &str) -> Result<&'a str, ApiError> {

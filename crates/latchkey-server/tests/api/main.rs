@@ -1,10 +1,12 @@
 //! Integration tests: the real server on an ephemeral port, against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod browser;
 mod helpers;
 
 mod cli;
 mod connected_apps;
+mod e2e;
 mod errors;
 mod interop;
 mod magic_links;
@@ -13,6 +15,8 @@ mod oauth_security;
 mod oauth_support;
 mod oidc_rp;
 mod organizations;
+mod pages;
+mod pages_errors;
 mod passwords;
 mod rbac;
 mod sessions;

@@ -1,0 +1,184 @@
+//! `GET /oauth2/authorize` (RFC 6749 §4.1.1, OAuth 2.1 §4.1.1, RFC 7636, RFC 8707, RFC 9207):
+//! checks the request, then keeps it server-side and sends the browser on to the login or
+//! consent step. A problem with `client_id` or `redirect_uri` is shown on an error page and
+//! never redirected (RFC 6749 §4.1.2.1); every other problem goes back to the client as an
+//! error redirect carrying `state` and `iss`.
+
+use std::collections::HashMap;
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use latchkey_core::oauth::{
+    redirect_uri_matches, require_challenge, AuthorizeError, ClientType, MatchedRedirect,
+    OAuthError, PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
+};
+
+use super::page::{error_page, respond, see_other, with_cookies, Fail};
+use super::pending::{self, PendingRequest};
+use super::{cookies, paths};
+use crate::state::AppState;
+
+/// Parameters that may appear at most once (RFC 6749 §3.1). `resource` may repeat (RFC 8707).
+const SINGLE: &[&str] = &[
+    "client_id",
+    "redirect_uri",
+    "response_type",
+    "scope",
+    "state",
+    "nonce",
+    "code_challenge",
+    "code_challenge_method",
+    "prompt",
+];
+
+pub async fn authorize(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let r = start(&state, &headers, query.as_deref().unwrap_or("")).await;
+    respond(&state, r)
+}
+
+async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Response, Fail> {
+    let mut params: HashMap<String, Vec<String>> = HashMap::new();
+    for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
+        params
+            .entry(k.into_owned())
+            .or_default()
+            .push(v.into_owned());
+    }
+    let one = |name: &str| -> Option<&str> {
+        params
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let repeated = |name: &str| params.get(name).is_some_and(|v| v.len() > 1);
+    let bad = |heading: &str, message: &str| {
+        Fail::Page(error_page(
+            state,
+            StatusCode::BAD_REQUEST,
+            heading,
+            message,
+            None,
+        ))
+    };
+
+    // 1. The client and its redirect URI: failures here are shown, never redirected.
+    let client_id = match one("client_id") {
+        Some(c) if !repeated("client_id") => c,
+        _ => return Err(bad("This link is not valid", "The app that sent you here did not identify itself (client_id is missing or repeated). Go back to the app and try again.")),
+    };
+    let unknown = || {
+        bad("Unknown app", "The app that sent you here is not registered. Go back to the app and try again, or contact its developer.")
+    };
+    let creds = state
+        .store
+        .connected_app_credentials(client_id)
+        .await?
+        .ok_or_else(unknown)?;
+    let app = state
+        .store
+        .get_connected_app(&creds.project_id, client_id)
+        .await?
+        .ok_or_else(unknown)?;
+    let redirect = match one("redirect_uri") {
+        Some(u) if !repeated("redirect_uri") => redirect_uri_matches(&app.redirect_urls, u),
+        _ => None,
+    }
+    .ok_or_else(|| bad("This link is not valid", "The app asked to send you back to an address it has not registered (redirect_uri), so we stopped here to keep you safe. Contact the app's developer."))?;
+
+    // 2. Everything else goes back to the client.
+    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let st = one("state").filter(|_| !repeated("state"));
+    let back = |e: OAuthError| Fail::Page(error_redirect(&redirect, &e, st, &issuer));
+    if let Some(name) = SINGLE.iter().find(|n| repeated(n)) {
+        return Err(back(OAuthError::invalid_request(format!(
+            "the {name} parameter is repeated"
+        ))));
+    }
+    let req = check(&params, creds.client_type, &redirect).map_err(back)?;
+    let req = PendingRequest {
+        state: st.map(str::to_string),
+        ..req
+    };
+    let id = pending::create(state, &creds.project_id, req).await?;
+    let secure = cookies::secure(state, headers);
+    let cookie = cookies::set(
+        cookies::PENDING,
+        &id,
+        cookies::PENDING_PATH,
+        Some(pending::LIFETIME_SECS),
+        secure,
+    );
+    Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
+}
+
+/// The checks of RFC 6749 §4.1.1 / RFC 7636 §4.3 / RFC 8707 §2 that can be answered with an
+/// error redirect, in the order a client would fix them.
+fn check(
+    params: &HashMap<String, Vec<String>>,
+    client_type: ClientType,
+    redirect: &MatchedRedirect,
+) -> Result<PendingRequest, OAuthError> {
+    let one = |name: &str| {
+        params
+            .get(name)
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let oauth = |e: AuthorizeError| e.to_oauth();
+    ResponseType::parse(one("response_type").unwrap_or_default()).map_err(oauth)?;
+    Prompt::parse(one("prompt")).map_err(oauth)?;
+    let scopes = ScopeSet::parse(one("scope").unwrap_or_default()).map_err(|e| oauth(e.into()))?;
+    let challenge = one("code_challenge")
+        .map(PkceChallenge::parse)
+        .transpose()
+        .map_err(|e| oauth(e.into()))?;
+    match (one("code_challenge_method"), &challenge) {
+        (Some(_), None) => {
+            return Err(OAuthError::invalid_request(
+                "code_challenge_method was sent without code_challenge",
+            ))
+        }
+        (method, _) => {
+            PkceMethod::parse(method).map_err(|e| oauth(e.into()))?;
+        }
+    }
+    require_challenge(client_type, challenge.as_ref()).map_err(|e| oauth(e.into()))?;
+    let resources = params.get("resource").cloned().unwrap_or_default();
+    for r in &resources {
+        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none() && u.has_host());
+        if !ok {
+            return Err(OAuthError::invalid_request(
+                "each resource must be an absolute URI without a fragment (RFC 8707)",
+            ));
+        }
+    }
+    Ok(PendingRequest {
+        client_id: one("client_id").unwrap_or_default().to_string(),
+        redirect_uri: redirect.as_str().to_string(),
+        scopes: scopes.to_vec(),
+        nonce: one("nonce").map(str::to_string),
+        code_challenge: challenge.map(|c| c.as_str().to_string()),
+        prompt: one("prompt").map(str::to_string),
+        resources,
+        ..Default::default()
+    })
+}
+
+/// RFC 6749 §4.1.2.1 error redirect with RFC 9207 `iss`.
+pub fn error_redirect(
+    redirect: &MatchedRedirect,
+    e: &OAuthError,
+    state: Option<&str>,
+    issuer: &str,
+) -> Response {
+    let mut url = redirect.with_error(e, state);
+    url.query_pairs_mut().append_pair("iss", issuer);
+    see_other(url.as_str())
+}

@@ -1,0 +1,216 @@
+//! Where a pending request stands and what comes next: with a member session, the consent page
+//! or (when the rules skip consent) the code straight away; without one, a login step
+//! ([`super::login`]). Both decisions go through [`crate::api::idp::prepare`] and
+//! [`crate::api::idp::authorize`], the same functions as Stytch's authorize Start / Submit.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use latchkey_core::oauth::{redirect_uri_matches, ClientType, OAuthError, OAuthErrorCode};
+use minijinja::context;
+use serde::Deserialize;
+
+use super::authorize::error_redirect;
+use super::page::{error_page, expired, respond, see_other, with_cookies, Fail, Page};
+use super::pending::{self, Pending};
+use super::{cookies, login};
+use crate::api::idp::{self, Prepared};
+use crate::envelope::ApiFailure;
+use crate::state::AppState;
+
+/// `GET /oauth2/authorize/continue`: the current step of the browser's pending request.
+pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let r = async {
+        let p = pending::load(&state, &headers)
+            .await?
+            .ok_or_else(|| Fail::Page(expired(&state)))?;
+        step(&state, &headers, p).await
+    }
+    .await;
+    respond(&state, r)
+}
+
+/// With a live member session: consent or completion. Without: the login step.
+pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<Response, Fail> {
+    let secure = cookies::secure(state, headers);
+    let Some(token) = cookies::get(headers, cookies::SESSION) else {
+        return login::page(state, p, None).await;
+    };
+    match idp::prepare(state, &p.project_id, &p.authorize_request(&token, None)).await {
+        Ok(prep) if prep.decision.consent_required() => Ok(consent_page(state, &p, &prep)),
+        Ok(_) => complete(state, headers, &p, &token, true).await,
+        Err(f) if is_session_failure(&f) => {
+            let res = login::page(state, p, None).await?;
+            let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
+            Ok(with_cookies(res, &[clear]))
+        }
+        Err(f) => fail_to_client(state, headers, &p, &oauth_error_of(&f)).await,
+    }
+}
+
+fn is_session_failure(f: &ApiFailure) -> bool {
+    matches!(
+        &*f.0.error_type,
+        "session_not_found" | "member_not_found" | "organization_not_found"
+    )
+}
+
+/// The OAuth error a failed Start / Submit becomes in the redirect (RFC 6749 §4.1.2.1).
+pub fn oauth_error_of(f: &ApiFailure) -> OAuthError {
+    let e = &f.0;
+    let code = match &*e.error_type {
+        "connected_app_not_allowed_for_org" | "member_not_active" => OAuthErrorCode::AccessDenied,
+        "oauth_unsupported_response_type" => OAuthErrorCode::UnsupportedResponseType,
+        t if t.contains("scope") || t == "third_party_clients_cannot_use_full_access" => {
+            OAuthErrorCode::InvalidScope
+        }
+        _ if e.status >= 500 => OAuthErrorCode::ServerError,
+        _ => OAuthErrorCode::InvalidRequest,
+    };
+    OAuthError::new(code, e.message.clone())
+}
+
+/// Ends the request with an error redirect to the client (or a page, should its redirect URI
+/// have been unregistered meanwhile).
+pub async fn fail_to_client(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Pending,
+    e: &OAuthError,
+) -> Result<Response, Fail> {
+    pending::finish(state, p).await?;
+    let secure = cookies::secure(state, headers);
+    let clear = cookies::clear(cookies::PENDING, cookies::PENDING_PATH, secure);
+    let app = state
+        .store
+        .get_connected_app(&p.project_id, &p.req.client_id)
+        .await?;
+    let Some(redirect) =
+        app.and_then(|a| redirect_uri_matches(&a.redirect_urls, &p.req.redirect_uri))
+    else {
+        return Err(Fail::Page(expired(state)));
+    };
+    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let res = error_redirect(&redirect, e, p.req.state.as_deref(), &issuer);
+    Ok(with_cookies(res, &[clear]))
+}
+
+/// Ends the request with Submit's decision: a code or `access_denied`, back to the client.
+async fn complete(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &Pending,
+    token: &str,
+    consent: bool,
+) -> Result<Response, Fail> {
+    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let req = p.authorize_request(token, Some(consent));
+    // End the request first: of two submissions of one form, only one acts.
+    if !pending::finish(state, p).await? {
+        return Err(Fail::Page(expired(state)));
+    }
+    let out = match idp::authorize(state, &p.project_id, &req, &issuer).await {
+        Ok(out) => out,
+        Err(f) => return fail_to_client(state, headers, p, &oauth_error_of(&f)).await,
+    };
+    let secure = cookies::secure(state, headers);
+    let clear = cookies::clear(cookies::PENDING, cookies::PENDING_PATH, secure);
+    Ok(with_cookies(see_other(&out.redirect_uri), &[clear]))
+}
+
+fn client_kind(client_type: ClientType) -> &'static str {
+    if client_type.is_first_party() {
+        "First-party app"
+    } else {
+        "Third-party app"
+    }
+}
+
+/// The app as the templates show it.
+pub fn app_view(app: &latchkey_types::ConnectedApp) -> minijinja::Value {
+    let kind = ClientType::parse(&app.client_type)
+        .map(client_kind)
+        .unwrap_or("App");
+    context! {
+        client_name => &app.client_name,
+        client_description => &app.client_description,
+        logo_url => app.logo_url.as_deref().filter(|u| u.starts_with("https://")),
+        kind,
+    }
+}
+
+fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
+    let view = |r: &&latchkey_core::oauth::ScopeResult| {
+        context! { scope => r.scope.as_str(), description => &r.description }
+    };
+    let grantable: Vec<_> = prep
+        .scope_results
+        .iter()
+        .filter(|r| r.is_grantable)
+        .map(|r| view(&r))
+        .collect();
+    let not_grantable: Vec<_> = prep
+        .scope_results
+        .iter()
+        .filter(|r| !r.is_grantable)
+        .map(|r| view(&r))
+        .collect();
+    let redirect_host = url::Url::parse(&p.req.redirect_uri)
+        .ok()
+        .and_then(|u| {
+            u.host_str()
+                .map(str::to_string)
+                .or_else(|| Some(u.scheme().to_string()))
+        })
+        .unwrap_or_default();
+    Page::new(
+        "consent.html",
+        "Allow access",
+        context! {
+            app => app_view(&prep.app),
+            organization => context! { organization_name => &prep.org.organization_name },
+            email => &prep.member.email_address,
+            grantable,
+            not_grantable,
+            redirect_host,
+            csrf_token => &p.req.csrf_token,
+        },
+    )
+    .form_target(&p.req.redirect_uri)
+    .render(state)
+}
+
+#[derive(Deserialize)]
+struct ConsentForm {
+    csrf_token: Option<String>,
+    decision: Option<String>,
+}
+
+/// `POST /oauth2/authorize/consent`: Allow or Deny.
+pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let r = async {
+        let (p, form) =
+            login::form::<ConsentForm>(&state, &headers, &body, |f| f.csrf_token.as_deref())
+                .await?;
+        let granted = match form.decision.as_deref() {
+            Some("allow") => true,
+            Some("deny") => false,
+            _ => {
+                return Err(Fail::Page(error_page(
+                    &state,
+                    StatusCode::BAD_REQUEST,
+                    "Choose Allow or Deny",
+                    "The form did not say whether to allow access. Go back and choose one.",
+                    None,
+                )))
+            }
+        };
+        let Some(token) = cookies::get(&headers, cookies::SESSION) else {
+            return Ok(see_other(super::paths::CONTINUE));
+        };
+        complete(&state, &headers, &p, &token, granted).await
+    }
+    .await;
+    respond(&state, r)
+}

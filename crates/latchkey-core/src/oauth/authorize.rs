@@ -94,9 +94,10 @@ impl ResponseType {
 }
 
 /// The `prompt` parameter, reduced to what Stytch supports (spec §3: only `consent`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Prompt {
     /// No prompt: consent shown only when the rules of §12.4 require it.
+    #[default]
     Default,
     /// `prompt=consent`: always show the consent screen.
     Consent,

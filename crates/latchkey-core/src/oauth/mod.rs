@@ -14,6 +14,7 @@ pub mod code;
 pub mod consent;
 pub mod error;
 pub mod grant;
+pub mod interaction;
 pub mod org_policy;
 pub mod pkce;
 pub mod rbac;
@@ -32,6 +33,7 @@ pub use consent::{
     ConsentRequirement, SubmitOutcome, UserConsent,
 };
 pub use error::{OAuthError, OAuthErrorCode};
+pub use interaction::{Interaction, Next};
 pub use org_policy::{ConnectedAppsAllowed, InvalidAllowedType, OrgConnectedAppsPolicy};
 pub use pkce::{
     check_code_verifier, require_challenge, verify_s256, PkceChallenge, PkceError, PkceMethod,

@@ -10,8 +10,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::oauth::{
-    redirect_uri_matches, require_challenge, AuthorizeError, ClientType, MatchedRedirect,
-    OAuthError, PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
+    redirect_uri_matches, require_challenge, AuthorizeError, ClientType, Interaction,
+    MatchedRedirect, OAuthError, PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
 };
 
 use super::page::{error_page, respond, see_other, with_cookies, Fail};
@@ -30,6 +30,8 @@ const SINGLE: &[&str] = &[
     "code_challenge",
     "code_challenge_method",
     "prompt",
+    "max_age",
+    "login_hint",
 ];
 
 pub async fn authorize(
@@ -133,7 +135,7 @@ fn check(
     };
     let oauth = |e: AuthorizeError| e.to_oauth();
     ResponseType::parse(one("response_type").unwrap_or_default()).map_err(oauth)?;
-    Prompt::parse(one("prompt")).map_err(oauth)?;
+    let interaction = Interaction::parse(one("prompt"), one("max_age"))?;
     let scopes = ScopeSet::parse(one("scope").unwrap_or_default()).map_err(|e| oauth(e.into()))?;
     let challenge = one("code_challenge")
         .map(PkceChallenge::parse)
@@ -165,7 +167,14 @@ fn check(
         scopes: scopes.to_vec(),
         nonce: one("nonce").map(str::to_string),
         code_challenge: challenge.map(|c| c.as_str().to_string()),
-        prompt: one("prompt").map(str::to_string),
+        // Only the consent part goes on to Start / Submit; the rest is the page's own business.
+        prompt: (interaction.prompt == Prompt::Consent).then(|| "consent".to_string()),
+        silent: interaction.silent,
+        force_login: interaction.force_login,
+        max_age: interaction.max_age,
+        login_hint: one("login_hint")
+            .filter(|h| h.contains('@') && h.len() <= 254)
+            .map(str::to_string),
         resources,
         ..Default::default()
     })

@@ -7,7 +7,9 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use latchkey_core::oauth::{redirect_uri_matches, ClientType, OAuthError, OAuthErrorCode};
+use latchkey_core::oauth::{
+    redirect_uri_matches, ClientType, Interaction, Next, OAuthError, OAuthErrorCode,
+};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -31,22 +33,54 @@ pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Respon
     respond(&state, r)
 }
 
-/// With a live member session: consent or completion. Without: the login step.
+/// With a live member session that satisfies the request: consent or completion. Without
+/// one: the login step, or under `prompt=none` an error for the client (OIDC Core §3.1.2.6).
+/// [`Interaction::next`] decides.
 pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<Response, Fail> {
     let secure = cookies::secure(state, headers);
+    let interaction = p.req.interaction();
     let Some(token) = cookies::get(headers, cookies::SESSION) else {
-        return login::page(state, p, None).await;
+        return login_step(state, headers, p, &interaction, None).await;
     };
     match idp::prepare(state, &p.project_id, &p.authorize_request(&token, None)).await {
-        Ok(prep) if prep.decision.consent_required() => Ok(consent_page(state, &p, &prep)),
-        Ok(_) => complete(state, headers, &p, &token, true).await,
+        Ok(prep) => {
+            let now = state.clock.now().unix_timestamp();
+            let fresh = interaction.session_fresh(prep.auth_time, now, p.req.logged_in_here);
+            match interaction.next(fresh, prep.decision.consent_required()) {
+                Ok(Next::Consent) => Ok(consent_page(state, &p, &prep)),
+                Ok(Next::Complete) => complete(state, headers, &p, &token, true).await,
+                // Signing in again: the email step, prefilled with the member's address.
+                Ok(Next::Login) => {
+                    let email = prep.member.email_address.clone();
+                    login_step(state, headers, p, &interaction, Some(email)).await
+                }
+                Err(e) => fail_to_client(state, headers, &p, &e).await,
+            }
+        }
         Err(f) if is_session_failure(&f) => {
-            let res = login::page(state, p, None).await?;
+            let res = login_step(state, headers, p, &interaction, None).await?;
             let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
             Ok(with_cookies(res, &[clear]))
         }
         Err(f) => fail_to_client(state, headers, &p, &oauth_error_of(&f)).await,
     }
+}
+
+/// The login steps, unless the client asked for no interaction.
+async fn login_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut p: Pending,
+    interaction: &Interaction,
+    email: Option<String>,
+) -> Result<Response, Fail> {
+    if let Err(e) = interaction.next(false, false) {
+        return fail_to_client(state, headers, &p, &e).await;
+    }
+    if p.req.login_hint.is_none() {
+        p.req.login_hint = email;
+    }
+    login::page(state, p, None).await
 }
 
 fn is_session_failure(f: &ApiFailure) -> bool {

@@ -76,12 +76,14 @@ pub async fn page(
         error => message,
     };
     let Some(email) = p.req.email.clone() else {
-        return Ok(
-            Page::new("email.html", "Sign in", context! { email => "", ..base })
-                .status(status)
-                .form_target(&p.req.redirect_uri)
-                .render(state),
-        );
+        return Ok(Page::new(
+            "email.html",
+            "Sign in",
+            context! { email => p.req.login_hint.as_deref().unwrap_or(""), ..base },
+        )
+        .status(status)
+        .form_target(&p.req.redirect_uri)
+        .render(state));
     };
     let org = match p.req.organization_id.clone() {
         Some(id) => state.store.get_organization(&p.project_id, &id).await?,
@@ -267,11 +269,12 @@ async fn who(state: &AppState, p: &Pending) -> Result<Option<(String, Organizati
     Ok(org.map(|o| (email, o)))
 }
 
-/// Starts the member's session and sets its cookie; the request resumes.
+/// Starts the member's session and sets its cookie; the request resumes. A session the browser
+/// held before (another member, or one too old for `max_age` / `prompt=login`) ends.
 async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
-    p: &Pending,
+    mut p: Pending,
     m: &Member,
     org: &Organization,
     factor: latchkey_types::AuthenticationFactor,
@@ -289,6 +292,9 @@ async fn logged_in(
         },
     )
     .await?;
+    end_session(state, headers, &p.project_id).await?;
+    p.req.logged_in_here = true;
+    pending::save(state, &p).await?;
     let secure = cookies::secure(state, headers);
     let cookie = cookies::set(
         cookies::SESSION,
@@ -322,7 +328,7 @@ pub async fn password(
         match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw).await {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
-                logged_in(&state, &headers, &p, &m, &org, factor).await
+                logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
                 let message = match &*f.0.error_type {
@@ -461,7 +467,7 @@ pub async fn magic_link_callback(
         p.req.magic_link_sent = false;
         pending::save(&state, &p).await?;
         let factor = session::factor("magic_link", "email", &m, now);
-        logged_in(&state, &headers, &p, &m, &org, factor).await
+        logged_in(&state, &headers, p, &m, &org, factor).await
     }
     .await;
     respond(&state, r)

@@ -5,6 +5,7 @@
 
 use axum::http::HeaderMap;
 use base64::Engine;
+use latchkey_core::oauth::{Interaction, Prompt};
 use latchkey_core::secret::SecretHash;
 use latchkey_store::PendingAuthorization;
 use latchkey_types::AuthorizeRequest;
@@ -18,8 +19,10 @@ use crate::state::AppState;
 /// A sign-in may take this long (time to read a magic link mail included).
 pub const LIFETIME_SECS: i64 = 30 * 60;
 
-/// The request's parameters and the login's progress (stored as JSON).
+/// The request's parameters and the login's progress (stored as JSON; fields added later
+/// default, so rows written by an older version still load).
 #[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct PendingRequest {
     pub client_id: String,
     pub redirect_uri: String,
@@ -27,7 +30,14 @@ pub struct PendingRequest {
     pub state: Option<String>,
     pub nonce: Option<String>,
     pub code_challenge: Option<String>,
+    /// `consent` or nothing: what Start / Submit are told.
     pub prompt: Option<String>,
+    /// `prompt=none`, `prompt=login`/`select_account`, `max_age` ([`Interaction`]).
+    pub silent: bool,
+    pub force_login: bool,
+    pub max_age: Option<u64>,
+    /// An email address the client suggested (OIDC `login_hint`): prefills the email step.
+    pub login_hint: Option<String>,
     pub resources: Vec<String>,
     /// Every form of this request must echo it.
     pub csrf_token: String,
@@ -38,6 +48,24 @@ pub struct PendingRequest {
     /// PKCE verifier binding the magic link mailed for this request to this browser.
     pub magic_link_verifier: Option<String>,
     pub magic_link_sent: bool,
+    /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
+    pub logged_in_here: bool,
+}
+
+impl PendingRequest {
+    /// The interaction the client asked for.
+    pub fn interaction(&self) -> Interaction {
+        Interaction {
+            prompt: if self.prompt.as_deref() == Some("consent") {
+                Prompt::Consent
+            } else {
+                Prompt::Default
+            },
+            silent: self.silent,
+            force_login: self.force_login,
+            max_age: self.max_age,
+        }
+    }
 }
 
 /// A loaded pending request.

@@ -17,6 +17,7 @@ mod oidc_rp;
 mod organizations;
 mod pages;
 mod pages_errors;
+mod pages_prompt;
 mod passwords;
 mod rbac;
 mod sessions;

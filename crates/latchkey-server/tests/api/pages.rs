@@ -183,7 +183,7 @@ pub async fn redeem(app: &TestApp, c: &Client, code: &str) -> Value {
     body
 }
 
-fn claims(jwt: &str) -> Value {
+pub fn claims(jwt: &str) -> Value {
     use base64::Engine;
     let p = jwt.split('.').nth(1).unwrap();
     serde_json::from_slice(

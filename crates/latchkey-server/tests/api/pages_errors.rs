@@ -46,8 +46,9 @@ async fn other_errors_redirect_with_state_and_iss(app: TestApp) {
         (vec![("code_challenge_method", "plain")], "invalid_request"),
         (vec![("code_challenge", "short")], "invalid_request"),
         (vec![("scope", "openid\temail")], "invalid_scope"),
-        (vec![("prompt", "none")], "interaction_required"),
-        (vec![("prompt", "login")], "invalid_request"),
+        (vec![("prompt", "none consent")], "invalid_request"),
+        (vec![("prompt", "create")], "invalid_request"),
+        (vec![("max_age", "-5")], "invalid_request"),
         (vec![("resource", "not a uri")], "invalid_request"),
     ] {
         let r = b.get(&authorize_url(&c.id, &extra)).await;

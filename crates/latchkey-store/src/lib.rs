@@ -242,6 +242,17 @@ pub trait Store: Send + Sync {
 
     // Member sessions (tokens as hashes).
     async fn insert_session(&self, s: &SessionRecord, token_hash: &SecretHash) -> Result<()>;
+    /// Gives a live session one more token (what `sessions/exchange_access_token` returns);
+    /// false when the session does not exist in the project or has expired at `now`. The token
+    /// lives as long as the session.
+    async fn add_session_token(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool>;
+    /// The session with this token: its first one or any added since.
     async fn session_by_token(
         &self,
         project_id: &str,

@@ -1,5 +1,7 @@
-//! Member sessions: the record as JSON beside the columns sessions are found by. The token is
-//! kept only as its SHA-256 hash; revoking deletes the row.
+//! Member sessions: the record as JSON beside the columns sessions are found by. Tokens are
+//! kept only as SHA-256 hashes: the first in `member_sessions.token_hash`, any further ones
+//! (`add_session_token`) in `member_session_tokens`. Revoking deletes the row, and with it
+//! (`ON DELETE CASCADE`) every further token.
 
 use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
@@ -35,8 +37,14 @@ impl SqlStore {
         project_id: &str,
         token_hash: &SecretHash,
     ) -> Result<Option<SessionRecord>> {
+        // Two indexed lookups (the first token, then the further ones) in one statement.
         let row = sqlx::query(
-            "SELECT data FROM member_sessions WHERE token_hash = $1 AND project_id = $2",
+            "SELECT data FROM member_sessions WHERE token_hash = $1 AND project_id = $2 \
+             UNION ALL \
+             SELECT s.data FROM member_session_tokens t \
+             JOIN member_sessions s ON s.member_session_id = t.member_session_id \
+             WHERE t.token_hash = $1 AND t.project_id = $2 \
+             LIMIT 1",
         )
         .bind(token_hash.as_str())
         .bind(project_id)
@@ -44,6 +52,30 @@ impl SqlStore {
         .await?;
         row.map(|r| from_json(&r.try_get::<String, _>("data")?))
             .transpose()
+    }
+
+    /// Adds a token to a session that exists in the project and has not expired at `now`; false
+    /// otherwise. The check and the insert are one statement, so a token is never added to a
+    /// session revoked meanwhile.
+    pub(crate) async fn add_session_token_impl(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO member_session_tokens (token_hash, member_session_id, project_id, created_at) \
+             SELECT $1, member_session_id, project_id, $4 FROM member_sessions \
+             WHERE member_session_id = $2 AND project_id = $3 AND expires_at > $4",
+        )
+        .bind(token_hash.as_str())
+        .bind(member_session_id)
+        .bind(project_id)
+        .bind(now)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
     }
 
     pub(crate) async fn session_by_id_impl(

@@ -203,6 +203,16 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Option<latchkey_core::session::SessionRecord>> {
         self.session_by_token_impl(project_id, token_hash).await
     }
+    async fn add_session_token(
+        &self,
+        project_id: &str,
+        member_session_id: &str,
+        token_hash: &latchkey_core::secret::SecretHash,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.add_session_token_impl(project_id, member_session_id, token_hash, now)
+            .await
+    }
     async fn session_by_id(
         &self,
         project_id: &str,

@@ -1,9 +1,10 @@
 //! B2B sessions (https://stytch.com/docs/b2b/api/authenticate-session and siblings):
-//! authenticate (and extend), list, revoke, exchange (switch organization), and the JWKS the
-//! session JWTs are verified with.
+//! authenticate (and extend), list, revoke, exchange (switch organization), exchange an access
+//! token (back into the session it was authorized from), and the JWKS the session JWTs are
+//! verified with.
 
 use axum::extract::{Path, State};
-use latchkey_core::session::{self, SessionRecord};
+use latchkey_core::session::{self, SessionRecord, SessionToken};
 use latchkey_core::ApiError;
 use latchkey_store::MemberLookup;
 use latchkey_types::{
@@ -331,97 +332,46 @@ pub struct ExchangeAccessTokenResponse {
 /// `full_access` access token, at most five minutes old and exchanged once, becomes the member
 /// session it was authorized from, with an `oauth_access_token_exchange` factor.
 ///
-/// Only the session JWT is returned fresh: session tokens are stored as hashes, so the
-/// session's token cannot be shown again (`session_token` is empty; the JWT authenticates).
+/// The session's own token exists only as a hash, so the exchange gives the session one more
+/// token (`Store::add_session_token`) and returns it with a fresh JWT. Both tokens name the same
+/// session: the authorizing app's token keeps working, and revoking either ends the session.
 pub async fn exchange_access_token(
     State(state): State<AppState>,
     project: Project,
     ApiJson(req): ApiJson<ExchangeAccessTokenRequest>,
 ) -> ApiResult<ExchangeAccessTokenResponse> {
     let pid = &project.project_id;
-    let token = req
+    let access_token = req
         .access_token
         .as_deref()
         .filter(|t| !t.is_empty())
         .ok_or_else(|| ApiError::missing_field("access_token"))?;
-    let invalid = || {
-        ApiError::bad_request(
-            "oauth_access_token_exchange_token_invalid_grant",
-            "The access token is not valid for exchange.",
-        )
-    };
-    let live = crate::oauth::tokens::check_access(&state, token)
+    let live = crate::oauth::tokens::check_access(&state, access_token)
         .await
-        .map_err(|_| invalid())?;
-    if &live.project_id != pid {
-        return Err(invalid().into());
-    }
-    let scopes = live
-        .claims
-        .get("scope")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if !scopes.split_ascii_whitespace().any(|s| s == "full_access") {
-        return Err(ApiError::bad_request(
-            "oauth_access_token_exchange_missing_full_access",
-            "Only access tokens with the full_access scope can be exchanged for a session.",
-        )
-        .into());
-    }
+        .map_err(|_| invalid_grant())?;
     let now = state.clock.now();
-    let iat = live.claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
-    if now.unix_timestamp() - iat > 300 {
-        return Err(ApiError::bad_request(
-            "oauth_access_token_exchange_token_too_old",
-            "Access tokens can be exchanged only within five minutes of issue.",
-        )
-        .into());
-    }
-    let not_exchangeable = || {
-        ApiError::new(
-            404,
-            "idp_access_token_could_not_be_exchanged",
-            "The access token could not be exchanged.",
-        )
-    };
+    check_exchangeable(&live, pid, now.unix_timestamp())?;
+    // Checked before the token is spent, so a bad duration does not cost the one exchange.
+    let minutes = session::duration(req.session_duration_minutes)?;
     let session_id = live
         .status
         .member_session_id
-        .clone()
+        .as_deref()
         .ok_or_else(not_exchangeable)?;
+    let jti = live.claims["jti"].as_str().unwrap_or_default();
     if !state
         .store
-        .exchange_access(
-            live.claims["jti"].as_str().unwrap_or_default(),
-            now.unix_timestamp(),
-        )
+        .exchange_access(jti, now.unix_timestamp())
         .await?
     {
         return Err(not_exchangeable().into());
     }
-    let mut record = state
-        .store
-        .session_by_id(pid, &session_id)
-        .await?
-        .ok_or_else(not_exchangeable)?;
-    let org = state
-        .store
-        .get_organization(pid, &record.organization_id)
-        .await?
-        .ok_or_else(not_exchangeable)?;
-    let member = state
-        .store
-        .get_member(
-            &org.organization_id,
-            MemberLookup::IdOrExternalId(&record.member_id),
-        )
-        .await?
-        .ok_or_else(not_exchangeable)?;
-    session::touch(
-        &mut record,
-        session::duration(req.session_duration_minutes)?,
-        now,
-    )?;
+    let live::Loaded {
+        mut record,
+        member,
+        org,
+    } = exchanged_session(&state, pid, session_id, now.unix_timestamp()).await?;
+    session::touch(&mut record, minutes, now)?;
     let mut factor = session::factor(
         "oauth_access_token_exchange",
         "oauth_access_token_exchange",
@@ -436,12 +386,109 @@ pub async fn exchange_access_token(
     if let Some(c) = &req.session_custom_claims {
         session::merge_custom_claims(&mut record, c)?;
     }
-    state.store.update_session(&record).await?;
-    let issued = live::issue(&state, pid, &record, String::new(), &member, &org).await?;
+    // Either write finding no session means it was revoked meanwhile.
+    if !state.store.update_session(&record).await? {
+        return Err(not_exchangeable().into());
+    }
+    let token = SessionToken::generate(state.tokens.as_ref());
+    let added = state
+        .store
+        .add_session_token(
+            pid,
+            &record.member_session_id,
+            &token.hash(),
+            now.unix_timestamp(),
+        )
+        .await?;
+    if !added {
+        return Err(not_exchangeable().into());
+    }
+    let token = token.expose_secret().to_string();
+    let issued = live::issue(&state, pid, &record, token, &member, &org).await?;
     Ok(ok(ExchangeAccessTokenResponse {
         member_id: member.member_id.clone(),
         issued,
         member: latchkey_core::member::render(&member, &org),
         organization: org,
     }))
+}
+
+fn invalid_grant() -> ApiError {
+    ApiError::bad_request(
+        "oauth_access_token_exchange_token_invalid_grant",
+        "The access token is not valid for exchange.",
+    )
+}
+
+fn not_exchangeable() -> ApiError {
+    ApiError::new(
+        404,
+        "idp_access_token_could_not_be_exchanged",
+        "The access token could not be exchanged.",
+    )
+}
+
+/// Stytch's rules on the token itself: this project's, `full_access`, at most five minutes old.
+fn check_exchangeable(
+    live: &crate::oauth::tokens::LiveAccess,
+    project_id: &str,
+    now: i64,
+) -> Result<(), ApiError> {
+    if live.project_id != project_id {
+        return Err(invalid_grant());
+    }
+    let scopes = live
+        .claims
+        .get("scope")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !scopes.split_ascii_whitespace().any(|s| s == "full_access") {
+        return Err(ApiError::bad_request(
+            "oauth_access_token_exchange_missing_full_access",
+            "Only access tokens with the full_access scope can be exchanged for a session.",
+        ));
+    }
+    let iat = live.claims.get("iat").and_then(Value::as_i64).unwrap_or(0);
+    if now - iat > 300 {
+        return Err(ApiError::bad_request(
+            "oauth_access_token_exchange_token_too_old",
+            "Access tokens can be exchanged only within five minutes of issue.",
+        ));
+    }
+    Ok(())
+}
+
+/// The session an access token was authorized from, with its member and organization. A
+/// session revoked or expired since (or its member or organization deleted) makes the token
+/// not exchangeable (404), not an unknown session.
+async fn exchanged_session(
+    state: &AppState,
+    project_id: &str,
+    member_session_id: &str,
+    now: i64,
+) -> Result<live::Loaded, ApiFailure> {
+    let record = state
+        .store
+        .session_by_id(project_id, member_session_id)
+        .await?
+        .filter(|r| r.expires_at > now)
+        .ok_or_else(not_exchangeable)?;
+    let org = state
+        .store
+        .get_organization(project_id, &record.organization_id)
+        .await?
+        .ok_or_else(not_exchangeable)?;
+    let member = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&record.member_id),
+        )
+        .await?
+        .ok_or_else(not_exchangeable)?;
+    Ok(live::Loaded {
+        record,
+        member,
+        org,
+    })
 }

@@ -8,6 +8,7 @@ mod cli;
 mod connected_apps;
 mod e2e;
 mod errors;
+mod exchange_access_token;
 mod interop;
 mod magic_links;
 mod members;

@@ -70,11 +70,15 @@ async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc84
             }
         }
     }
-    let authorization_endpoint = state
-        .config
-        .authorization_url
-        .clone()
-        .unwrap_or_else(|| format!("{iss}{}", paths::AUTHORIZE_PAGE));
+    // latchkey's own page honours every OIDC prompt value; a customer's page is held only to
+    // what Stytch's Start / Submit accept.
+    let (authorization_endpoint, prompts) = match &state.config.authorization_url {
+        Some(url) => (url.clone(), json!(["consent"])),
+        None => (
+            format!("{iss}{}", paths::AUTHORIZE_PAGE),
+            json!(["none", "login", "consent", "select_account"]),
+        ),
+    };
     let jwks_uri = if state.config.default_project_id.as_deref() == Some(project_id)
         || state.config.default_project_id.is_none()
     {
@@ -103,7 +107,9 @@ async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc84
         "authorization_response_iss_parameter_supported": true,
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "nbf", "auth_time", "nonce", "at_hash", "email", "email_verified",
                              "name", "given_name", "family_name", "phone_number", "phone_number_verified"],
-        "prompt_values_supported": ["consent"],
+        "prompt_values_supported": prompts,
+        // OpenID Connect RP-Initiated Logout 1.0 §2.1.
+        "end_session_endpoint": format!("{iss}{}", crate::ui::paths::LOGOUT),
     });
     if rfc8414 {
         // RFC 8414 §2 has no subject types; OIDC clients reading this document ignore it anyway.

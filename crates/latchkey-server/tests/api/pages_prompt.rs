@@ -178,3 +178,33 @@ async fn max_age_sqlite() {
 async fn max_age_postgres() {
     max_age(Backend::Postgres).await
 }
+
+/// Discovery advertises what the hosted page honours, and the logout endpoint.
+async fn discovery_advertises_prompts_and_logout(app: TestApp) {
+    let url = format!(
+        "{}/v1/public/{}/.well-known/openid-configuration",
+        app.base, app.project_id
+    );
+    let doc: serde_json::Value = app
+        .client
+        .get(url)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        doc["prompt_values_supported"],
+        serde_json::json!(["none", "login", "consent", "select_account"])
+    );
+    assert_eq!(
+        doc["authorization_endpoint"],
+        format!("{}/oauth2/authorize", app.base)
+    );
+    assert_eq!(
+        doc["end_session_endpoint"],
+        format!("{}/oauth2/logout", app.base)
+    );
+}
+both!(discovery_advertises_prompts_and_logout);

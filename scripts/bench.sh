@@ -12,6 +12,7 @@
 #   --postgres-only   run on PostgreSQL only
 #   --concurrency     comma-separated worker counts (default 8,32)
 #   --seconds         seconds per phase (default 10; three phases per level)
+# LATCHKEY_BIN names another server binary to measure (an A/B comparison of two builds).
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,7 +27,7 @@ while [ $# -gt 0 ]; do
     --postgres-only) engines=(postgres) ;;
     --concurrency) levels=$2; shift ;;
     --seconds) seconds=$2; shift ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
   esac
   shift
@@ -37,7 +38,7 @@ log() { printf '[bench] %s\n' "$*" >&2; }
 target=${CARGO_TARGET_DIR:-$root/target}
 log "building release binaries (once)"
 (cd "$root" && cargo build --release --quiet -p latchkey-server -p latchkey-bench)
-latchkey=$target/release/latchkey
+latchkey=${LATCHKEY_BIN:-$target/release/latchkey}
 load=$target/release/latchkey-load
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/latchkey-bench.XXXXXX")

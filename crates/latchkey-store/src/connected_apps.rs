@@ -36,7 +36,7 @@ impl SqlStore {
         .bind(new.secret_hash.as_ref().map(|h| h.as_str().to_string()))
         .bind(app.client_secret_last_four.as_deref())
         .bind(to_json(&settings_only(app))?)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -67,7 +67,7 @@ impl SqlStore {
         .bind(to_json(&settings_only(app))?)
         .bind(project_id)
         .bind(&app.client_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -81,7 +81,7 @@ impl SqlStore {
             sqlx::query("DELETE FROM connected_apps WHERE project_id = $1 AND client_id = $2")
                 .bind(project_id)
                 .bind(client_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -149,24 +149,25 @@ impl SqlStore {
     pub(crate) async fn connected_app_credentials_impl(
         &self,
         client_id: &str,
-    ) -> Result<Option<ClientCredentials>> {
-        let row = sqlx::query(
-            "SELECT project_id, client_type, client_secret_hash, next_client_secret_hash \
-             FROM connected_apps WHERE client_id = $1",
-        )
+    ) -> Result<Option<(ClientCredentials, ConnectedApp)>> {
+        // One read for both: client authentication needs the secrets, the grant the settings.
+        let row = sqlx::query(&format!(
+            "SELECT project_id, client_type, {COLUMNS} FROM connected_apps WHERE client_id = $1"
+        ))
         .bind(client_id)
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
         let client_type: String = r.try_get("client_type")?;
-        Ok(Some(ClientCredentials {
+        let creds = ClientCredentials {
             project_id: r.try_get("project_id")?,
             client_id: client_id.to_string(),
             client_type: ClientType::parse(&client_type)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             secret_hash: hash_column(&r, "client_secret_hash")?,
             next_secret_hash: hash_column(&r, "next_client_secret_hash")?,
-        }))
+        };
+        Ok(Some((creds, app_from_row(&r)?)))
     }
 }
 

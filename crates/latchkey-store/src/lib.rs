@@ -278,10 +278,13 @@ pub trait Store: Send + Sync {
     // The authorization server (Connected Apps).
     /// The project's refresh-successor key; `candidate` is stored if none exists yet.
     async fn refresh_key(&self, project_id: &str, candidate: &str) -> Result<String>;
+    /// Stores a new authorization code and, in the same transaction, the consent it was
+    /// issued under (Submit records both or neither).
     async fn insert_code(
         &self,
         code_hash: &str,
         record: &latchkey_core::oauth::code::CodeRecord,
+        consent: Option<&ConsentRow>,
     ) -> Result<()>;
     /// Spends a code atomically: exactly one concurrent caller gets `Fresh`.
     async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<CodeRedemption>;
@@ -343,8 +346,10 @@ pub trait Store: Send + Sync {
     ) -> Result<RotationOutcome>;
     /// The client's type and secret hashes, for client authentication (any project; client ids
     /// are globally unique).
-    async fn connected_app_credentials(&self, client_id: &str)
-        -> Result<Option<ClientCredentials>>;
+    async fn connected_app_credentials(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<(ClientCredentials, ConnectedApp)>>;
     // RBAC: the operator's custom policy (Stytch's defaults are not stored).
     async fn get_rbac_policy(&self, project_id: &str) -> Result<Option<RbacPolicy>>;
     /// Inserts or replaces the project's policy.

@@ -44,7 +44,7 @@ impl SqlStore {
         .bind(t.pkce_code_challenge.as_deref())
         .bind(t.expires_at)
         .bind(t.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -82,7 +82,7 @@ impl SqlStore {
             .bind(now)
             .bind(token_hash.as_str())
             .bind(project_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.writer)
             .await?;
         if let Some(r) = row {
             return Ok(Consumed::Ok(token_from_row(&r)?));
@@ -98,7 +98,7 @@ impl SqlStore {
     pub(crate) async fn purge_magic_links_impl(&self, before: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM magic_link_tokens WHERE expires_at <= $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }
@@ -115,7 +115,7 @@ impl SqlStore {
         .bind(&m.html_body)
         .bind(&m.link)
         .bind(m.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(row.try_get::<i64, _>("id")?)
     }

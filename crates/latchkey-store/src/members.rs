@@ -10,7 +10,7 @@ use crate::{MemberLookup, Page, Result, SqlStore};
 
 impl SqlStore {
     pub(crate) async fn insert_member_impl(&self, project_id: &str, m: &Member) -> Result<()> {
-        let mut conn = self.pool.acquire().await?;
+        let mut conn = self.writer.acquire().await?;
         insert_member_row(&mut conn, project_id, m).await
     }
 
@@ -67,7 +67,7 @@ impl SqlStore {
         .bind(to_json(m)?)
         .bind(&m.member_id)
         .bind(&m.organization_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await
         .map_err(|e| conflict(e, "members"))?;
         Ok(done.rows_affected() > 0)
@@ -81,7 +81,7 @@ impl SqlStore {
         let done = sqlx::query("DELETE FROM members WHERE member_id = $1 AND organization_id = $2")
             .bind(member_id)
             .bind(organization_id)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }

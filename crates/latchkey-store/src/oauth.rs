@@ -91,16 +91,22 @@ impl SqlStore {
         sqlx::query(insert)
             .bind(project_id)
             .bind(candidate)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let row = sqlx::query(SELECT)
             .bind(project_id)
-            .fetch_one(&self.pool)
+            .fetch_one(&self.writer)
             .await?;
         Ok(row.try_get("refresh_key")?)
     }
 
-    pub(crate) async fn insert_code_impl(&self, code_hash: &str, r: &CodeRecord) -> Result<()> {
+    pub(crate) async fn insert_code_impl(
+        &self,
+        code_hash: &str,
+        r: &CodeRecord,
+        consent: Option<&ConsentRow>,
+    ) -> Result<()> {
+        let mut tx = self.begin_write().await?;
         sqlx::query(
             "INSERT INTO authorization_codes (code_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -112,8 +118,12 @@ impl SqlStore {
         .bind(&r.grant.member_id)
         .bind(r.expires_at)
         .bind(to_json(r)?)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        if let Some(c) = consent {
+            upsert_consent(&mut tx, c).await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -126,7 +136,7 @@ impl SqlStore {
         let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL")
             .bind(now)
             .bind(code_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         let row = sqlx::query("SELECT data FROM authorization_codes WHERE code_hash = $1")
             .bind(code_hash)
@@ -324,36 +334,14 @@ impl SqlStore {
         let done = sqlx::query("UPDATE access_tokens SET exchanged_at = $1 WHERE jti = $2 AND exchanged_at IS NULL AND revoked_at IS NULL")
             .bind(now)
             .bind(jti)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub(crate) async fn upsert_consent_impl(&self, c: &ConsentRow) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let scopes = c.scopes.join(" ");
-        let updated = sqlx::query("UPDATE consent_grants SET scopes = $1, updated_at = $2 WHERE member_id = $3 AND client_id = $4")
-            .bind(&scopes)
-            .bind(c.updated_at)
-            .bind(&c.member_id)
-            .bind(&c.client_id)
-            .execute(&mut *tx)
-            .await?;
-        if updated.rows_affected() == 0 {
-            sqlx::query(
-                "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            )
-            .bind(&c.project_id)
-            .bind(&c.organization_id)
-            .bind(&c.member_id)
-            .bind(&c.client_id)
-            .bind(&scopes)
-            .bind(c.created_at)
-            .bind(c.updated_at)
-            .execute(&mut *tx)
-            .await?;
-        }
+        upsert_consent(&mut tx, c).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -451,5 +439,35 @@ async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> R
     .bind(to_json(&r.record)?)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Records what a member granted a client, replacing an earlier grant (one row per pair).
+async fn upsert_consent(tx: &mut Transaction<'static, Any>, c: &ConsentRow) -> Result<()> {
+    let scopes = c.scopes.join(" ");
+    let updated = sqlx::query(
+        "UPDATE consent_grants SET scopes = $1, updated_at = $2 WHERE member_id = $3 AND client_id = $4",
+    )
+    .bind(&scopes)
+    .bind(c.updated_at)
+    .bind(&c.member_id)
+    .bind(&c.client_id)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        sqlx::query(
+            "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&c.project_id)
+        .bind(&c.organization_id)
+        .bind(&c.member_id)
+        .bind(&c.client_id)
+        .bind(&scopes)
+        .bind(c.created_at)
+        .bind(c.updated_at)
+        .execute(&mut **tx)
+        .await?;
+    }
     Ok(())
 }

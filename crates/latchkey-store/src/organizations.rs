@@ -118,7 +118,7 @@ impl SqlStore {
             sqlx::query("DELETE FROM organizations WHERE organization_id = $1 AND project_id = $2")
                 .bind(organization_id)
                 .bind(project_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         Ok(done.rows_affected() > 0)
     }

@@ -123,7 +123,7 @@ impl SqlStore {
         .bind(new_kind)
         .bind(member_id)
         .bind(expected_hash)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -150,7 +150,7 @@ impl SqlStore {
         .bind(subject.key())
         .bind(now)
         .bind(now - window_secs)
-        .fetch_one(&self.pool)
+        .fetch_one(&self.writer)
         .await?;
         Ok(row.try_get("failures")?)
     }
@@ -182,7 +182,7 @@ impl SqlStore {
         sqlx::query("DELETE FROM password_failures WHERE project_id = $1 AND subject = $2")
             .bind(project_id)
             .bind(subject.key())
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(())
     }
@@ -190,7 +190,7 @@ impl SqlStore {
     pub(crate) async fn purge_password_failures_impl(&self, before: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM password_failures WHERE window_start <= $1")
             .bind(before)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

@@ -39,7 +39,7 @@ impl SqlStore {
         .bind(&p.data)
         .bind(p.expires_at)
         .bind(p.created_at)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -77,7 +77,7 @@ impl SqlStore {
         let done = sqlx::query("UPDATE pending_authorizations SET data = $1 WHERE id_hash = $2")
             .bind(data)
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -85,7 +85,7 @@ impl SqlStore {
     pub(crate) async fn delete_pending_authorization_impl(&self, id_hash: &str) -> Result<bool> {
         let done = sqlx::query("DELETE FROM pending_authorizations WHERE id_hash = $1")
             .bind(id_hash)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected() == 1)
     }
@@ -93,7 +93,7 @@ impl SqlStore {
     pub(crate) async fn purge_pending_authorizations_impl(&self, now: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

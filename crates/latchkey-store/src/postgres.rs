@@ -22,7 +22,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
         .connect(url)
         .await?;
     MIGRATOR.run(&pool).await?;
-    Ok(SqlStore::new(pool, Dialect::Postgres))
+    Ok(SqlStore::new(pool.clone(), pool, Dialect::Postgres))
 }
 
 /// Creates database `name` on the server at `admin_url` and returns a URL for it.

@@ -27,7 +27,7 @@ impl SqlStore {
         .bind(token_hash.as_str())
         .bind(s.expires_at)
         .bind(to_json(s)?)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
@@ -73,7 +73,7 @@ impl SqlStore {
         .bind(member_session_id)
         .bind(project_id)
         .bind(now)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -101,7 +101,7 @@ impl SqlStore {
         .bind(s.expires_at)
         .bind(to_json(s)?)
         .bind(&s.member_session_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -112,7 +112,7 @@ impl SqlStore {
         )
         .bind(id)
         .bind(project_id)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -126,7 +126,7 @@ impl SqlStore {
             sqlx::query("DELETE FROM member_sessions WHERE member_id = $1 AND project_id = $2")
                 .bind(member_id)
                 .bind(project_id)
-                .execute(&self.pool)
+                .execute(&self.writer)
                 .await?;
         Ok(done.rows_affected())
     }
@@ -153,7 +153,7 @@ impl SqlStore {
     pub(crate) async fn purge_expired_sessions_impl(&self, now: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM member_sessions WHERE expires_at <= $1")
             .bind(now)
-            .execute(&self.pool)
+            .execute(&self.writer)
             .await?;
         Ok(done.rows_affected())
     }

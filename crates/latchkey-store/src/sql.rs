@@ -15,15 +15,26 @@ pub enum Dialect {
 }
 
 /// A store over a SQLite or PostgreSQL pool.
+///
+/// Reads go to `pool`, writes to `writer`. On PostgreSQL both are the same pool. On a SQLite
+/// file, `writer` is a pool of one connection: SQLite admits one writer at a time anyway, and
+/// queueing writers in the pool (first come, first served, woken when the connection frees)
+/// replaces its busy handler, which sleeps and retries with back-off and made the write tail
+/// latency of concurrent requests tens of milliseconds (docs/benchmarks.md).
 #[derive(Debug, Clone)]
 pub struct SqlStore {
     pub(crate) pool: AnyPool,
+    pub(crate) writer: AnyPool,
     pub(crate) dialect: Dialect,
 }
 
 impl SqlStore {
-    pub(crate) fn new(pool: AnyPool, dialect: Dialect) -> Self {
-        Self { pool, dialect }
+    pub(crate) fn new(pool: AnyPool, writer: AnyPool, dialect: Dialect) -> Self {
+        Self {
+            pool,
+            writer,
+            dialect,
+        }
     }
 
     /// Starts a write transaction. On SQLite it takes the write lock up front
@@ -31,8 +42,8 @@ impl SqlStore {
     /// `SQLITE_BUSY` when a read lock cannot be upgraded.
     pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
         Ok(match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+            Dialect::Sqlite => self.writer.begin_with("BEGIN IMMEDIATE").await?,
+            Dialect::Postgres => self.writer.begin().await?,
         })
     }
 }
@@ -82,6 +93,7 @@ impl crate::Store for SqlStore {
 
     async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     async fn create_project(&self, p: &crate::NewProject) -> crate::Result<()> {
@@ -261,8 +273,9 @@ impl crate::Store for SqlStore {
         &self,
         code_hash: &str,
         record: &latchkey_core::oauth::code::CodeRecord,
+        consent: Option<&crate::ConsentRow>,
     ) -> crate::Result<()> {
-        self.insert_code_impl(code_hash, record).await
+        self.insert_code_impl(code_hash, record, consent).await
     }
     async fn redeem_code(&self, code_hash: &str, now: i64) -> crate::Result<crate::CodeRedemption> {
         self.redeem_code_impl(code_hash, now).await
@@ -377,7 +390,12 @@ impl crate::Store for SqlStore {
     async fn connected_app_credentials(
         &self,
         client_id: &str,
-    ) -> crate::Result<Option<latchkey_core::connected_app::ClientCredentials>> {
+    ) -> crate::Result<
+        Option<(
+            latchkey_core::connected_app::ClientCredentials,
+            latchkey_types::ConnectedApp,
+        )>,
+    > {
         self.connected_app_credentials_impl(client_id).await
     }
     async fn get_rbac_policy(

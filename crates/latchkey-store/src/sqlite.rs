@@ -16,21 +16,31 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
     let url = with_create_mode(url);
     let in_memory = url.contains(":memory:") || url.contains("mode=memory");
-    let pool = AnyPoolOptions::new()
-        // An in-memory database lives in one connection; a file serves readers in parallel
-        // under WAL while writers queue on the busy timeout.
-        .max_connections(if in_memory { 1 } else { 8 })
-        .min_connections(if in_memory { 1 } else { 0 })
-        .idle_timeout(if in_memory {
-            None
-        } else {
-            Some(Duration::from_secs(600))
-        })
-        .max_lifetime(if in_memory {
-            None
-        } else {
-            Some(Duration::from_secs(3600))
-        })
+    if in_memory {
+        // An in-memory database lives in one connection, which reads and writes.
+        let pool = options(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect(&url)
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        return Ok(SqlStore::new(pool.clone(), pool, Dialect::Sqlite));
+    }
+    // A file: one writer connection (see `SqlStore`), readers in parallel under WAL.
+    let writer = options(1).connect(&url).await?;
+    MIGRATOR.run(&writer).await?;
+    let readers = options(8).connect(&url).await?;
+    Ok(SqlStore::new(readers, writer, Dialect::Sqlite))
+}
+
+/// Pool settings shared by the reader and writer pools. The busy timeout still covers other
+/// processes on the same file (`latchkey` CLI commands, another server).
+fn options(max: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max)
+        .idle_timeout(Some(Duration::from_secs(600)))
+        .max_lifetime(Some(Duration::from_secs(3600)))
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute(
@@ -41,10 +51,6 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
                 Ok(())
             })
         })
-        .connect(&url)
-        .await?;
-    MIGRATOR.run(&pool).await?;
-    Ok(SqlStore::new(pool, Dialect::Sqlite))
 }
 
 /// `sqlite://file.db` opens read-write but does not create the file unless `mode=rwc`.

@@ -79,7 +79,7 @@ async fn connected_apps(store: Arc<dyn Store>, url: &str) {
     assert!(!data.contains(&secret), "{data}");
     assert_eq!(hash, SecretHash::of(&secret).as_str());
     pool.close().await;
-    let creds = store.connected_app_credentials(&id).await.unwrap().unwrap();
+    let (creds, _) = store.connected_app_credentials(&id).await.unwrap().unwrap();
     assert_eq!(
         (creds.project_id.as_str(), creds.secret_hash.as_ref()),
         (p.as_str(), Some(&SecretHash::of(&secret)))
@@ -108,7 +108,7 @@ async fn connected_apps(store: Arc<dyn Store>, url: &str) {
             .unwrap(),
         RotationOutcome::Refused(RotationError::AlreadyRotating)
     );
-    let creds = store.connected_app_credentials(&id).await.unwrap().unwrap();
+    let (creds, _) = store.connected_app_credentials(&id).await.unwrap().unwrap();
     assert!(
         ca::authenticate_client(&creds, Some(&secret)).is_ok()
             && ca::authenticate_client(&creds, Some(next.expose_secret())).is_ok()
@@ -132,7 +132,7 @@ async fn connected_apps(store: Arc<dyn Store>, url: &str) {
         ),
         ("Renamed", Some(l4.as_str()), None)
     );
-    let creds = store.connected_app_credentials(&id).await.unwrap().unwrap();
+    let (creds, _) = store.connected_app_credentials(&id).await.unwrap().unwrap();
     assert!(
         ca::authenticate_client(&creds, Some(&secret)).is_err()
             && ca::authenticate_client(&creds, Some(next.expose_secret())).is_ok()

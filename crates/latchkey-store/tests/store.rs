@@ -417,7 +417,7 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-hash-1", &rec).await.unwrap();
+        store.insert_code("code-hash-1", &rec, None).await.unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = store.clone();
@@ -499,7 +499,7 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-race", &rec).await.unwrap();
+        store.insert_code("code-race", &rec, None).await.unwrap();
         assert!(matches!(
             store.redeem_code("code-race", 10).await.unwrap(),
             CodeRedemption::Fresh(_)

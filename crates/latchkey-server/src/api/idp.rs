@@ -324,21 +324,19 @@ pub async fn authorize(
         code_challenge: challenge.map(|c| c.as_str().to_string()),
         expires_at: now + CODE_LIFETIME_SECS,
     };
+    let consent = ConsentRow {
+        project_id: project_id.to_string(),
+        organization_id: p.org.organization_id.clone(),
+        member_id: p.member.member_id.clone(),
+        client_id: p.app.client_id.clone(),
+        scopes: grant_record.to_vec(),
+        created_at: now,
+        updated_at: now,
+    };
+    // The code and the consent it stands on are written together (one transaction).
     state
         .store
-        .insert_code(SecretHash::of(&code).as_str(), &record)
-        .await?;
-    state
-        .store
-        .upsert_consent(&ConsentRow {
-            project_id: project_id.to_string(),
-            organization_id: p.org.organization_id.clone(),
-            member_id: p.member.member_id.clone(),
-            client_id: p.app.client_id.clone(),
-            scopes: grant_record.to_vec(),
-            created_at: now,
-            updated_at: now,
-        })
+        .insert_code(SecretHash::of(&code).as_str(), &record, Some(&consent))
         .await?;
     let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
     Ok(SubmitResponse {

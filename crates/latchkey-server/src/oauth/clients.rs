@@ -59,7 +59,7 @@ pub async fn authenticate(
             ))
         }
     };
-    let creds = state
+    let (creds, app) = state
         .store
         .connected_app_credentials(&client_id)
         .await?
@@ -68,11 +68,6 @@ pub async fn authenticate(
         return Err(invalid_client("Unknown client."));
     }
     authenticate_client(&creds, secret.as_deref()).map_err(|e| invalid_client(&e.to_string()))?;
-    let app = state
-        .store
-        .get_connected_app(&creds.project_id, &client_id)
-        .await?
-        .ok_or_else(|| invalid_client("Unknown client."))?;
     Ok(AuthedClient { creds, app })
 }
 

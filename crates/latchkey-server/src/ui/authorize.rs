@@ -77,14 +77,9 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
     let unknown = || {
         bad("Unknown app", "The app that sent you here is not registered. Go back to the app and try again, or contact its developer.")
     };
-    let creds = state
+    let (creds, app) = state
         .store
         .connected_app_credentials(client_id)
-        .await?
-        .ok_or_else(unknown)?;
-    let app = state
-        .store
-        .get_connected_app(&creds.project_id, client_id)
         .await?
         .ok_or_else(unknown)?;
     let redirect = match one("redirect_uri") {

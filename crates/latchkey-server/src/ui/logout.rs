@@ -130,22 +130,15 @@ async fn target(state: &AppState, headers: &HeaderMap, q: &LogoutParams) -> Resu
         (None, a) => a.map(str::to_string),
     };
     let app = match &client_id {
-        Some(c) => {
-            let creds = state.store.connected_app_credentials(c).await?;
-            let app = match &creds {
-                Some(cr) => state.store.get_connected_app(&cr.project_id, c).await?,
-                None => None,
-            };
-            match (creds, app) {
-                (Some(cr), Some(a)) => Some((cr.project_id, a)),
-                _ => {
-                    return Err(invalid(
-                        state,
-                        "The app that sent you here is not registered.",
-                    ))
-                }
+        Some(c) => match state.store.connected_app_credentials(c).await? {
+            Some((cr, a)) => Some((cr.project_id, a)),
+            None => {
+                return Err(invalid(
+                    state,
+                    "The app that sent you here is not registered.",
+                ))
             }
-        }
+        },
         None => None,
     };
     let redirect = match q

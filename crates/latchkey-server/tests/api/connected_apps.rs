@@ -90,7 +90,8 @@ async fn each_client_type(app: TestApp) {
             .connected_app_credentials(&id)
             .await
             .unwrap()
-            .unwrap();
+            .unwrap()
+            .0;
         if confidential {
             let secret = created["client_secret"].as_str().unwrap();
             assert_eq!(secret.len(), 48);
@@ -290,7 +291,8 @@ async fn secret_rotation(app: TestApp) {
         .connected_app_credentials(id)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(
         authenticate_client(&creds, Some(old)).is_ok()
             && authenticate_client(&creds, Some(&next)).is_ok()
@@ -312,7 +314,8 @@ async fn secret_rotation(app: TestApp) {
         .connected_app_credentials(id)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(authenticate_client(&creds, Some(&next)).is_err());
 
     // Start, then complete: the next secret replaces the old one.
@@ -337,7 +340,8 @@ async fn secret_rotation(app: TestApp) {
         .connected_app_credentials(id)
         .await
         .unwrap()
-        .unwrap();
+        .unwrap()
+        .0;
     assert!(
         authenticate_client(&creds, Some(old)).is_err()
             && authenticate_client(&creds, Some(&next)).is_ok()

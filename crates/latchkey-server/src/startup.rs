@@ -139,20 +139,23 @@ pub async fn maintenance_loop(state: AppState) {
             }
             Err(e) => tracing::error!(error = %e, "listing projects for maintenance failed"),
         }
-        if let Err(e) = state.store.purge_expired_sessions(now).await {
-            tracing::error!(error = %e, "purging expired sessions failed");
-        }
         let window =
             latchkey_core::password::lockout::LockoutPolicy::default().longest_window_secs();
         if let Err(e) = state.store.purge_password_failures(now - window).await {
             tracing::error!(error = %e, "purging password failure counters failed");
         }
-        if let Err(e) = state.store.purge_pending_authorizations(now).await {
-            tracing::error!(error = %e, "purging expired authorization requests failed");
-        }
-        // Expired magic link tokens are kept a day, so a late click still reads "expired".
-        if let Err(e) = state.store.purge_magic_links(now - 86_400).await {
-            tracing::error!(error = %e, "purging expired magic links failed");
+        // Codes, tokens, empty families, pending authorizations, magic links and sessions, in
+        // bounded batches (store::purge says what is kept past expiry, and why).
+        match state
+            .store
+            .purge_expired(latchkey_store::PurgePolicy::at(now))
+            .await
+        {
+            Ok(r) if r.total() > 0 => {
+                tracing::info!(deleted = ?r.deleted, "purged expired records")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::error!(error = %e, "purging expired records failed"),
         }
     }
 }

@@ -77,13 +77,26 @@ impl SqlStore {
         project_id: &str,
         client_id: &str,
     ) -> Result<bool> {
+        // The client's tokens are revoked and its consents dropped in the same transaction
+        // (security review #13: a deleted client's tokens stayed active).
+        let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("DELETE FROM connected_apps WHERE project_id = $1 AND client_id = $2")
                 .bind(project_id)
                 .bind(client_id)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.revoke_families(&mut tx, crate::grants::Families::Client(client_id), None)
+            .await?;
+        sqlx::query("DELETE FROM consent_grants WHERE client_id = $1")
+            .bind(client_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub(crate) async fn search_connected_apps_impl(

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod connected_apps;
+mod grants;
 mod keys;
 mod magic_links;
 mod members;
@@ -15,6 +16,7 @@ mod organizations;
 mod passwords;
 mod pending;
 mod projects;
+mod purge;
 mod query;
 mod rbac;
 mod sessions;
@@ -34,6 +36,7 @@ use latchkey_types::{ConnectedApp, Member, Organization};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
+pub use purge::{PurgePolicy, PurgeReport};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -286,8 +289,14 @@ pub trait Store: Send + Sync {
         record: &latchkey_core::oauth::code::CodeRecord,
         consent: Option<&ConsentRow>,
     ) -> Result<()>;
-    /// Spends a code atomically: exactly one concurrent caller gets `Fresh`.
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> Result<CodeRedemption>;
+    /// Spends a code presented by `client_id` atomically: exactly one concurrent caller gets
+    /// `Fresh`. A code issued to another client is `NotFound` and stays unspent.
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<CodeRedemption>;
     async fn issue_tokens(&self, access: &AccessRow, refresh: Option<&NewRefresh>) -> Result<bool>;
     async fn get_refresh(&self, token_hash: &str) -> Result<Option<StoredRefresh>>;
     /// Spends a rotating refresh token for its successor; false if another request did first.
@@ -452,6 +461,11 @@ pub trait Store: Send + Sync {
     async fn purge_pending_authorizations(&self, now: i64) -> Result<u64>;
     async fn list_outbox(&self, project_id: Option<&str>, limit: i64)
         -> Result<Vec<OutboxMessage>>;
+
+    // sec-oauth: purging.
+    /// Deletes expired codes, tokens, empty families, pending authorizations, magic-link tokens
+    /// and sessions in bounded batches (each its own short transaction).
+    async fn purge_expired(&self, policy: PurgePolicy) -> Result<PurgeReport>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

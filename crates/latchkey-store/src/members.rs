@@ -73,17 +73,26 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
+    /// Deletes the member and, in the same transaction, revokes every token issued to them
+    /// (security review #13: a deleted member's access tokens stayed active at introspection).
     pub(crate) async fn delete_member_impl(
         &self,
         organization_id: &str,
         member_id: &str,
     ) -> Result<bool> {
+        let mut tx = self.begin_write().await?;
         let done = sqlx::query("DELETE FROM members WHERE member_id = $1 AND organization_id = $2")
             .bind(member_id)
             .bind(organization_id)
-            .execute(&self.writer)
+            .execute(&mut *tx)
             .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        self.revoke_families(&mut tx, crate::grants::Families::Member(member_id), None)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub(crate) async fn search_members_impl(

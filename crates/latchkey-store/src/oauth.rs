@@ -120,6 +120,8 @@ impl SqlStore {
         .bind(to_json(r)?)
         .execute(&mut *tx)
         .await?;
+        let issued_at = r.expires_at - latchkey_core::oauth::code::CODE_LIFETIME_SECS;
+        crate::grants::insert_grant(&mut tx, &r.grant, issued_at).await?;
         if let Some(c) = consent {
             upsert_consent(&mut tx, c).await?;
         }
@@ -127,21 +129,29 @@ impl SqlStore {
         Ok(())
     }
 
-    /// Spends a code: exactly one caller sees `Fresh`, however many race.
+    /// Spends a code presented by `client_id`: exactly one caller sees `Fresh`, however many
+    /// race. The code is looked up by hash *and* client, so a client it was not issued to can
+    /// neither spend it nor, replaying it once spent, revoke its family (security review #10;
+    /// RFC 6749 §4.1.3: the code must have been issued to the authenticated client).
     pub(crate) async fn redeem_code_impl(
         &self,
         code_hash: &str,
+        client_id: &str,
         now: i64,
     ) -> Result<CodeRedemption> {
-        let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND consumed_at IS NULL")
+        let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 AND consumed_at IS NULL")
             .bind(now)
             .bind(code_hash)
+            .bind(client_id)
             .execute(&self.writer)
             .await?;
-        let row = sqlx::query("SELECT data FROM authorization_codes WHERE code_hash = $1")
-            .bind(code_hash)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row = sqlx::query(
+            "SELECT data FROM authorization_codes WHERE code_hash = $1 AND client_id = $2",
+        )
+        .bind(code_hash)
+        .bind(client_id)
+        .fetch_optional(&self.writer)
+        .await?;
         let Some(row) = row else {
             return Ok(CodeRedemption::NotFound);
         };
@@ -150,33 +160,6 @@ impl SqlStore {
             CodeRedemption::Fresh(record)
         } else {
             CodeRedemption::AlreadyUsed(record)
-        })
-    }
-
-    /// Takes the family's lock (its code row) inside a write transaction and tells whether the
-    /// family has been revoked. Every write to a family takes it first, so a revocation and an
-    /// issuance never interleave: tokens are never issued into a family revoked a moment before.
-    /// (SQLite's `BEGIN IMMEDIATE` already serializes writers.)
-    async fn lock_family(
-        &self,
-        tx: &mut Transaction<'static, Any>,
-        grant_id: &str,
-    ) -> Result<bool> {
-        let sql = match self.dialect {
-            crate::sql::Dialect::Postgres => {
-                "SELECT revoked_at FROM authorization_codes WHERE grant_id = $1 FOR UPDATE"
-            }
-            crate::sql::Dialect::Sqlite => {
-                "SELECT revoked_at FROM authorization_codes WHERE grant_id = $1"
-            }
-        };
-        let row = sqlx::query(sql)
-            .bind(grant_id)
-            .fetch_optional(&mut **tx)
-            .await?;
-        Ok(match row {
-            Some(r) => r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
-            None => false,
         })
     }
 
@@ -190,7 +173,7 @@ impl SqlStore {
         refresh: Option<&NewRefresh>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let revoked = self.lock_family(&mut tx, &access.grant_id).await?;
+        let revoked = !self.lock_family(&mut tx, &access.grant_id).await?;
         insert_access(&mut tx, access).await?;
         if let Some(r) = refresh {
             insert_refresh(&mut tx, r).await?;
@@ -233,7 +216,7 @@ impl SqlStore {
         access: &AccessRow,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        if self.lock_family(&mut tx, &access.grant_id).await? {
+        if !self.lock_family(&mut tx, &access.grant_id).await? {
             return Ok(false);
         }
         let spent = sqlx::query("UPDATE refresh_tokens SET rotated_at = $1 WHERE token_hash = $2 AND rotated_at IS NULL AND revoked_at IS NULL")
@@ -258,7 +241,7 @@ impl SqlStore {
         access: &AccessRow,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        if self.lock_family(&mut tx, &access.grant_id).await? {
+        if !self.lock_family(&mut tx, &access.grant_id).await? {
             return Ok(false);
         }
         let done = sqlx::query("UPDATE refresh_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
@@ -276,7 +259,7 @@ impl SqlStore {
 
     pub(crate) async fn record_access_impl(&self, access: &AccessRow) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        if self.lock_family(&mut tx, &access.grant_id).await? {
+        if !self.lock_family(&mut tx, &access.grant_id).await? {
             return Ok(false);
         }
         insert_access(&mut tx, access).await?;
@@ -288,6 +271,13 @@ impl SqlStore {
     pub(crate) async fn revoke_grant_impl(&self, grant_id: &str, now: i64) -> Result<()> {
         let mut tx = self.begin_write().await?;
         self.lock_family(&mut tx, grant_id).await?;
+        sqlx::query(
+            "UPDATE oauth_grants SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(grant_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE authorization_codes SET revoked_at = $1 WHERE grant_id = $2 AND revoked_at IS NULL")
             .bind(now)
             .bind(grant_id)
@@ -380,7 +370,10 @@ impl SqlStore {
             .collect()
     }
 
-    /// Ends a member's consent to a client and revokes everything issued under it.
+    /// Ends a member's consent to a client and, in the same transaction, revokes everything
+    /// issued under it: every family of (member, client) is locked as `revoke_grant` locks one,
+    /// so a racing rotation cannot leave a live successor (security review #17), and unredeemed
+    /// codes are spent so none redeems after the withdrawal (#8).
     pub(crate) async fn revoke_consent_impl(
         &self,
         member_id: &str,
@@ -388,20 +381,17 @@ impl SqlStore {
         now: i64,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
+        let which = crate::grants::Families::Consent {
+            member_id,
+            client_id,
+        };
+        self.revoke_families(&mut tx, which, Some(now)).await?;
         let gone =
             sqlx::query("DELETE FROM consent_grants WHERE member_id = $1 AND client_id = $2")
                 .bind(member_id)
                 .bind(client_id)
                 .execute(&mut *tx)
                 .await?;
-        for table in ["refresh_tokens", "access_tokens"] {
-            sqlx::query(&format!("UPDATE {table} SET revoked_at = $1 WHERE member_id = $2 AND client_id = $3 AND revoked_at IS NULL"))
-                .bind(now)
-                .bind(member_id)
-                .bind(client_id)
-                .execute(&mut *tx)
-                .await?;
-        }
         tx.commit().await?;
         Ok(gone.rows_affected() > 0)
     }
@@ -442,32 +432,23 @@ async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> R
     Ok(())
 }
 
-/// Records what a member granted a client, replacing an earlier grant (one row per pair).
+/// Records what a member granted a client, replacing an earlier grant (one row per pair, the
+/// primary key). One statement, so two first consents in parallel cannot both insert: the
+/// second updates (on PostgreSQL an UPDATE-then-INSERT raced into a key violation, a 500).
 async fn upsert_consent(tx: &mut Transaction<'static, Any>, c: &ConsentRow) -> Result<()> {
-    let scopes = c.scopes.join(" ");
-    let updated = sqlx::query(
-        "UPDATE consent_grants SET scopes = $1, updated_at = $2 WHERE member_id = $3 AND client_id = $4",
+    sqlx::query(
+        "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
+         ON CONFLICT (member_id, client_id) DO UPDATE SET scopes = excluded.scopes, updated_at = excluded.updated_at",
     )
-    .bind(&scopes)
-    .bind(c.updated_at)
+    .bind(&c.project_id)
+    .bind(&c.organization_id)
     .bind(&c.member_id)
     .bind(&c.client_id)
+    .bind(c.scopes.join(" "))
+    .bind(c.created_at)
+    .bind(c.updated_at)
     .execute(&mut **tx)
     .await?;
-    if updated.rows_affected() == 0 {
-        sqlx::query(
-            "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&c.project_id)
-        .bind(&c.organization_id)
-        .bind(&c.member_id)
-        .bind(&c.client_id)
-        .bind(&scopes)
-        .bind(c.created_at)
-        .bind(c.updated_at)
-        .execute(&mut **tx)
-        .await?;
-    }
     Ok(())
 }

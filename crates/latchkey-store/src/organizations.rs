@@ -113,14 +113,23 @@ impl SqlStore {
         project_id: &str,
         organization_id: &str,
     ) -> Result<bool> {
-        // Members and domain rows go with it (ON DELETE CASCADE), in the same statement.
+        // Members and domain rows go with it (ON DELETE CASCADE), in the same statement; the
+        // tokens of its members are revoked first, in the same transaction (review #13).
+        let mut tx = self.begin_write().await?;
+        let which = crate::grants::Families::Organization(organization_id);
+        self.revoke_families(&mut tx, which, None).await?;
         let done =
             sqlx::query("DELETE FROM organizations WHERE organization_id = $1 AND project_id = $2")
                 .bind(organization_id)
                 .bind(project_id)
-                .execute(&self.writer)
+                .execute(&mut *tx)
                 .await?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            // Not this project's organization: the revocation above is rolled back.
+            return Ok(false);
+        }
+        tx.commit().await?;
+        Ok(true)
     }
 
     pub(crate) async fn count_members_impl(&self, organization_id: &str) -> Result<i64> {

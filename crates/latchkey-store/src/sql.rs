@@ -277,8 +277,13 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<()> {
         self.insert_code_impl(code_hash, record, consent).await
     }
-    async fn redeem_code(&self, code_hash: &str, now: i64) -> crate::Result<crate::CodeRedemption> {
-        self.redeem_code_impl(code_hash, now).await
+    async fn redeem_code(
+        &self,
+        code_hash: &str,
+        client_id: &str,
+        now: i64,
+    ) -> crate::Result<crate::CodeRedemption> {
+        self.redeem_code_impl(code_hash, client_id, now).await
     }
     async fn issue_tokens(
         &self,
@@ -545,5 +550,10 @@ impl crate::Store for SqlStore {
     }
     async fn purge_pending_authorizations(&self, now: i64) -> crate::Result<u64> {
         self.purge_pending_authorizations_impl(now).await
+    }
+
+    // sec-oauth: purging.
+    async fn purge_expired(&self, policy: crate::PurgePolicy) -> crate::Result<crate::PurgeReport> {
+        self.purge_expired_impl(policy).await
     }
 }

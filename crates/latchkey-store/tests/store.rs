@@ -368,11 +368,13 @@ mod oauth {
     use latchkey_core::oauth::refresh::RefreshRecord;
     use latchkey_store::{AccessRow, CodeRedemption, ConsentRow, NewRefresh};
 
+    const CLIENT: &str = "connected-app-test-1";
+
     fn grant(p: &str, org: &str, member: &str) -> Grant {
         Grant {
             grant_id: format!("grant-{}", uuid::Uuid::new_v4()),
             project_id: p.into(),
-            client_id: "connected-app-test-1".into(),
+            client_id: CLIENT.into(),
             member_id: member.into(),
             organization_id: org.into(),
             member_session_id: None,
@@ -405,6 +407,15 @@ mod oauth {
         let m = member(&format!("member-{}", uuid::Uuid::new_v4()), &o, "m@o.io");
         store.insert_member(&p, &m).await.unwrap();
         let g = grant(&p, &o.organization_id, &m.member_id);
+        // A family exists once its first code is stored (the grant row is its lock).
+        let rec = CodeRecord {
+            grant: g.clone(),
+            redirect_uri: "https://a.test/cb".into(),
+            code_challenge: None,
+            expires_at: 500,
+        };
+        let hash = format!("setup-{}", g.grant_id);
+        store.insert_code(&hash, &rec, None).await.unwrap();
         (p, g)
     }
 
@@ -421,7 +432,9 @@ mod oauth {
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = store.clone();
-                tokio::spawn(async move { store.redeem_code("code-hash-1", 10).await.unwrap() })
+                tokio::spawn(
+                    async move { store.redeem_code("code-hash-1", CLIENT, 10).await.unwrap() },
+                )
             })
             .collect();
         let mut fresh = 0;
@@ -437,7 +450,7 @@ mod oauth {
         }
         assert_eq!(fresh, 1);
         assert_eq!(
-            store.redeem_code("nope", 10).await.unwrap(),
+            store.redeem_code("nope", CLIENT, 10).await.unwrap(),
             CodeRedemption::NotFound
         );
     }
@@ -501,11 +514,11 @@ mod oauth {
         };
         store.insert_code("code-race", &rec, None).await.unwrap();
         assert!(matches!(
-            store.redeem_code("code-race", 10).await.unwrap(),
+            store.redeem_code("code-race", CLIENT, 10).await.unwrap(),
             CodeRedemption::Fresh(_)
         ));
         assert!(matches!(
-            store.redeem_code("code-race", 11).await.unwrap(),
+            store.redeem_code("code-race", CLIENT, 11).await.unwrap(),
             CodeRedemption::AlreadyUsed(_)
         ));
         store.revoke_grant(&g.grant_id, 12).await.unwrap();

@@ -77,7 +77,7 @@ pub fn decide(
         ));
     }
     if let Some(spent) = record.rotated_at {
-        return Ok(if now - spent <= grace_secs {
+        return Ok(if within_grace(spent, now, grace_secs) {
             RefreshDecision::ReplaySuccessor
         } else {
             RefreshDecision::Reuse
@@ -94,6 +94,13 @@ pub fn decide(
             expires_at: now + REFRESH_LIFETIME_SECS,
         },
     })
+}
+
+/// Whether a token spent at `spent` may still be replayed at `now`. Times are whole seconds, so
+/// `now - spent <= 0` would hold within the second of the rotation: a window of 0 must mean none
+/// at all (security review #11).
+pub fn within_grace(spent: i64, now: i64, grace_secs: i64) -> bool {
+    grace_secs > 0 && now - spent <= grace_secs
 }
 
 /// The successor of a rotating refresh token: `base64url(HMAC-SHA256(key, token))`.
@@ -186,7 +193,7 @@ mod tests {
             Ok(RefreshDecision::Reuse)
         );
         assert_eq!(
-            decide(&record(Some(100)), "c", RefreshPolicy::Rotate, 100, 0),
+            decide(&record(Some(100)), "c", RefreshPolicy::Rotate, 100, 1),
             Ok(RefreshDecision::ReplaySuccessor)
         );
         assert!(decide(&record(None), "other", RefreshPolicy::Rotate, 10, 5).is_err());
@@ -194,6 +201,20 @@ mod tests {
             decide(&record(None), "c", RefreshPolicy::Rotate, 1_000, 5).is_err(),
             "expired"
         );
+    }
+
+    /// A window of 0 is none: even a replay within the second of the rotation is reuse.
+    #[test]
+    fn grace_zero_disables_the_window() {
+        for now in [100, 101] {
+            assert_eq!(
+                decide(&record(Some(100)), "c", RefreshPolicy::Rotate, now, 0),
+                Ok(RefreshDecision::Reuse)
+            );
+        }
+        assert!(!within_grace(100, 100, 0));
+        assert!(!within_grace(100, 100, -5));
+        assert!(within_grace(100, 100, 1));
     }
 
     #[test]

@@ -65,12 +65,13 @@ async fn handle(
             let now = state.clock.now().unix_timestamp();
             let record = match state
                 .store
-                .redeem_code(SecretHash::of(&code).as_str(), now)
+                .redeem_code(SecretHash::of(&code).as_str(), &client.app.client_id, now)
                 .await?
             {
                 CodeRedemption::Fresh(r) => r,
                 CodeRedemption::AlreadyUsed(r) => {
-                    // RFC 6749 §4.1.2: a replayed code revokes the tokens it produced.
+                    // RFC 6749 §4.1.2: a replayed code revokes the tokens it produced. The store
+                    // answers only for codes of this client, so no other client can do this.
                     state.store.revoke_grant(&r.grant.grant_id, now).await?;
                     return Err(OAuthError::invalid_grant(
                         "The authorization code has already been used.",
@@ -218,7 +219,14 @@ async fn replay(
         .store
         .get_refresh(SecretHash::of(successor).as_str())
         .await?
-        .filter(|s| !s.revoked && s.record.rotated_at.is_none_or(|t| now - t <= grace));
+        .filter(|s| {
+            !s.revoked
+                && s.record
+                    .rotated_at
+                    .is_none_or(|t| refresh::within_grace(t, now, grace))
+        })
+        // Grace 0 disables the window: a parallel refresh that lost the race is reuse too.
+        .filter(|_| grace > 0);
     if live.is_none() {
         state.store.revoke_grant(&grant.grant_id, now).await?;
         return Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into());

@@ -493,19 +493,29 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
     respond(&state, r)
 }
 
+/// The session named by the browser's cookie, if it is live in `project_id`.
+pub async fn browser_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    project_id: &str,
+) -> Option<latchkey_core::session::SessionRecord> {
+    let token = cookies::get(headers, cookies::SESSION)?;
+    live::resolve(state, project_id, Credential::Token(&token))
+        .await
+        .ok()
+        .map(|s| s.record)
+}
+
 /// Revokes the session named by the browser's cookie, if it is live in `project_id`.
 pub async fn end_session(
     state: &AppState,
     headers: &HeaderMap,
     project_id: &str,
 ) -> Result<(), Fail> {
-    let Some(token) = cookies::get(headers, cookies::SESSION) else {
-        return Ok(());
-    };
-    if let Ok(s) = live::resolve(state, project_id, Credential::Token(&token)).await {
+    if let Some(s) = browser_session(state, headers, project_id).await {
         state
             .store
-            .delete_session(project_id, &s.record.member_session_id)
+            .delete_session(project_id, &s.member_session_id)
             .await?;
     }
     Ok(())

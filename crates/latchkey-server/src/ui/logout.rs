@@ -1,9 +1,11 @@
 //! `/oauth2/logout`: OpenID Connect RP-Initiated Logout 1.0. `post_logout_redirect_uri` must be
 //! one of the client's registered `post_logout_redirect_urls` (the client named by `client_id`
 //! or by the `aud` of `id_token_hint`), else an error page: never an open redirect. With an
-//! `id_token_hint` this server signed, the member is signed out at once (§2: the hint shows the
-//! request comes from the client); otherwise the member confirms on a page whose form carries a
-//! double-submit CSRF token.
+//! `id_token_hint` this server signed for the member and organization of the browser's session,
+//! the member is signed out at once; otherwise the member confirms on a page whose form carries
+//! a double-submit CSRF token. §2 leaves the prompt to the OP and has it check that the hint's
+//! subject is the End-User's: any ID token of the client would otherwise let a third party sign
+//! the browser out without asking (logout CSRF, security review #9).
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -163,7 +165,12 @@ async fn target(state: &AppState, headers: &HeaderMap, q: &LogoutParams) -> Resu
         }
     };
     let hint_verified = match (hint, &app) {
-        (Some(h), Some((pid, a))) => verify_hint(state, headers, pid, &a.client_id, h).await,
+        (Some(h), Some((pid, a))) => {
+            match verify_hint(state, headers, pid, &a.client_id, h).await {
+                Some(claims) => hint_names_browser_session(state, headers, pid, &claims).await,
+                None => false,
+            }
+        }
         _ => false,
     };
     Ok(Target {
@@ -187,21 +194,44 @@ fn unverified_audience(token: &str) -> Option<String> {
     }
 }
 
-/// An ID token this issuer signed for this client; expired ones count (§2: the hint may be old).
+/// The claims of an ID token this issuer signed for this client; expired ones count (§2: the
+/// hint may be old).
 async fn verify_hint(
     state: &AppState,
     headers: &HeaderMap,
     pid: &str,
     client_id: &str,
     hint: &str,
-) -> bool {
+) -> Option<serde_json::Value> {
     let now = state.clock.now().unix_timestamp();
     let issuer = crate::oauth::tokens::issuer(state, headers);
-    let Ok(keys) = state.keys.key_set(pid, now, state.tokens.as_ref()).await else {
-        return false;
-    };
+    let keys = state
+        .keys
+        .key_set(pid, now, state.tokens.as_ref())
+        .await
+        .ok()?;
     let expect = Expectations::new([issuer], client_id).with_leeway(30);
-    jwt::verify_jwt_allow_expired(hint, &keys, now, &expect).is_ok()
+    jwt::verify_jwt_allow_expired(hint, &keys, now, &expect).ok()
+}
+
+/// Whether a verified hint names the browser's session: its `sub` is the session's member and
+/// its organization claim the session's organization. With no live session in the browser
+/// there is nothing to end, so the hint may go straight on to the redirect.
+async fn hint_names_browser_session(
+    state: &AppState,
+    headers: &HeaderMap,
+    pid: &str,
+    claims: &serde_json::Value,
+) -> bool {
+    let Some(session) = login::browser_session(state, headers, pid).await else {
+        return true;
+    };
+    let sub = claims.get("sub").and_then(serde_json::Value::as_str);
+    let org = claims
+        .get("https://stytch.com/organization")
+        .and_then(|o| o.get("organization_id"))
+        .and_then(serde_json::Value::as_str);
+    sub == Some(session.member_id.as_str()) && org == Some(session.organization_id.as_str())
 }
 
 /// Ends the member session, clears its cookie, and goes to the client or the signed-out page.

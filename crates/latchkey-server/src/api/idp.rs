@@ -256,7 +256,7 @@ pub async fn submit(
     headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<AuthorizeRequest>,
 ) -> Result<Stytch<SubmitResponse>, ApiFailure> {
-    let issuer = crate::oauth::tokens::issuer(&state, &headers);
+    let issuer = crate::issuer::issuer(&state, &headers)?;
     let out = authorize(&state, &project.project_id, &req, &issuer).await?;
     Ok(ok(out))
 }

@@ -31,7 +31,9 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
 
 /// `Secure` unless the issuer is `http://` on a loopback host.
 pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
-    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let Ok(issuer) = crate::issuer::issuer(state, headers) else {
+        return true;
+    };
     let Ok(u) = url::Url::parse(&issuer) else {
         return true;
     };

@@ -401,7 +401,7 @@ pub async fn send_magic_link(
         let challenge = PkceVerifier::parse(&verifier)
             .map(|v| PkceChallenge::s256_of(&v))
             .map_err(|e| latchkey_core::ApiError::bad_request(e.error_type(), e.to_string()))?;
-        let issuer = crate::oauth::tokens::issuer(&state, &headers);
+        let issuer = crate::issuer::issuer(&state, &headers).map_err(|u| u.page(&state))?;
         let redirect = url::Url::parse(&format!("{issuer}{}", paths::MAGIC_LINK))
             .map_err(|_| latchkey_core::ApiError::internal())?;
         let project = Project {

@@ -196,8 +196,15 @@ async fn verify_hint(
     hint: &str,
 ) -> bool {
     let now = state.clock.now().unix_timestamp();
-    let issuer = crate::oauth::tokens::issuer(state, headers);
-    let Ok(keys) = state.keys.key_set(pid, now, state.tokens.as_ref()).await else {
+    // No trusted issuer, no verified hint: the confirmation page is shown instead.
+    let Ok(issuer) = crate::issuer::issuer(state, headers) else {
+        return false;
+    };
+    let Ok(keys) = state
+        .keys
+        .verifying_set(pid, now, state.tokens.as_ref())
+        .await
+    else {
         return false;
     };
     let expect = Expectations::new([issuer], client_id).with_leeway(30);

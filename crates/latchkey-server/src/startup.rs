@@ -58,6 +58,10 @@ pub fn app(state: AppState) -> Router {
             state.config.limits.request_body_timeout,
         ))
         .layer(axum::middleware::from_fn(middleware::reject_nul_in_path))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::family::envelope_rejections,
+        ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

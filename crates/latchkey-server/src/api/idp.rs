@@ -276,7 +276,8 @@ pub async fn authorize(
         Some(c) => Some(PkceChallenge::parse(c).map_err(|e| authorize_error(e.into()))?),
         None => None,
     };
-    let state_param = req.state.as_deref().filter(|s| !s.is_empty());
+    // RFC 6749 §4.1.2: `state` comes back exactly as sent, an empty one included.
+    let state_param = req.state.as_deref();
     if let Err(e) = require_challenge(p.client_type, challenge.as_ref()) {
         return Err(ApiError::bad_request(
             "pkce_required_for_idp_authorization_flow",

@@ -90,7 +90,12 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
 
     // 2. Everything else goes back to the client.
     let issuer = crate::issuer::issuer(state, headers).map_err(|u| u.page(state))?;
-    let st = one("state").filter(|_| !repeated("state"));
+    // Echoed exactly as sent, even empty (RFC 6749 §4.1.2), so not through `one`.
+    let st = params
+        .get("state")
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .filter(|_| !repeated("state"));
     let back = |e: OAuthError| Fail::Page(error_redirect(&redirect, &e, st, &issuer));
     if let Some(name) = SINGLE.iter().find(|n| repeated(n)) {
         return Err(back(OAuthError::invalid_request(format!(

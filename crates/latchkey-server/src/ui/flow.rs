@@ -58,7 +58,11 @@ pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<R
             }
         }
         Err(f) if is_session_failure(&f) => {
+            let foreign = cookies::is_foreign_session(state, &token, &p.project_id).await;
             let res = login_step(state, headers, p, &interaction, None).await?;
+            if foreign {
+                return Ok(res);
+            }
             let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
             Ok(with_cookies(res, &[clear]))
         }

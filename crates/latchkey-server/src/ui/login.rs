@@ -362,6 +362,8 @@ pub async fn send_magic_link(
     let r = async {
         let (mut p, _) =
             form::<CsrfForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
+        // The link's origin: refused before anything is decided or sent (review #1).
+        let issuer = crate::issuer::issuer(&state, &headers).map_err(|u| u.page(&state))?;
         let Some((email, org)) = who(&state, &p).await? else {
             return Ok(see_other(paths::CONTINUE));
         };
@@ -401,7 +403,6 @@ pub async fn send_magic_link(
         let challenge = PkceVerifier::parse(&verifier)
             .map(|v| PkceChallenge::s256_of(&v))
             .map_err(|e| latchkey_core::ApiError::bad_request(e.error_type(), e.to_string()))?;
-        let issuer = crate::issuer::issuer(&state, &headers).map_err(|u| u.page(&state))?;
         let redirect = url::Url::parse(&format!("{issuer}{}", paths::MAGIC_LINK))
             .map_err(|_| latchkey_core::ApiError::internal())?;
         let project = Project {

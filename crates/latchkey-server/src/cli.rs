@@ -292,6 +292,9 @@ async fn outbox(
 async fn serve(config: Config) -> anyhow::Result<()> {
     init_logging(config.log_format);
     let listen = config.listen;
+    for warning in crate::startup::insecure_defaults(&config) {
+        tracing::warn!("INSECURE DEFAULT: {warning}");
+    }
     let state = crate::startup::build_state(config).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await

@@ -16,6 +16,13 @@ pub const DEFAULT_KEY_ROTATION_DAYS: i64 = 180;
 pub const DEFAULT_KEY_RETENTION_DAYS: i64 = 30;
 /// Agents refresh in parallel; ten seconds covers a burst of concurrent tool calls.
 pub const DEFAULT_REFRESH_GRACE_SECONDS: i64 = 10;
+/// A client gets this long to send a request's headers (slowloris, security review #7); also
+/// how long an idle keep-alive connection stays open.
+pub const DEFAULT_HEADER_READ_TIMEOUT_SECS: u64 = 10;
+/// A client gets this long to send a request's body.
+pub const DEFAULT_REQUEST_BODY_TIMEOUT_SECS: u64 = 30;
+/// Connections served at once; further ones wait in the listen backlog.
+pub const DEFAULT_MAX_CONNECTIONS: usize = 1024;
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum, Default)]
@@ -51,6 +58,9 @@ pub struct FileConfig {
     pub product_name: Option<String>,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub request_body_timeout_secs: Option<u64>,
+    pub max_connections: Option<usize>,
 }
 
 impl FileConfig {
@@ -79,7 +89,8 @@ pub struct Config {
     /// database holds exactly one project, that one.
     pub default_project_id: Option<String>,
     /// The OAuth/OIDC issuer (this server's public origin, e.g. `https://login.example.com`).
-    /// Unset: the origin the request came in on (fine for development, set it in production).
+    /// Unset: `http://{Host}` for a loopback `Host` only (development); any other `Host` is
+    /// refused ([`crate::issuer`]).
     pub issuer: Option<String>,
     /// The authorization endpoint advertised in discovery (a customer-hosted page); unset:
     /// latchkey's own `{issuer}/oauth2/authorize`.
@@ -100,6 +111,47 @@ pub struct Config {
     pub magic_link_redirect_url: Option<String>,
     /// How the hosted login and consent pages look.
     pub branding: Branding,
+    /// Timeouts and the connection cap of the HTTP listener.
+    pub limits: ConnectionLimits,
+}
+
+/// How long slow clients may take and how many connections are served at once (security
+/// review #7). Every value is at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_read_timeout: std::time::Duration,
+    pub request_body_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        ConnectionLimits {
+            header_read_timeout: std::time::Duration::from_secs(DEFAULT_HEADER_READ_TIMEOUT_SECS),
+            request_body_timeout: std::time::Duration::from_secs(DEFAULT_REQUEST_BODY_TIMEOUT_SECS),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+        }
+    }
+}
+
+impl ConnectionLimits {
+    fn resolve(file: &FileConfig) -> Self {
+        let secs = |v: Option<u64>, d: u64| std::time::Duration::from_secs(v.unwrap_or(d).max(1));
+        ConnectionLimits {
+            header_read_timeout: secs(
+                file.header_read_timeout_secs,
+                DEFAULT_HEADER_READ_TIMEOUT_SECS,
+            ),
+            request_body_timeout: secs(
+                file.request_body_timeout_secs,
+                DEFAULT_REQUEST_BODY_TIMEOUT_SECS,
+            ),
+            max_connections: file
+                .max_connections
+                .unwrap_or(DEFAULT_MAX_CONNECTIONS)
+                .max(1),
+        }
+    }
 }
 
 /// Branding of the hosted pages: the product's name, its logo and the accent colour.
@@ -250,7 +302,8 @@ impl Config {
                 .issuer
                 .clone()
                 .or_else(|| file.issuer.clone())
-                .map(|i| i.trim_end_matches('/').to_string()),
+                .map(|i| check_issuer(&i))
+                .transpose()?,
             authorization_url: env
                 .authorization_url
                 .clone()
@@ -277,6 +330,7 @@ impl Config {
                 .map(|u| check_redirect_url(&u))
                 .transpose()?,
             branding: Branding::resolve(file, env)?,
+            limits: ConnectionLimits::resolve(file),
         })
     }
 
@@ -300,6 +354,7 @@ impl Config {
             mail_from: None,
             magic_link_redirect_url: None,
             branding: Branding::default(),
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -341,6 +396,27 @@ fn strength_policy(
         other => Err(anyhow::anyhow!(
             "password_strength_policy must be zxcvbn or luds, not {other:?}"
         )),
+    }
+}
+
+/// The issuer is an origin: an absolute http(s) URL with a host and no query or fragment
+/// (OpenID Connect Discovery 1.0 §3, RFC 8414 §2); kept without a trailing `/`.
+fn check_issuer(i: &str) -> anyhow::Result<String> {
+    let trimmed = i.trim_end_matches('/');
+    match url::Url::parse(trimmed) {
+        Ok(u)
+            if matches!(u.scheme(), "http" | "https")
+                && u.host().is_some()
+                && u.query().is_none()
+                && u.fragment().is_none()
+                && u.username().is_empty()
+                && u.password().is_none() =>
+        {
+            Ok(trimmed.to_string())
+        }
+        _ => anyhow::bail!(
+            "issuer / LATCHKEY_ISSUER {i:?} is not an absolute http(s) URL without query or fragment"
+        ),
     }
 }
 
@@ -402,6 +478,32 @@ mod tests {
             ..Default::default()
         };
         assert!(Config::resolve(&file, &env, None, None, None).is_err());
+    }
+
+    #[test]
+    fn issuer_and_limits() {
+        let file: FileConfig = toml::from_str(
+            "issuer = \"https://login.example.com/\"\nheader_read_timeout_secs = 0\nmax_connections = 7",
+        )
+        .unwrap();
+        let c = Config::resolve(&file, &EnvSettings::default(), None, None, None).unwrap();
+        assert_eq!(c.issuer.as_deref(), Some("https://login.example.com"));
+        assert_eq!(c.limits.header_read_timeout.as_secs(), 1);
+        assert_eq!(c.limits.max_connections, 7);
+        assert_eq!(
+            c.limits.request_body_timeout.as_secs(),
+            DEFAULT_REQUEST_BODY_TIMEOUT_SECS
+        );
+        for bad in ["login.example.com", "https://x.io/?a=b", "ftp://x.io"] {
+            let env = EnvSettings {
+                issuer: Some(bad.into()),
+                ..Default::default()
+            };
+            assert!(
+                Config::resolve(&file, &env, None, None, None).is_err(),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -1,7 +1,12 @@
 //! Signing keys at run time: each project's key set loaded from the store, the active key parsed
-//! once and cached (a short TTL, so a rotation by another replica is picked up), created on first
-//! need, rotated by `latchkey keys rotate` or on a schedule. Private keys are sealed at rest with
-//! the master key when one is configured (`LATCHKEY_MASTER_KEY`).
+//! once and cached (a short TTL, so a rotation by another replica is picked up), created with the
+//! project or on first signing need, rotated by `latchkey keys rotate` or on a schedule. Private
+//! keys are sealed at rest with the master key when one is configured (`LATCHKEY_MASTER_KEY`).
+//!
+//! Verification never creates keys (security review #4: a forged, unverified `aud` made every
+//! request generate two RSA keys): [`KeyService::verifying_set`] only reads, unknown projects
+//! are remembered for a while, and [`KeyService::reload`] for an unknown `kid` reads the store at
+//! most once per [`RELOAD_MIN_INTERVAL`] per project.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -16,6 +21,28 @@ use latchkey_store::{KeyChange, Store, StoreError, StoredSigningKey};
 
 /// How long a loaded key set is trusted before it is read again.
 const CACHE_TTL: Duration = Duration::from_secs(30);
+/// How long a project id with no keys and no project row is answered from memory.
+const MISS_TTL: Duration = Duration::from_secs(30);
+/// The shortest time between two store reads of one project's keys for unknown `kid`s.
+pub const RELOAD_MIN_INTERVAL: Duration = Duration::from_secs(5);
+/// Cache entries kept at most (misses for random project ids must not grow memory forever).
+const CACHE_CAP: usize = 10_000;
+
+/// A cached answer for one project.
+enum Entry {
+    Keys(Arc<KeySet>, Instant),
+    /// No such project (as of the instant).
+    Missing(Instant),
+}
+
+/// Whether a load may create the first keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Create {
+    /// Verification paths: read only.
+    Never,
+    /// Signing paths: create the first keys, but only for a project that exists.
+    IfProjectExists,
+}
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -27,6 +54,8 @@ pub enum KeyError {
     Join,
     #[error("project has no active signing key")]
     NoActiveKey,
+    #[error("no such project")]
+    UnknownProject,
 }
 
 /// The result of a forced rotation.
@@ -41,7 +70,7 @@ pub struct KeyService {
     store: Arc<dyn Store>,
     master: Option<Arc<MasterKey>>,
     policy: RotationPolicy,
-    cache: RwLock<HashMap<String, (Arc<KeySet>, Instant)>>,
+    cache: RwLock<HashMap<String, Entry>>,
 }
 
 impl KeyService {
@@ -64,8 +93,8 @@ impl KeyService {
         }
     }
 
-    /// The project's key set: from the cache, else from the store (creating the first keys if
-    /// the project has none).
+    /// The project's key set for signing: from the cache, else from the store, creating the
+    /// first keys if the project exists and has none.
     pub async fn key_set(
         &self,
         project_id: &str,
@@ -75,18 +104,62 @@ impl KeyService {
         if let Some(set) = self.cached(project_id) {
             return Ok(set);
         }
-        self.reload(project_id, now, tokens).await
+        self.load(project_id, now, tokens, Create::IfProjectExists)
+            .await
     }
 
-    /// Reads the key set from the store again (e.g. a token names a kid we have not seen).
+    /// The project's key set for verifying a token: from the cache, else from the store. Never
+    /// creates keys; an unknown project is answered from memory for [`MISS_TTL`].
+    pub async fn verifying_set(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+    ) -> Result<Arc<KeySet>, KeyError> {
+        match self.entry(project_id, CACHE_TTL) {
+            Some(Ok(set)) => Ok(set),
+            Some(Err(e)) => Err(e),
+            None => self.load(project_id, now, tokens, Create::Never).await,
+        }
+    }
+
+    /// Reads the key set from the store again, because a token names a kid we have not seen
+    /// (another replica may have rotated). Never creates keys, and reads at most once per
+    /// [`RELOAD_MIN_INTERVAL`]: sooner, the cached set is returned as it is.
     pub async fn reload(
         &self,
         project_id: &str,
         now: i64,
         tokens: &dyn TokenGenerator,
     ) -> Result<Arc<KeySet>, KeyError> {
+        match self.entry(project_id, RELOAD_MIN_INTERVAL) {
+            Some(Ok(set)) => Ok(set),
+            Some(Err(e)) => Err(e),
+            None => self.load(project_id, now, tokens, Create::Never).await,
+        }
+    }
+
+    async fn load(
+        &self,
+        project_id: &str,
+        now: i64,
+        tokens: &dyn TokenGenerator,
+        create: Create,
+    ) -> Result<Arc<KeySet>, KeyError> {
         let mut stored = self.store.signing_keys(project_id).await?;
         if !stored.iter().any(|k| k.record.state == KeyState::Active) {
+            if self
+                .store
+                .project_secret_hashes(project_id)
+                .await?
+                .is_empty()
+            {
+                self.remember(project_id, Entry::Missing(Instant::now()));
+                return Err(KeyError::UnknownProject);
+            }
+            if create == Create::Never {
+                return Err(KeyError::NoActiveKey);
+            }
             self.create_initial(project_id, now, tokens).await?;
             stored = self.store.signing_keys(project_id).await?;
         }
@@ -104,16 +177,43 @@ impl KeyService {
         let mut set = KeySet::from_records(signing, &records, self.policy.max_token_lifetime_secs)?;
         set.prune(now);
         let set = Arc::new(set);
-        if let Ok(mut cache) = self.cache.write() {
-            cache.insert(project_id.to_string(), (set.clone(), Instant::now()));
-        }
+        self.remember(project_id, Entry::Keys(set.clone(), Instant::now()));
         Ok(set)
     }
 
+    /// Keys loaded less than [`CACHE_TTL`] ago.
     fn cached(&self, project_id: &str) -> Option<Arc<KeySet>> {
+        match self.entry(project_id, CACHE_TTL)? {
+            Ok(set) => Some(set),
+            Err(_) => None,
+        }
+    }
+
+    /// The cached answer: keys loaded less than `fresh` ago, or a miss less than [`MISS_TTL`]
+    /// old.
+    fn entry(&self, project_id: &str, fresh: Duration) -> Option<Result<Arc<KeySet>, KeyError>> {
         let cache = self.cache.read().ok()?;
-        let (set, at) = cache.get(project_id)?;
-        (at.elapsed() < CACHE_TTL).then(|| set.clone())
+        match cache.get(project_id)? {
+            Entry::Keys(set, at) => (at.elapsed() < fresh).then(|| Ok(set.clone())),
+            Entry::Missing(at) => {
+                (at.elapsed() < MISS_TTL).then_some(Err(KeyError::UnknownProject))
+            }
+        }
+    }
+
+    fn remember(&self, project_id: &str, entry: Entry) {
+        if let Ok(mut cache) = self.cache.write() {
+            if cache.len() >= CACHE_CAP && !cache.contains_key(project_id) {
+                cache.retain(|_, e| match e {
+                    Entry::Keys(_, at) => at.elapsed() < CACHE_TTL,
+                    Entry::Missing(_) => false,
+                });
+                if cache.len() >= CACHE_CAP {
+                    cache.clear();
+                }
+            }
+            cache.insert(project_id.to_string(), entry);
+        }
     }
 
     fn forget(&self, project_id: &str) {
@@ -154,7 +254,8 @@ impl KeyService {
         now: i64,
         tokens: &dyn TokenGenerator,
     ) -> Result<Rotated, KeyError> {
-        self.reload(project_id, now, tokens).await?;
+        self.load(project_id, now, tokens, Create::IfProjectExists)
+            .await?;
         let stored = self.store.signing_keys(project_id).await?;
         let active = stored
             .iter()

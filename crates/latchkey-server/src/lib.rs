@@ -11,6 +11,8 @@ pub mod cli;
 pub mod client_address;
 pub mod config;
 pub mod envelope;
+pub mod family;
+pub mod issuer;
 pub mod keys;
 pub mod limits;
 pub mod mail;

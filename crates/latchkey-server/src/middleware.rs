@@ -1,11 +1,11 @@
 //! Cross-cutting request handling: the request id (Stytch's `request-id-<env>-<uuid>`) and the
-//! one structured log line per request; the JSON answers for unknown routes, wrong methods and
-//! panics, so that no response ever leaves without Stytch's envelope.
+//! one structured log line per request; the answers for unknown routes, wrong methods and
+//! panics, so that no response ever leaves without its family's envelope ([`crate::family`]).
 
 use std::time::Instant;
 
 use axum::extract::{Request, State};
-use axum::http::header;
+use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
@@ -13,6 +13,7 @@ use latchkey_core::ids::{make_id, Environment};
 use latchkey_core::ApiError;
 
 use crate::envelope::{ApiFailure, REQUEST_ID};
+use crate::family::Family;
 use crate::state::AppState;
 
 /// Gives the request an id, runs it inside that id's scope, and logs one line when it ends.
@@ -60,28 +61,21 @@ pub async fn reject_nul_in_path(req: Request, next: Next) -> Response {
     next.run(req).await
 }
 
-/// 404 for paths latchkey does not serve.
-pub async fn not_found(req: Request) -> Response {
-    ApiFailure(ApiError::new(
-        404,
-        "route_not_found",
-        format!("No route matches {} {}.", req.method(), req.uri().path()),
-    ))
-    .into_response()
+/// 404 for paths latchkey does not serve, in the path's family envelope.
+pub async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let message = format!("No route matches {} {}.", req.method(), req.uri().path());
+    Family::of(req.uri().path()).error(&state, StatusCode::NOT_FOUND, &message)
 }
 
-/// 405 for a known path with the wrong method.
-pub async fn method_not_allowed(req: Request) -> Response {
-    ApiFailure(ApiError::new(
-        405,
-        "method_not_allowed",
-        format!(
-            "The method used is not supported: {} {}.",
-            req.method(),
-            req.uri().path()
-        ),
-    ))
-    .into_response()
+/// 405 for a known path with the wrong method, in the path's family envelope (an OAuth
+/// endpoint answers RFC 6749 `invalid_request`, not Stytch JSON).
+pub async fn method_not_allowed(State(state): State<AppState>, req: Request) -> Response {
+    let message = format!(
+        "The method used is not supported: {} {}.",
+        req.method(),
+        req.uri().path()
+    );
+    Family::of(req.uri().path()).error(&state, StatusCode::METHOD_NOT_ALLOWED, &message)
 }
 
 /// A panic becomes a logged 500 in the envelope, never a dropped connection.

@@ -54,7 +54,14 @@ pub fn app(state: AppState) -> Router {
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            state.config.limits.request_body_timeout,
+        ))
         .layer(axum::middleware::from_fn(middleware::reject_nul_in_path))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::family::envelope_rejections,
+        ))
         .layer(CatchPanicLayer::custom(middleware::panic_response))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
@@ -64,16 +71,115 @@ pub fn app(state: AppState) -> Router {
 }
 
 /// Serves until `shutdown` resolves; requests in flight are allowed to finish.
+///
+/// hyper is driven directly (not `axum::serve`) so that it has a timer: a client gets
+/// `header_read_timeout` to send its headers, and at most `max_connections` connections are
+/// served at once (security review #7, slowloris). The body timeout is a layer of [`app`].
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
+    let limits = state.config.limits;
     // The peer address feeds password-login throttling (`api::client_address`).
-    let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let mut make = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
+    // Dropping `stop_rx` tells the accept loop and every connection to wind down; each
+    // connection holds a `done_rx` clone until it has finished.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(());
+    tokio::spawn(async move {
+        shutdown.await;
+        drop(stop_rx);
+    });
+    let (done_tx, done_rx) = tokio::sync::watch::channel(());
+    loop {
+        let permit = tokio::select! {
+            p = slots.clone().acquire_owned() => p.map_err(std::io::Error::other)?,
+            _ = stop_tx.closed() => break,
+        };
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: back off instead of spinning.
+                    tracing::warn!(error = %e, "accepting a connection failed");
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = stop_tx.closed() => break,
+        };
+        let Ok(_) = tower::ServiceExt::<std::net::SocketAddr>::ready(&mut make).await;
+        let Ok(service) = tower::Service::call(&mut make, peer).await;
+        let service =
+            hyper_util::service::TowerToHyperService::new(tower::ServiceExt::map_request(
+                service,
+                |req: axum::http::Request<hyper::body::Incoming>| req.map(axum::body::Body::new),
+            ));
+        let stop = stop_tx.clone();
+        let done = done_rx.clone();
+        tokio::spawn(async move {
+            let mut builder = hyper::server::conn::http1::Builder::new();
+            builder
+                .timer(hyper_util::rt::TokioTimer::new())
+                .header_read_timeout(limits.header_read_timeout);
+            let conn = builder
+                .serve_connection(hyper_util::rt::TokioIo::new(stream), service)
+                .with_upgrades();
+            tokio::pin!(conn);
+            let mut stopping = std::pin::pin!(stop.closed());
+            loop {
+                tokio::select! {
+                    r = conn.as_mut() => {
+                        if let Err(e) = r {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        }
+                        break;
+                    }
+                    _ = &mut stopping => conn.as_mut().graceful_shutdown(),
+                }
+            }
+            drop((permit, done));
+        });
+    }
+    drop(done_rx);
+    drop(listener);
+    done_tx.closed().await;
+    Ok(())
+}
+
+/// Start-up warnings for settings that are fine on a laptop and dangerous in production
+/// (security review #15). Returned, not logged, so that tests can read them.
+pub fn insecure_defaults(config: &Config) -> Vec<String> {
+    let mut w = Vec::new();
+    if config.issuer.is_none() {
+        let mut m = "no `issuer` configured (LATCHKEY_ISSUER): only requests with a loopback \
+                     Host (127.0.0.1, [::1], localhost) are served URLs; others are refused"
+            .to_string();
+        if !crate::issuer::is_loopback_listener(&config.listen) {
+            m.push_str(&format!(
+                ". The server listens on {}, which is not loopback: set `issuer` to its \
+                 public origin",
+                config.listen
+            ));
+        }
+        w.push(m);
+    }
+    if config.master_key.is_none() {
+        w.push(
+            "no `master_key` configured (LATCHKEY_MASTER_KEY): private signing keys are stored \
+             unsealed in the database (marked `plain.`)"
+                .into(),
+        );
+    }
+    if config.smtp_url.is_none() {
+        w.push(
+            "no `smtp_url` configured (LATCHKEY_SMTP_URL): mail is not sent but kept in the \
+             database outbox (`latchkey outbox`), magic-link tokens included"
+                .into(),
+        );
+    }
+    w
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -151,6 +151,24 @@ pub async fn prepare(
     })
 }
 
+const NO_SELECTOR: &str =
+    "Identify the member with organization_id and member_id, or session_token, or session_jwt.";
+const TOO_MANY_SELECTORS: &str = "Identify the member in exactly one way: organization_id and \
+                                  member_id, or session_token, or session_jwt.";
+const MEMBER_NOT_ACTIVE: &str = "Only active members can authorize Connected Apps.";
+
+/// When the session's member last proved a factor (OIDC `auth_time`); its start if none says.
+fn last_authenticated(record: &latchkey_core::session::SessionRecord) -> i64 {
+    let rfc3339 = &time::format_description::well_known::Rfc3339;
+    record
+        .factors
+        .iter()
+        .filter_map(|f| time::OffsetDateTime::parse(&f.last_authenticated_at, rfc3339).ok())
+        .map(|t| t.unix_timestamp())
+        .max()
+        .unwrap_or(record.started_at)
+}
+
 /// Exactly one identity: organization_id + member_id, or session_token, or session_jwt.
 async fn resolve_member(
     state: &AppState,
@@ -165,10 +183,17 @@ async fn resolve_member(
     let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
     match (by_ids, cred) {
         (Some((org_key, member_key)), None) => {
-            let org = state.store.get_organization(project_id, org_key).await?.ok_or_else(ApiError::organization_not_found)?;
+            let org = state
+                .store
+                .get_organization(project_id, org_key)
+                .await?
+                .ok_or_else(ApiError::organization_not_found)?;
             let member = state
                 .store
-                .get_member(&org.organization_id, MemberLookup::IdOrExternalId(member_key))
+                .get_member(
+                    &org.organization_id,
+                    MemberLookup::IdOrExternalId(member_key),
+                )
                 .await?
                 .ok_or_else(ApiError::member_not_found)?;
             let now = state.clock.now().unix_timestamp();
@@ -176,17 +201,15 @@ async fn resolve_member(
         }
         (None, Some(cred)) => {
             let s = sessions::resolve(state, project_id, cred).await?;
-            let auth_time = s.record.factors.iter().filter_map(|f| time::OffsetDateTime::parse(&f.last_authenticated_at, &time::format_description::well_known::Rfc3339).ok()).map(|t| t.unix_timestamp()).max().unwrap_or(s.record.started_at);
+            let auth_time = last_authenticated(&s.record);
             Ok((s.member, s.org, Some(s.record.member_session_id), auth_time))
         }
-        (None, None) => Err(ApiError::bad_request(
-            "no_oauth_authorize_member_selector",
-            "Identify the member with organization_id and member_id, or session_token, or session_jwt.",
-        )
-        .into()),
+        (None, None) => {
+            Err(ApiError::bad_request("no_oauth_authorize_member_selector", NO_SELECTOR).into())
+        }
         (Some(_), Some(_)) => Err(ApiError::bad_request(
             "too_many_oauth_authorize_member_selectors",
-            "Identify the member in exactly one way: organization_id and member_id, or session_token, or session_jwt.",
+            TOO_MANY_SELECTORS,
         )
         .into()),
     }
@@ -194,7 +217,7 @@ async fn resolve_member(
         if m.status == "active" {
             Ok((m, o, s, t))
         } else {
-            Err(ApiError::bad_request("member_not_active", "Only active members can authorize Connected Apps.").into())
+            Err(ApiError::bad_request("member_not_active", MEMBER_NOT_ACTIVE).into())
         }
     })
 }
@@ -256,7 +279,7 @@ pub async fn submit(
     headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<AuthorizeRequest>,
 ) -> Result<Stytch<SubmitResponse>, ApiFailure> {
-    let issuer = crate::oauth::tokens::issuer(&state, &headers);
+    let issuer = crate::issuer::issuer(&state, &headers)?;
     let out = authorize(&state, &project.project_id, &req, &issuer).await?;
     Ok(ok(out))
 }
@@ -276,7 +299,8 @@ pub async fn authorize(
         Some(c) => Some(PkceChallenge::parse(c).map_err(|e| authorize_error(e.into()))?),
         None => None,
     };
-    let state_param = req.state.as_deref().filter(|s| !s.is_empty());
+    // RFC 6749 §4.1.2: `state` comes back exactly as sent, an empty one included.
+    let state_param = req.state.as_deref();
     if let Err(e) = require_challenge(p.client_type, challenge.as_ref()) {
         return Err(ApiError::bad_request(
             "pkce_required_for_idp_authorization_flow",

@@ -19,7 +19,7 @@ pub async fn openid_configuration(
 ) -> Result<Response, OAuthFailure> {
     let project_id = default_project(&state).await?;
     Ok(oauth_ok(
-        document(&state, &headers, &project_id, false).await,
+        document(&state, &headers, &project_id, false).await?,
     ))
 }
 
@@ -29,7 +29,7 @@ pub async fn oauth_authorization_server(
 ) -> Result<Response, OAuthFailure> {
     let project_id = default_project(&state).await?;
     Ok(oauth_ok(
-        document(&state, &headers, &project_id, true).await,
+        document(&state, &headers, &project_id, true).await?,
     ))
 }
 
@@ -47,7 +47,7 @@ pub async fn project_openid_configuration(
         return Err(latchkey_core::oauth::OAuthError::invalid_request("Unknown project.").into());
     }
     Ok(oauth_ok(
-        document(&state, &headers, &project_id, false).await,
+        document(&state, &headers, &project_id, false).await?,
     ))
 }
 
@@ -57,8 +57,13 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
-async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc8414: bool) -> Value {
-    let iss = super::tokens::issuer(state, headers);
+async fn document(
+    state: &AppState,
+    headers: &HeaderMap,
+    project_id: &str,
+    rfc8414: bool,
+) -> Result<Value, OAuthFailure> {
+    let iss = crate::issuer::issuer(state, headers)?;
     let mut scopes: Vec<String> = BuiltinScope::ALL
         .iter()
         .map(|s| s.as_str().to_string())
@@ -79,13 +84,7 @@ async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc84
             json!(["none", "login", "consent", "select_account"]),
         ),
     };
-    let jwks_uri = if state.config.default_project_id.as_deref() == Some(project_id)
-        || state.config.default_project_id.is_none()
-    {
-        format!("{iss}{}", crate::api::paths::WELL_KNOWN_JWKS)
-    } else {
-        format!("{iss}/v1/b2b/sessions/jwks/{project_id}")
-    };
+    let jwks_uri = format!("{iss}{}", jwks_path(state, project_id).await);
     let mut doc = json!({
         "issuer": iss,
         "authorization_endpoint": authorization_endpoint,
@@ -117,5 +116,16 @@ async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc84
             m.remove("subject_types_supported");
         }
     }
-    doc
+    Ok(doc)
+}
+
+/// Where this project's keys are published: `/.well-known/jwks.json` only when the project is
+/// the one served there (configured, or the only one), else Stytch's per-project
+/// `/v1/b2b/sessions/jwks/{project_id}` (security review #20: the well-known path answered 404
+/// for every project but the default).
+async fn jwks_path(state: &AppState, project_id: &str) -> String {
+    match crate::state::default_project(state).await {
+        Ok(default) if default == project_id => crate::api::paths::WELL_KNOWN_JWKS.to_string(),
+        _ => crate::api::paths::SESSIONS_JWKS.replace("{project_id}", project_id),
+    }
 }

@@ -61,6 +61,14 @@ impl IntoResponse for OAuthFailure {
     fn into_response(self) -> Response {
         let status =
             StatusCode::from_u16(self.error.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        self.into_response_with_status(status)
+    }
+}
+
+impl OAuthFailure {
+    /// The error body with an HTTP status its code does not imply (405, 404, 413 for requests
+    /// the framework refused before any handler ran; see [`crate::family`]).
+    pub fn into_response_with_status(self, status: StatusCode) -> Response {
         let body = serde_json::json!({
             "error": self.error.code.as_str(),
             "error_description": self.error.description,

@@ -55,7 +55,7 @@ async fn handle(
         path_project.as_deref(),
     )
     .await?;
-    let iss = issuer(&state, &headers);
+    let iss = issuer(&state, &headers)?;
     match grant {
         TokenGrant::AuthorizationCode {
             code,

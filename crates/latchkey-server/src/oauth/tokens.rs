@@ -2,7 +2,6 @@
 //! signed with the project's active key, access tokens recorded by `jti` so that revocation
 //! and consent withdrawal show in introspection and userinfo.
 
-use axum::http::HeaderMap;
 use base64::Engine;
 use latchkey_core::jwt::{self, Expectations};
 use latchkey_core::oauth::claims;
@@ -30,22 +29,8 @@ pub struct Minted {
     pub row: AccessRow,
 }
 
-/// The issuer for this request: the configured one, else this server's own origin as the
-/// client reached it (Stytch §1.5: the issuer follows the host the request came in on).
-pub fn issuer(state: &AppState, headers: &HeaderMap) -> String {
-    if let Some(i) = &state.config.issuer {
-        return i.trim_end_matches('/').to_string();
-    }
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
+/// The issuer for this request (configured, else a loopback `Host`): see [`crate::issuer`].
+pub use crate::issuer::issuer;
 
 /// Signs an access token (and an ID token when `openid` was granted) for a grant. The caller
 /// persists `row` in the same transaction as whatever else the grant step changes.
@@ -148,9 +133,10 @@ pub enum Inactive {
 pub async fn check_access(state: &AppState, token: &str) -> Result<LiveAccess, Inactive> {
     let project_id = unverified_project(token).ok_or(Inactive::Invalid)?;
     let now = state.clock.now().unix_timestamp();
+    // Read only: the project comes from the unverified `aud` (security review #4).
     let keys = state
         .keys
-        .key_set(&project_id, now, state.tokens.as_ref())
+        .verifying_set(&project_id, now, state.tokens.as_ref())
         .await
         .map_err(|_| Inactive::Invalid)?;
     let iss = unverified_claim(token, "iss").ok_or(Inactive::Invalid)?;

@@ -89,8 +89,13 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
     .ok_or_else(|| bad("This link is not valid", "The app asked to send you back to an address it has not registered (redirect_uri), so we stopped here to keep you safe. Contact the app's developer."))?;
 
     // 2. Everything else goes back to the client.
-    let issuer = crate::oauth::tokens::issuer(state, headers);
-    let st = one("state").filter(|_| !repeated("state"));
+    let issuer = crate::issuer::issuer(state, headers).map_err(|u| u.page(state))?;
+    // Echoed exactly as sent, even empty (RFC 6749 §4.1.2), so not through `one`.
+    let st = params
+        .get("state")
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .filter(|_| !repeated("state"));
     let back = |e: OAuthError| Fail::Page(error_redirect(&redirect, &e, st, &issuer));
     if let Some(name) = SINGLE.iter().find(|n| repeated(n)) {
         return Err(back(OAuthError::invalid_request(format!(

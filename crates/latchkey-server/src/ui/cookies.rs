@@ -1,5 +1,9 @@
 //! The pages' cookies: all `HttpOnly` and `SameSite=Lax`, `Secure` unless the issuer is
 //! plain-http loopback (local development). Values are base64url, so no quoting is needed.
+//!
+//! One session cookie serves every project of the server: a session that is not this project's
+//! but is live in another is left alone rather than cleared (security review #18), so signing
+//! in to one project's app does not sign the browser out of another's until it logs in there.
 
 use axum::http::{header, HeaderMap};
 
@@ -29,9 +33,29 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
+/// True when `token` is a live member session of a project other than `project_id` (then the
+/// cookie belongs to that project's flow and must not be cleared here).
+pub async fn is_foreign_session(state: &AppState, token: &str, project_id: &str) -> bool {
+    let hash = latchkey_core::secret::SecretHash::of(token);
+    let now = state.clock.now().unix_timestamp();
+    let Ok(projects) = state.store.list_projects().await else {
+        return false;
+    };
+    for p in projects.iter().filter(|p| p.project_id != project_id) {
+        if let Ok(Some(s)) = state.store.session_by_token(&p.project_id, &hash).await {
+            if s.expires_at > now {
+                return true;
+            }
+        }
+    }
+    false
+}
+
 /// `Secure` unless the issuer is `http://` on a loopback host.
 pub fn secure(state: &AppState, headers: &HeaderMap) -> bool {
-    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let Ok(issuer) = crate::issuer::issuer(state, headers) else {
+        return true;
+    };
     let Ok(u) = url::Url::parse(&issuer) else {
         return true;
     };

@@ -58,7 +58,11 @@ pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<R
             }
         }
         Err(f) if is_session_failure(&f) => {
+            let foreign = cookies::is_foreign_session(state, &token, &p.project_id).await;
             let res = login_step(state, headers, p, &interaction, None).await?;
+            if foreign {
+                return Ok(res);
+            }
             let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
             Ok(with_cookies(res, &[clear]))
         }
@@ -125,7 +129,7 @@ pub async fn fail_to_client(
     else {
         return Err(Fail::Page(expired(state)));
     };
-    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let issuer = crate::issuer::issuer(state, headers).map_err(|u| u.page(state))?;
     let res = error_redirect(&redirect, e, p.req.state.as_deref(), &issuer);
     Ok(with_cookies(res, &[clear]))
 }
@@ -138,7 +142,7 @@ async fn complete(
     token: &str,
     consent: bool,
 ) -> Result<Response, Fail> {
-    let issuer = crate::oauth::tokens::issuer(state, headers);
+    let issuer = crate::issuer::issuer(state, headers).map_err(|u| u.page(state))?;
     let req = p.authorize_request(token, Some(consent));
     // End the request first: of two submissions of one form, only one acts.
     if !pending::finish(state, p).await? {

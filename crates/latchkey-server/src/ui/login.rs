@@ -48,12 +48,33 @@ pub async fn form<T: DeserializeOwned>(
     Ok((p, form))
 }
 
+/// The pages' longer messages, kept here so that rustfmt formats the functions using them
+/// (it silently skips a block holding a literal longer than the line width).
+mod msg {
+    pub const WRONG_PASSWORD: &str =
+        "That password is not right. Try again, or get a sign-in link by email.";
+    pub const LOCKED: &str = "Too many wrong passwords: this account is locked for a while. \
+                              Get a sign-in link by email instead.";
+    pub const THROTTLED: &str =
+        "Too many attempts from your network. Wait a few minutes and try again.";
+    pub const NO_PASSWORDS: &str = "This organization does not allow passwords.";
+    pub const OTHER_BROWSER_HEADING: &str = "Open this link where you started";
+    pub const OTHER_BROWSER: &str = "This sign-in link only works in the browser where you \
+                                     asked for it. Open it there, or go back to the app and \
+                                     start again.";
+    pub const LINK_SPENT: &str =
+        "That sign-in link has expired or was already used. Send yourself a new one.";
+    pub const FORM_EXPIRED: &str = "The page was open too long or came from somewhere else. \
+                                    Go back to the app and start again.";
+    pub const NO_ACCOUNT: &str = "Check the address, or ask your administrator for an invitation.";
+}
+
 fn bad_form(state: &AppState) -> Response {
     super::page::error_page(
         state,
         StatusCode::FORBIDDEN,
         "This form has expired",
-        "The page was open too long or came from somewhere else. Go back to the app and start again.",
+        msg::FORM_EXPIRED,
         None,
     )
 }
@@ -97,7 +118,10 @@ pub async fn page(
             return Box::pin(page(state, p, error)).await;
         }
         if orgs.is_empty() {
-            let msg = format!("We could not find an account for {email}. Check the address, or ask your administrator for an invitation.");
+            let msg = format!(
+                "We could not find an account for {email}. {}",
+                msg::NO_ACCOUNT
+            );
             return Ok(Page::new(
                 "email.html",
                 "Sign in",
@@ -320,22 +344,25 @@ pub async fn password(
     body: Bytes,
 ) -> Response {
     let r = async {
-        let (p, f) = form::<PasswordForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
+        let (p, f) =
+            form::<PasswordForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
         let Some((email, org)) = who(&state, &p).await? else {
             return Ok(see_other(paths::CONTINUE));
         };
         let pw = PasswordInput::new(f.password.unwrap_or_default());
-        match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw).await {
+        match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw)
+            .await
+        {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
                 logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
                 let message = match &*f.0.error_type {
-                    "unauthorized_credentials" => "That password is not right. Try again, or get a sign-in link by email.",
-                    "user_lock_limit_reached" => "Too many wrong passwords: this account is locked for a while. Get a sign-in link by email instead.",
-                    "too_many_requests" => "Too many attempts from your network. Wait a few minutes and try again.",
-                    "unauthorized_auth_method" => "This organization does not allow passwords.",
+                    "unauthorized_credentials" => msg::WRONG_PASSWORD,
+                    "user_lock_limit_reached" => msg::LOCKED,
+                    "too_many_requests" => msg::THROTTLED,
+                    "unauthorized_auth_method" => msg::NO_PASSWORDS,
                     _ => return Err(f.into()),
                 };
                 let status = StatusCode::from_u16(f.0.status).unwrap_or(StatusCode::UNAUTHORIZED);
@@ -362,6 +389,8 @@ pub async fn send_magic_link(
     let r = async {
         let (mut p, _) =
             form::<CsrfForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
+        // The link's origin: refused before anything is decided or sent (review #1).
+        let issuer = crate::issuer::issuer(&state, &headers).map_err(|u| u.page(&state))?;
         let Some((email, org)) = who(&state, &p).await? else {
             return Ok(see_other(paths::CONTINUE));
         };
@@ -401,7 +430,6 @@ pub async fn send_magic_link(
         let challenge = PkceVerifier::parse(&verifier)
             .map(|v| PkceChallenge::s256_of(&v))
             .map_err(|e| latchkey_core::ApiError::bad_request(e.error_type(), e.to_string()))?;
-        let issuer = crate::oauth::tokens::issuer(&state, &headers);
         let redirect = url::Url::parse(&format!("{issuer}{}", paths::MAGIC_LINK))
             .map_err(|_| latchkey_core::ApiError::internal())?;
         let project = Project {
@@ -440,26 +468,37 @@ pub async fn magic_link_callback(
     Query(q): Query<MagicLinkQuery>,
 ) -> Response {
     let r = async {
-        let other_browser = || Fail::Page(super::page::error_page(
-            &state,
-            StatusCode::BAD_REQUEST,
-            "Open this link where you started",
-            "This sign-in link only works in the browser where you asked for it. Open it there, or go back to the app and start again.",
-            None,
-        ));
-        let mut p = pending::load(&state, &headers).await?.ok_or_else(other_browser)?;
-        let verifier = p.req.magic_link_verifier.as_deref().ok_or_else(other_browser)?;
+        let other_browser = || {
+            Fail::Page(super::page::error_page(
+                &state,
+                StatusCode::BAD_REQUEST,
+                msg::OTHER_BROWSER_HEADING,
+                msg::OTHER_BROWSER,
+                None,
+            ))
+        };
+        let mut p = pending::load(&state, &headers)
+            .await?
+            .ok_or_else(other_browser)?;
+        let verifier = p
+            .req
+            .magic_link_verifier
+            .as_deref()
+            .ok_or_else(other_browser)?;
         let verifier = PkceVerifier::parse(verifier).map_err(|_| other_browser())?;
         let token = q.token.unwrap_or_default();
         let now = state.clock.now();
-        let record = match magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await {
-            Ok((record, _)) => record,
-            Err(_) => {
-                p.req.magic_link_sent = false;
-                pending::save(&state, &p).await?;
-                return page(&state, p, Some((StatusCode::BAD_REQUEST, "That sign-in link has expired or was already used. Send yourself a new one."))).await;
-            }
-        };
+        let record =
+            match magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now)
+                .await
+            {
+                Ok((record, _)) => record,
+                Err(_) => {
+                    p.req.magic_link_sent = false;
+                    pending::save(&state, &p).await?;
+                    return page(&state, p, Some((StatusCode::BAD_REQUEST, msg::LINK_SPENT))).await;
+                }
+            };
         let (org, m) = magic_links::activate_member(&state, &p.project_id, &record, now).await?;
         p.req.email = Some(m.email_address.clone());
         p.req.organization_id = Some(org.organization_id.clone());

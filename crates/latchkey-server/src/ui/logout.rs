@@ -204,10 +204,11 @@ async fn verify_hint(
     hint: &str,
 ) -> Option<serde_json::Value> {
     let now = state.clock.now().unix_timestamp();
-    let issuer = crate::oauth::tokens::issuer(state, headers);
+    // No trusted issuer, no verified hint: the confirmation page is shown instead.
+    let issuer = crate::issuer::issuer(state, headers).ok()?;
     let keys = state
         .keys
-        .key_set(pid, now, state.tokens.as_ref())
+        .verifying_set(pid, now, state.tokens.as_ref())
         .await
         .ok()?;
     let expect = Expectations::new([issuer], client_id).with_leeway(30);

@@ -22,4 +22,5 @@ mod pages_prompt;
 mod passwords;
 mod rbac;
 mod sec_oauth;
+mod security_infra;
 mod sessions;

@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::magic_link::{self as ml, LinkKind, SendDecision};
 use latchkey_core::oauth::pkce::{PkceChallenge, PkceVerifier};
+use latchkey_core::organization::policy::{self, AuthMethod};
 use latchkey_core::{session, validate};
 use latchkey_store::MemberLookup;
 use latchkey_types::{Member, Organization, PasswordInput};
@@ -30,6 +31,10 @@ use crate::api::magic_links;
 use crate::client_address::ClientAddress;
 use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
+
+/// Shown when the organization or member requires MFA, which latchkey does not support yet
+/// (`organization::policy::require_no_mfa`).
+const MFA_REQUIRED: &str = "Your organization requires a second sign-in step (multi-factor authentication), which this sign-in page does not support yet. Ask your administrator.";
 
 /// Parses a posted form and loads the pending request it belongs to, checking its CSRF token.
 pub async fn form<T: DeserializeOwned>(
@@ -152,13 +157,13 @@ pub async fn page(
     .render(state))
 }
 
-/// `(password, magic link)` allowed by the organization's `auth_methods`.
+/// `(password, magic link)` allowed by the organization's `auth_methods` (the one rule the API
+/// applies too: [`policy::allows`]).
 fn methods(org: &Organization) -> (bool, bool) {
-    if org.auth_methods != "RESTRICTED" {
-        return (true, true);
-    }
-    let has = |m: &str| org.allowed_auth_methods.iter().any(|a| a == m);
-    (has("password"), has("magic_link"))
+    (
+        policy::allows(org, AuthMethod::Password),
+        policy::allows(org, AuthMethod::MagicLink),
+    )
 }
 
 /// The organizations in which `email` is a member that can log in (active, invited or pending).
@@ -336,6 +341,7 @@ pub async fn password(
                     "user_lock_limit_reached" => "Too many wrong passwords: this account is locked for a while. Get a sign-in link by email instead.",
                     "too_many_requests" => "Too many attempts from your network. Wait a few minutes and try again.",
                     "unauthorized_auth_method" => "This organization does not allow passwords.",
+                    "mfa_required_not_supported" => MFA_REQUIRED,
                     _ => return Err(f.into()),
                 };
                 let status = StatusCode::from_u16(f.0.status).unwrap_or(StatusCode::UNAUTHORIZED);
@@ -454,6 +460,12 @@ pub async fn magic_link_callback(
         let now = state.clock.now();
         let record = match magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await {
             Ok((record, _)) => record,
+            Err(f) if f.0.error_type == "mfa_required_not_supported" => {
+                return page(&state, p, Some((StatusCode::FORBIDDEN, MFA_REQUIRED))).await;
+            }
+            Err(f) if f.0.error_type == "unauthorized_auth_method" => {
+                return page(&state, p, Some((StatusCode::FORBIDDEN, "This organization does not allow sign-in links."))).await;
+            }
             Err(_) => {
                 p.req.magic_link_sent = false;
                 pending::save(&state, &p).await?;

@@ -405,3 +405,101 @@ async fn configured_default_is_registered_sqlite() {
 async fn configured_default_is_registered_postgres() {
     configured_default_is_registered(Backend::Postgres).await
 }
+
+/// #5 and #6 on the hosted page: an organization that requires MFA gets an explanation instead
+/// of a session; the page offers only the methods the API allows.
+async fn hosted_page_fails_closed(app: TestApp) {
+    use crate::pages::{authorize_url, client, org_with_member, start, PASSWORD};
+    let c = client(&app, "third_party").await;
+    let e = format!("mfa-{}@acme.io", unique());
+    let o = org_with_member(&app, "Strict", &e).await;
+    let org_id = o["organization_id"].as_str().unwrap();
+    let (status, _) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org_id}"),
+            json!({"mfa_policy": "REQUIRED_FOR_ALL"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let mut b = start(&app, &authorize_url(&c.id, &[])).await;
+    let first = b.follow("/oauth2/authorize/continue").await;
+    let csrf = first.csrf();
+    let page = b
+        .submit(
+            "/oauth2/authorize/email",
+            &[("csrf_token", &csrf), ("email_address", &e)],
+        )
+        .await;
+    assert!(page.body.contains("name=\"password\""), "{}", page.body);
+    let r = b
+        .post(
+            "/oauth2/authorize/password",
+            &[("csrf_token", &csrf), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
+    let session_set = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|c| c.starts_with("latchkey_session=") && !c.starts_with("latchkey_session=;"));
+    assert!(!session_set, "no session cookie");
+    // RESTRICTED to SSO: neither the password form nor a sign-in link is offered or sent.
+    let (status, _) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org_id}"),
+            json!({"mfa_policy": "OPTIONAL", "auth_methods": "RESTRICTED", "allowed_auth_methods": ["sso"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let page = b.follow("/oauth2/authorize/continue").await;
+    assert!(!page.body.contains("name=\"password\""), "{}", page.body);
+    let r = b
+        .post("/oauth2/authorize/magic_link", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
+}
+both!(hosted_page_fails_closed);
+
+/// `latchkey project redirect-urls add|list|remove` (issue 9 #16).
+#[test]
+fn cli_registers_redirect_urls() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let run = |args: &[&str]| {
+        let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
+        for (k, _) in std::env::vars() {
+            if k.starts_with("LATCHKEY_") {
+                c.env_remove(k);
+            }
+        }
+        let out = c
+            .args(args)
+            .args(["--database-url", &db])
+            .output()
+            .unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (ok, _, err) = run(&["project", "create", "--name", "R", "--json"]);
+    assert!(ok, "{err}");
+    let url = "https://app.example.com/authenticate";
+    let (ok, out, err) = run(&["project", "redirect-urls", "add", url]);
+    assert!(ok && out.contains("registered"), "{out}{err}");
+    let (ok, out, _) = run(&["project", "redirect-urls", "list"]);
+    assert!(ok);
+    assert_eq!(out.trim(), url);
+    let (ok, _, err) = run(&["project", "redirect-urls", "add", "javascript:alert(1)"]);
+    assert!(!ok && err.contains("http"), "{err}");
+    let (ok, _, err) = run(&["project", "redirect-urls", "remove", url]);
+    assert!(ok, "{err}");
+    let (_, out, _) = run(&["project", "redirect-urls", "list"]);
+    assert_eq!(out.trim(), "");
+    let (ok, _, _) = run(&["project", "redirect-urls", "remove", url]);
+    assert!(!ok, "removing an unregistered URL is an error");
+}

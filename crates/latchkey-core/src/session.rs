@@ -123,8 +123,7 @@ pub fn auth_time(record: &SessionRecord) -> i64 {
 pub fn proves_email(record: &SessionRecord, email: &str) -> bool {
     record.factors.iter().any(|f| {
         matches!(f.kind.as_str(), "password" | "magic_link" | "email_otp")
-            && f
-                .email_factor
+            && f.email_factor
                 .as_ref()
                 .is_some_and(|e| e.email_address.eq_ignore_ascii_case(email))
     })
@@ -407,7 +406,12 @@ mod tests {
         assert_eq!(auth_time(&s), NOW.unix_timestamp());
         m.email_address = "b@acme.com".into();
         let mut x = s.clone();
-        x.factors = vec![factor("oauth_access_token_exchange", "oauth_access_token_exchange", &m, NOW)];
+        x.factors = vec![factor(
+            "oauth_access_token_exchange",
+            "oauth_access_token_exchange",
+            &m,
+            NOW,
+        )];
         assert!(!proves_email(&x, "b@acme.com"), "no email factor");
         assert_eq!(auth_time(&x), NOW.unix_timestamp());
     }

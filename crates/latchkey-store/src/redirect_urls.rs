@@ -8,12 +8,11 @@ use crate::{Result, SqlStore};
 
 impl SqlStore {
     pub(crate) async fn redirect_urls_impl(&self, project_id: &str) -> Result<Vec<String>> {
-        let rows = sqlx::query(
-            "SELECT url FROM project_redirect_urls WHERE project_id = $1 ORDER BY url",
-        )
-        .bind(project_id)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows =
+            sqlx::query("SELECT url FROM project_redirect_urls WHERE project_id = $1 ORDER BY url")
+                .bind(project_id)
+                .fetch_all(&self.pool)
+                .await?;
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>("url")?))
             .collect()
@@ -37,12 +36,17 @@ impl SqlStore {
         Ok(done.rows_affected() > 0)
     }
 
-    pub(crate) async fn remove_redirect_url_impl(&self, project_id: &str, url: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM project_redirect_urls WHERE project_id = $1 AND url = $2")
-            .bind(project_id)
-            .bind(url)
-            .execute(&self.writer)
-            .await?;
+    pub(crate) async fn remove_redirect_url_impl(
+        &self,
+        project_id: &str,
+        url: &str,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("DELETE FROM project_redirect_urls WHERE project_id = $1 AND url = $2")
+                .bind(project_id)
+                .bind(url)
+                .execute(&self.writer)
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 }

@@ -8,9 +8,9 @@ use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::{
     decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
-    ConsentClient, ConsentDecision, ConsentRequest, FullAccess,
-    GrantingClient, MatchedRedirect, OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge,
-    Prompt, ResponseType, ScopeResult, ScopeSet, SubmitOutcome, UserConsent,
+    ConsentClient, ConsentDecision, ConsentRequest, FullAccess, GrantingClient, MatchedRedirect,
+    OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge, Prompt, ResponseType, ScopeResult,
+    ScopeSet, SubmitOutcome, UserConsent,
 };
 use latchkey_core::secret::SecretHash;
 use latchkey_core::{ids, ApiError};

@@ -8,8 +8,8 @@ use latchkey_core::ids::{make_id, Environment};
 use latchkey_core::magic_link::{
     self as ml, InviteDecision, LinkKind, MagicLinkToken, SendDecision,
 };
-use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::oauth::pkce::{self, PkceChallenge, PkceError, PkceVerifier};
+use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::{member, session, validate, ApiError};
 use latchkey_store::{Conflict, Consumed, MagicLinkRecord, MemberLookup, StoreError};
 use latchkey_types::{

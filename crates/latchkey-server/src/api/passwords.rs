@@ -18,11 +18,11 @@
 
 use axum::extract::State;
 use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::password::lockout::{self, LockoutPolicy};
 use latchkey_core::password::{
     self, strength_check, ImportedHash, MigrateConfigs, PasswordError, StoredHash, StrengthResult,
 };
-use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::session;
 use latchkey_core::{member, ApiError};
 use latchkey_store::{FailureSubject, MemberLock, MemberLookup, MemberPassword};

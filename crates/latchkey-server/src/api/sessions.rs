@@ -4,8 +4,8 @@
 //! verified with.
 
 use axum::extract::{Path, State};
-use latchkey_core::session::{self, SessionRecord, SessionToken};
 use latchkey_core::organization::policy;
+use latchkey_core::session::{self, SessionRecord, SessionToken};
 use latchkey_core::ApiError;
 use latchkey_store::MemberLookup;
 use latchkey_types::{
@@ -46,7 +46,13 @@ pub async fn authenticate(
         mut record,
         member,
         org,
-    } = live::resolve_with(&state, &project.project_id, cred, live::JwtExpiry::AllowExpired).await?;
+    } = live::resolve_with(
+        &state,
+        &project.project_id,
+        cred,
+        live::JwtExpiry::AllowExpired,
+    )
+    .await?;
     let verdict = match &req.authorization_check {
         Some(check) => {
             Some(crate::rbac::check(&state, &project.project_id, &member, &org, check).await?)

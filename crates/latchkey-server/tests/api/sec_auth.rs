@@ -30,7 +30,8 @@ fn email() -> String {
 }
 
 async fn org(app: &TestApp, settings: Value) -> String {
-    let mut body = json!({"organization_name": "SecAuth", "organization_slug": format!("sa-{}", unique())});
+    let mut body =
+        json!({"organization_name": "SecAuth", "organization_slug": format!("sa-{}", unique())});
     body.as_object_mut()
         .unwrap()
         .extend(settings.as_object().unwrap().clone());
@@ -96,7 +97,10 @@ async fn exchange_refuses_an_edited_email(app: TestApp) {
     let mallory_id = verified_member(&app, &x, &mallory).await;
     let s = session_for(&app, &x, &mallory_id).await;
     let sent = app
-        .post(LOGIN, json!({"organization_id": x, "email_address": mallory, "login_redirect_url": CB}))
+        .post(
+            LOGIN,
+            json!({"organization_id": x, "email_address": mallory, "login_redirect_url": CB}),
+        )
         .await;
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, link_token) = outbox_link(&app, &mallory).await;
@@ -110,22 +114,40 @@ async fn exchange_refuses_an_edited_email(app: TestApp) {
     assert_eq!(status, 200, "{edited}");
     assert_eq!(edited["member"]["email_address_verified"], false);
     assert_eq!(
-        kind(app.post(AUTHENTICATE, json!({"session_token": s.session_token})).await),
+        kind(
+            app.post(AUTHENTICATE, json!({"session_token": s.session_token}))
+                .await
+        ),
         refused(404, "session_not_found"),
         "the email change ended her sessions"
     );
     assert_eq!(
-        kind(app.post(EXCHANGE, json!({"organization_id": acme, "session_token": s.session_token})).await),
+        kind(
+            app.post(
+                EXCHANGE,
+                json!({"organization_id": acme, "session_token": s.session_token})
+            )
+            .await
+        ),
         refused(404, "session_not_found")
     );
     assert_eq!(
-        kind(app.post(ML_AUTH, json!({"magic_links_token": link_token})).await),
+        kind(
+            app.post(ML_AUTH, json!({"magic_links_token": link_token}))
+                .await
+        ),
         refused(404, "magic_link_not_found"),
         "a link sent to the old address does not verify the new one"
     );
     let fresh = session_for(&app, &x, &mallory_id).await;
     assert_eq!(
-        kind(app.post(EXCHANGE, json!({"organization_id": acme, "session_token": fresh.session_token})).await),
+        kind(
+            app.post(
+                EXCHANGE,
+                json!({"organization_id": acme, "session_token": fresh.session_token})
+            )
+            .await
+        ),
         refused(403, "unverified_email")
     );
 }
@@ -150,13 +172,22 @@ async fn exchange_needs_a_factor_for_the_email(app: TestApp) {
     m.email_address = other.clone();
     assert!(store.update_member(&m).await.unwrap());
     assert_eq!(
-        kind(app.post(EXCHANGE, json!({"organization_id": b, "session_token": s.session_token})).await),
+        kind(
+            app.post(
+                EXCHANGE,
+                json!({"organization_id": b, "session_token": s.session_token})
+            )
+            .await
+        ),
         refused(403, "unverified_email")
     );
     // The legitimate case: a session whose password factor names the verified address.
     let s = session_for(&app, &a, &id).await;
     let (status, body) = app
-        .post(EXCHANGE, json!({"organization_id": b, "session_token": s.session_token}))
+        .post(
+            EXCHANGE,
+            json!({"organization_id": b, "session_token": s.session_token}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
     let factor = &body["member_session"]["authentication_factors"][0];
@@ -168,29 +199,55 @@ both!(exchange_needs_a_factor_for_the_email);
 /// #6: a RESTRICTED organization's allowed methods hold for magic links, at send and at
 /// authenticate; a refused link is not used up.
 async fn magic_links_follow_auth_methods(app: TestApp) {
-    let sso = org(&app, json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["sso"]})).await;
+    let sso = org(
+        &app,
+        json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["sso"]}),
+    )
+    .await;
     let e = email();
     app.create_member(&sso, json!({"email_address": e})).await;
     assert_eq!(
-        kind(app.post(LOGIN, json!({"organization_id": sso, "email_address": e, "login_redirect_url": CB})).await),
+        kind(
+            app.post(
+                LOGIN,
+                json!({"organization_id": sso, "email_address": e, "login_redirect_url": CB})
+            )
+            .await
+        ),
         refused(403, "unauthorized_auth_method")
     );
-    let pw = org(&app, json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["password"]})).await;
+    let pw = org(
+        &app,
+        json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["password"]}),
+    )
+    .await;
     assert_eq!(
-        kind(app.post(INVITE, json!({"organization_id": pw, "email_address": email(), "invite_redirect_url": CB})).await),
+        kind(
+            app.post(
+                INVITE,
+                json!({"organization_id": pw, "email_address": email(), "invite_redirect_url": CB})
+            )
+            .await
+        ),
         refused(403, "unauthorized_auth_method")
     );
     let open = org(&app, json!({})).await;
     let e = email();
     app.create_member(&open, json!({"email_address": e})).await;
     let sent = app
-        .post(LOGIN, json!({"organization_id": open, "email_address": e, "login_redirect_url": CB}))
+        .post(
+            LOGIN,
+            json!({"organization_id": open, "email_address": e, "login_redirect_url": CB}),
+        )
         .await;
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, token) = outbox_link(&app, &e).await;
     let path = format!("/v1/b2b/organizations/{open}");
     let (status, _) = app
-        .put(&path, json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["password"]}))
+        .put(
+            &path,
+            json!({"auth_methods": "RESTRICTED", "allowed_auth_methods": ["password"]}),
+        )
         .await;
     assert_eq!(status, 200);
     assert_eq!(
@@ -220,7 +277,10 @@ async fn mfa_required_fails_closed(app: TestApp) {
         refused(401, "unauthorized_credentials")
     );
     let sent = app
-        .post(LOGIN, json!({"organization_id": strict, "email_address": e, "login_redirect_url": CB}))
+        .post(
+            LOGIN,
+            json!({"organization_id": strict, "email_address": e, "login_redirect_url": CB}),
+        )
         .await;
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, token) = outbox_link(&app, &e).await;
@@ -257,7 +317,13 @@ async fn mfa_required_fails_closed(app: TestApp) {
     verified_member(&app, &strict, &shared).await;
     let s = session_for(&app, &open, &id).await;
     assert_eq!(
-        kind(app.post(EXCHANGE, json!({"organization_id": strict, "session_token": s.session_token})).await),
+        kind(
+            app.post(
+                EXCHANGE,
+                json!({"organization_id": strict, "session_token": s.session_token})
+            )
+            .await
+        ),
         refused(403, "mfa_required_not_supported")
     );
 }
@@ -279,7 +345,13 @@ async fn expired_jwt_only_on_authenticate(backend: Backend) {
     let (status, body) = app.post(AUTHENTICATE, jwt.clone()).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
-        kind(app.post(EXCHANGE, json!({"organization_id": b, "session_jwt": s.session_jwt})).await),
+        kind(
+            app.post(
+                EXCHANGE,
+                json!({"organization_id": b, "session_jwt": s.session_jwt})
+            )
+            .await
+        ),
         refused(401, "jwt_invalid_claims")
     );
     assert_eq!(
@@ -295,7 +367,10 @@ async fn expired_jwt_only_on_authenticate(backend: Backend) {
     );
     // The fresh JWT from authenticate works everywhere, the session token too.
     let (status, body) = app
-        .post(EXCHANGE, json!({"organization_id": b, "session_jwt": body["session_jwt"]}))
+        .post(
+            EXCHANGE,
+            json!({"organization_id": b, "session_jwt": body["session_jwt"]}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
 }
@@ -327,8 +402,16 @@ async fn imported_hash_failures_cost_an_argon2_verification(app: TestApp) {
     let o = org(&app, json!({})).await;
     let e = email();
     member_with_password(&app, &o, &e, json!({})).await;
-    let unknown = fastest(&app, json!({"organization_id": o, "email_address": email(), "password": "nope"})).await;
-    let imported = fastest(&app, json!({"organization_id": o, "email_address": e, "password": "nope"})).await;
+    let unknown = fastest(
+        &app,
+        json!({"organization_id": o, "email_address": email(), "password": "nope"}),
+    )
+    .await;
+    let imported = fastest(
+        &app,
+        json!({"organization_id": o, "email_address": e, "password": "nope"}),
+    )
+    .await;
     assert!(
         imported * 2 >= unknown,
         "imported {imported:?} vs unknown {unknown:?}"
@@ -341,7 +424,11 @@ both!(imported_hash_failures_cost_an_argon2_verification);
 async fn magic_link_redirects_must_be_registered(app: TestApp) {
     let o = org(&app, json!({})).await;
     // New members by email JIT provisioning, so every send goes to a fresh address.
-    let jit = org(&app, json!({"email_jit_provisioning": "RESTRICTED", "email_allowed_domains": ["acme.io"]})).await;
+    let jit = org(
+        &app,
+        json!({"email_jit_provisioning": "RESTRICTED", "email_allowed_domains": ["acme.io"]}),
+    )
+    .await;
     let send = |url: &str| json!({"organization_id": jit, "email_address": email(), "signup_redirect_url": url});
     let app_url = "https://app.example.com/authenticate";
     for url in [app_url, "https://attacker.example/steal"] {
@@ -364,7 +451,10 @@ async fn magic_link_redirects_must_be_registered(app: TestApp) {
     let (status, body) = app.post(LOGIN, send(app_url)).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(
-        kind(app.post(LOGIN, send("https://app.example.com/authenticate?x=1")).await),
+        kind(
+            app.post(LOGIN, send("https://app.example.com/authenticate?x=1"))
+                .await
+        ),
         refused(400, "no_match_for_provided_magic_link_url"),
         "exact match, query included"
     );
@@ -392,7 +482,10 @@ async fn configured_default_is_registered(backend: Backend) {
     let e = email();
     app.create_member(&o, json!({"email_address": e})).await;
     let (status, body) = app
-        .post(LOGIN, json!({"organization_id": o, "email_address": e, "login_redirect_url": default}))
+        .post(
+            LOGIN,
+            json!({"organization_id": o, "email_address": e, "login_redirect_url": default}),
+        )
         .await;
     assert_eq!(status, 200, "{body}");
 }
@@ -475,11 +568,7 @@ fn cli_registers_redirect_urls() {
                 c.env_remove(k);
             }
         }
-        let out = c
-            .args(args)
-            .args(["--database-url", &db])
-            .output()
-            .unwrap();
+        let out = c.args(args).args(["--database-url", &db]).output().unwrap();
         (
             out.status.success(),
             String::from_utf8_lossy(&out.stdout).to_string(),

@@ -290,7 +290,10 @@ both!(list_and_revoke);
 async fn exchange_switches_organization(app: TestApp) {
     let (_, m, _) = logged_in(&app, json!([])).await;
     // Only a verified email carries over (issue 9 #2; tests/api/sec_auth.rs).
-    let (org_id, member_id) = (m["organization_id"].as_str().unwrap(), m["member_id"].as_str().unwrap());
+    let (org_id, member_id) = (
+        m["organization_id"].as_str().unwrap(),
+        m["member_id"].as_str().unwrap(),
+    );
     crate::sec_auth::verify_email(&app, org_id, member_id).await;
     let s = session_for(&app, org_id, member_id).await;
     let other = app.create_org(json!({"organization_name": "Other"})).await;

@@ -11,7 +11,8 @@ import pytest
 
 from conftest import assert_envelope, expect_error, new_email
 
-REDIRECT = "https://app.example.com/authenticate"
+# Loopback: a test project accepts it unregistered, like Stytch's default test redirect URL.
+REDIRECT = "http://localhost:3000/authenticate"
 
 
 def outbox_token(cfg, to):

@@ -224,6 +224,42 @@ pub fn redirect_url(
     }
 }
 
+/// Whether a magic-link redirect URL is registered (issue 9 #16), as Stytch checks the dashboard's
+/// redirect URLs: an exact match, query included, with one of the project's `registered` URLs or
+/// the configured default (`magic_link_redirect_url`). A test project (`project-test-…`) also
+/// accepts any loopback `http://localhost`/`127.0.0.1`/`[::1]` URL on any port, as Stytch's test
+/// environments start with `http://localhost:3000` registered, so development needs no setup.
+pub fn redirect_allowed(
+    url: &Url,
+    registered: &[String],
+    default: Option<&str>,
+    test_project: bool,
+) -> bool {
+    let same = |r: &str| Url::parse(r).is_ok_and(|r| &r == url);
+    if registered.iter().any(|r| same(r)) || default.is_some_and(same) {
+        return true;
+    }
+    test_project
+        && url.scheme() == "http"
+        && match url.host() {
+            Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+            Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+            Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+            None => false,
+        }
+}
+
+/// [`redirect_allowed`] refused: 400 `no_match_for_provided_magic_link_url` (Stytch's message).
+pub fn redirect_not_registered(kind: LinkKind) -> ApiError {
+    ApiError::bad_request(
+        "no_match_for_provided_magic_link_url",
+        format!(
+            "The magic_link_url in the request did not match any redirect URLs set for this project ({} is not registered: latchkey project redirect-urls add).",
+            kind.redirect_field()
+        ),
+    )
+}
+
 /// The link in the email: the redirect URL with `stytch_token_type=multi_tenant_magic_links`
 /// and `token` added to its query (the Stytch SDKs read both).
 pub fn link(redirect: &Url, token: &MagicLinkToken) -> String {

@@ -20,6 +20,11 @@ pub const MEMBER_ROLE: &str = "stytch_member";
 pub const ADMIN_ROLE: &str = "stytch_admin";
 const MFA_METHODS: &[&str] = &["sms_otp", "totp"];
 
+/// Whether the member may log in and act: `status: active` (not pending, invited or deleted).
+pub fn is_active(m: &Member) -> bool {
+    m.status == "active"
+}
+
 /// Builds a new member from a create request.
 pub fn create(
     member_id: String,

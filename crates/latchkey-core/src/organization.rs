@@ -7,6 +7,9 @@ use time::OffsetDateTime;
 use crate::clock::rfc3339;
 use crate::{validate, ApiError};
 
+pub mod policy;
+pub use policy::{allows, AuthMethod};
+
 const JIT_ALL: &[&str] = &["ALL_ALLOWED", "RESTRICTED", "NOT_ALLOWED"];
 const JIT_RESTRICTED: &[&str] = &["RESTRICTED", "NOT_ALLOWED"];
 const AUTH_METHODS: &[&str] = &["ALL_ALLOWED", "RESTRICTED"];

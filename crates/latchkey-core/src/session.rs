@@ -82,7 +82,9 @@ pub fn factor(
     now: OffsetDateTime,
 ) -> AuthenticationFactor {
     let ts = rfc3339(now);
-    let email_factor = (delivery == "email").then(|| EmailFactor {
+    // Email delivery proves the address; a password is looked up by the member's email, so its
+    // factor names that address too (Stytch shows `email_factor` on both).
+    let email_factor = (delivery == "email" || kind == "password").then(|| EmailFactor {
         email_id: format!("email-{}", member.member_id.trim_start_matches("member-")),
         email_address: member.email_address.clone(),
     });
@@ -95,6 +97,36 @@ pub fn factor(
         email_factor,
         oauth_access_token_exchange_factor: None,
     }
+}
+
+/// When the session's member last proved a factor (OIDC `auth_time`): the latest
+/// `last_authenticated_at`, else the session's start.
+pub fn auth_time(record: &SessionRecord) -> i64 {
+    record
+        .factors
+        .iter()
+        .filter_map(|f| {
+            OffsetDateTime::parse(
+                &f.last_authenticated_at,
+                &time::format_description::well_known::Rfc3339,
+            )
+            .ok()
+        })
+        .map(|t| t.unix_timestamp())
+        .max()
+        .unwrap_or(record.started_at)
+}
+
+/// Whether the session holds a factor that proves control of `email`: a password, magic link
+/// or email OTP factor whose `email_factor` is that address. `sessions/exchange` requires one,
+/// so an address an admin typed in (unverified) never opens another organization (issue 9 #2).
+pub fn proves_email(record: &SessionRecord, email: &str) -> bool {
+    record.factors.iter().any(|f| {
+        matches!(f.kind.as_str(), "password" | "magic_link" | "email_otp")
+            && f.email_factor
+                .as_ref()
+                .is_some_and(|e| e.email_address.eq_ignore_ascii_case(email))
+    })
 }
 
 /// Starts a session for `member` with one factor.
@@ -354,6 +386,34 @@ mod tests {
             s.factors[1].email_factor.as_ref().unwrap().email_address,
             "a@acme.com"
         );
+    }
+
+    #[test]
+    fn factors_prove_the_email_they_name() {
+        let mut m = member();
+        let s = start(
+            "s".into(),
+            "p",
+            &m,
+            factor("password", "knowledge", &m, NOW),
+            None,
+            None,
+            NOW,
+        )
+        .unwrap();
+        assert!(proves_email(&s, "A@acme.com"));
+        assert!(!proves_email(&s, "b@acme.com"));
+        assert_eq!(auth_time(&s), NOW.unix_timestamp());
+        m.email_address = "b@acme.com".into();
+        let mut x = s.clone();
+        x.factors = vec![factor(
+            "oauth_access_token_exchange",
+            "oauth_access_token_exchange",
+            &m,
+            NOW,
+        )];
+        assert!(!proves_email(&x, "b@acme.com"), "no email factor");
+        assert_eq!(auth_time(&x), NOW.unix_timestamp());
     }
 
     #[test]

@@ -15,6 +15,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 use crate::config::{Config, FileConfig, LogFormat};
 
 mod rbac;
+mod redirect_urls;
 
 pub use rbac::{read_policy_file, RbacCommand};
 
@@ -119,6 +120,9 @@ pub enum ProjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The project's registered magic-link redirect URLs (add, remove, list).
+    #[command(subcommand)]
+    RedirectUrls(redirect_urls::RedirectUrlsCommand),
 }
 
 /// Entry point of the binary.
@@ -313,6 +317,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
+    if let ProjectCommand::RedirectUrls(cmd) = cmd {
+        return redirect_urls::run(config, cmd).await;
+    }
     let store = latchkey_store::connect(&config.database_url).await?;
     match cmd {
         ProjectCommand::Create { name, live, json } => {
@@ -345,6 +352,8 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
                 println!("\nThe secret is shown only now; latchkey stores its hash.");
             }
         }
+        // Handled above, before the store is opened here.
+        ProjectCommand::RedirectUrls(_) => {}
         ProjectCommand::List { json } => {
             let projects = store.list_projects().await?;
             if json {

@@ -49,12 +49,32 @@ pub struct Loaded {
     pub org: Organization,
 }
 
-/// Finds a live session by token or JWT. A JWT past its five-minute `exp` is still accepted
-/// when its signature is good and its session lives (Stytch §15.6).
+/// Whether a session JWT past its `exp` may still name its session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JwtExpiry {
+    /// `sessions/authenticate` only: Stytch accepts an expired JWT whose signature is good and
+    /// whose session lives, and answers with a fresh one (Stytch §15.6).
+    AllowExpired,
+    /// Everywhere else (exchange, revoke, logins extending a session, Connected Apps authorize,
+    /// the member-scoped headers): `exp` is checked, with [`JWT_LEEWAY_SECS`] of leeway.
+    Enforce,
+}
+
+/// Finds a live session by token or JWT; a JWT must not have expired (issue 9 #12).
 pub async fn resolve(
     state: &AppState,
     project_id: &str,
     cred: Credential<'_>,
+) -> Result<Loaded, ApiFailure> {
+    resolve_with(state, project_id, cred, JwtExpiry::Enforce).await
+}
+
+/// Finds a live session by token or JWT, accepting an expired JWT or not as `expiry` says.
+pub async fn resolve_with(
+    state: &AppState,
+    project_id: &str,
+    cred: Credential<'_>,
+    expiry: JwtExpiry,
 ) -> Result<Loaded, ApiFailure> {
     let record = match cred {
         Credential::Token(t) => {
@@ -64,7 +84,7 @@ pub async fn resolve(
                 .await?
         }
         Credential::Jwt(j) => {
-            let claims = verify_session_jwt(state, project_id, j).await?;
+            let claims = verify_session_jwt(state, project_id, j, expiry).await?;
             let id = session::session_id_from_claims(&claims).ok_or_else(|| {
                 ApiError::new(
                     401,
@@ -103,16 +123,21 @@ async fn verify_session_jwt(
     state: &AppState,
     project_id: &str,
     token: &str,
+    expiry: JwtExpiry,
 ) -> Result<Value, ApiFailure> {
     let now = state.clock.now().unix_timestamp();
     let expect = Expectations::new([session::jwt_issuer(project_id)], project_id)
         .with_leeway(JWT_LEEWAY_SECS);
+    let verify = |keys: &jwt::KeySet| match expiry {
+        JwtExpiry::AllowExpired => jwt::verify_jwt_allow_expired(token, keys, now, &expect),
+        JwtExpiry::Enforce => jwt::verify_jwt(token, keys, now, &expect),
+    };
     let keys = state
         .keys
         .key_set(project_id, now, state.tokens.as_ref())
         .await
         .map_err(key_failure)?;
-    match jwt::verify_jwt_allow_expired(token, &keys, now, &expect) {
+    match verify(&keys) {
         Err(VerifyError::UnknownKid) => {
             // Another replica may have rotated: read the keys again once.
             let keys = state
@@ -120,8 +145,7 @@ async fn verify_session_jwt(
                 .reload(project_id, now, state.tokens.as_ref())
                 .await
                 .map_err(key_failure)?;
-            jwt::verify_jwt_allow_expired(token, &keys, now, &expect)
-                .map_err(|e| jwt_error(&e).into())
+            verify(&keys).map_err(|e| jwt_error(&e).into())
         }
         other => other.map_err(|e| jwt_error(&e).into()),
     }

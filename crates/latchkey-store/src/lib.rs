@@ -8,6 +8,7 @@
 
 mod connected_apps;
 mod grants;
+mod flows;
 mod keys;
 mod magic_links;
 mod members;
@@ -19,6 +20,7 @@ mod projects;
 mod purge;
 mod query;
 mod rbac;
+mod redirect_urls;
 mod sessions;
 mod sql;
 
@@ -466,6 +468,31 @@ pub trait Store: Send + Sync {
     /// Deletes expired codes, tokens, empty families, pending authorizations, magic-link tokens
     /// and sessions in bounded batches (each its own short transaction).
     async fn purge_expired(&self, policy: PurgePolicy) -> Result<PurgeReport>;
+    // --- branch sec-auth (issue 9 #2, #16, item 7) ---
+    /// Updates a member whose email changed and, in the same transaction, ends all their
+    /// sessions and unused magic links (Stytch resets verification on an email change, and a
+    /// session or link made for the old address must not vouch for the new one). False when
+    /// there is no such member.
+    async fn update_member_ending_sessions(&self, project_id: &str, m: &Member) -> Result<bool>;
+    /// `passwords/migrate` on an existing member: the profile update and the new password (its
+    /// id written into the member) in one transaction. False when there is no such member.
+    async fn replace_member_password(&self, m: &Member, p: &MemberPassword) -> Result<bool>;
+    /// `sessions/exchange_access_token`: spends the access token `jti`, stores the extended
+    /// `session` and adds `token_hash` to it, all or nothing. False (and nothing written) when
+    /// the token was already exchanged or revoked, or the session is gone or expired at `now`.
+    async fn exchange_access_token(
+        &self,
+        jti: &str,
+        session: &SessionRecord,
+        token_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool>;
+    /// The project's registered magic-link redirect URLs, sorted.
+    async fn redirect_urls(&self, project_id: &str) -> Result<Vec<String>>;
+    /// Registers a redirect URL; false when it already was.
+    async fn add_redirect_url(&self, project_id: &str, url: &str, now: i64) -> Result<bool>;
+    /// Unregisters a redirect URL; false when it was not registered.
+    async fn remove_redirect_url(&self, project_id: &str, url: &str) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

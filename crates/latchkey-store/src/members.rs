@@ -54,23 +54,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn update_member_impl(&self, m: &Member) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE members SET email_address = $1, external_id = $2, status = $3, name = $4, \
-             is_breakglass = $5, phone_number = $6, data = $7 WHERE member_id = $8 AND organization_id = $9",
-        )
-        .bind(&m.email_address)
-        .bind(m.external_id.as_deref())
-        .bind(&m.status)
-        .bind(&m.name)
-        .bind(i64::from(m.is_breakglass))
-        .bind(&m.mfa_phone_number)
-        .bind(to_json(m)?)
-        .bind(&m.member_id)
-        .bind(&m.organization_id)
-        .execute(&self.writer)
-        .await
-        .map_err(|e| conflict(e, "members"))?;
-        Ok(done.rows_affected() > 0)
+        let mut conn = self.writer.acquire().await?;
+        update_member_row(&mut conn, m).await
     }
 
     /// Deletes the member and, in the same transaction, revokes every token issued to them
@@ -127,6 +112,27 @@ impl SqlStore {
 }
 
 /// Inserts a member row (on a pooled connection or inside a transaction).
+/// Rewrites a member's row (columns and document); false when there is no such member.
+pub(crate) async fn update_member_row(conn: &mut sqlx::AnyConnection, m: &Member) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE members SET email_address = $1, external_id = $2, status = $3, name = $4, \
+         is_breakglass = $5, phone_number = $6, data = $7 WHERE member_id = $8 AND organization_id = $9",
+    )
+    .bind(&m.email_address)
+    .bind(m.external_id.as_deref())
+    .bind(&m.status)
+    .bind(&m.name)
+    .bind(i64::from(m.is_breakglass))
+    .bind(&m.mfa_phone_number)
+    .bind(to_json(m)?)
+    .bind(&m.member_id)
+    .bind(&m.organization_id)
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| conflict(e, "members"))?;
+    Ok(done.rows_affected() > 0)
+}
+
 pub(crate) async fn insert_member_row(
     conn: &mut sqlx::AnyConnection,
     project_id: &str,

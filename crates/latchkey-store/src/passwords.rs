@@ -245,7 +245,7 @@ async fn write_password_id(conn: &mut AnyConnection, p: &MemberPassword) -> Resu
     Ok(true)
 }
 
-async fn upsert_password(conn: &mut AnyConnection, p: &MemberPassword) -> Result<()> {
+pub(crate) async fn upsert_password(conn: &mut AnyConnection, p: &MemberPassword) -> Result<()> {
     sqlx::query(
         "INSERT INTO member_passwords (member_password_id, member_id, project_id, hash, kind, created_at) \
          VALUES ($1, $2, $3, $4, $5, $6) \

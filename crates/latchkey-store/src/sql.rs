@@ -556,4 +556,39 @@ impl crate::Store for SqlStore {
     async fn purge_expired(&self, policy: crate::PurgePolicy) -> crate::Result<crate::PurgeReport> {
         self.purge_expired_impl(policy).await
     }
+
+    // --- branch sec-auth ---
+    async fn update_member_ending_sessions(
+        &self,
+        project_id: &str,
+        m: &latchkey_types::Member,
+    ) -> crate::Result<bool> {
+        self.update_member_ending_sessions_impl(project_id, m).await
+    }
+    async fn replace_member_password(
+        &self,
+        m: &latchkey_types::Member,
+        p: &crate::MemberPassword,
+    ) -> crate::Result<bool> {
+        self.replace_member_password_impl(m, p).await
+    }
+    async fn exchange_access_token(
+        &self,
+        jti: &str,
+        session: &latchkey_core::session::SessionRecord,
+        token_hash: &latchkey_core::secret::SecretHash,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.exchange_access_token_impl(jti, session, token_hash, now)
+            .await
+    }
+    async fn redirect_urls(&self, project_id: &str) -> crate::Result<Vec<String>> {
+        self.redirect_urls_impl(project_id).await
+    }
+    async fn add_redirect_url(&self, project_id: &str, url: &str, now: i64) -> crate::Result<bool> {
+        self.add_redirect_url_impl(project_id, url, now).await
+    }
+    async fn remove_redirect_url(&self, project_id: &str, url: &str) -> crate::Result<bool> {
+        self.remove_redirect_url_impl(project_id, url).await
+    }
 }

@@ -6,7 +6,8 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { client, uniq, createOrg, expectStytchError, assertEnvelope, config } from "../lib/env.mjs";
 
-const REDIRECT = "https://app.example.com/authenticate";
+// Loopback: a test project accepts it unregistered, like Stytch's default test redirect URL.
+const REDIRECT = "http://localhost:3000/authenticate";
 
 function email(tag = "ml") {
   return `${tag}-${uniq()}@interop.example.com`;

@@ -179,3 +179,68 @@ fn activation_and_errors() {
         Some(LinkKind::Invite)
     );
 }
+
+/// issue 9 #16: only registered URLs, the configured default, and loopback in test projects.
+#[test]
+fn redirect_allow_list() {
+    let u = |s: &str| Url::parse(s).unwrap();
+    let reg = vec!["https://app.example/auth?x=1".to_string()];
+    assert!(redirect_allowed(
+        &u("https://app.example/auth?x=1"),
+        &reg,
+        None,
+        false
+    ));
+    assert!(!redirect_allowed(
+        &u("https://app.example/auth"),
+        &reg,
+        None,
+        false
+    ));
+    assert!(!redirect_allowed(
+        &u("https://attacker.example/steal"),
+        &reg,
+        None,
+        true
+    ));
+    assert!(redirect_allowed(
+        &u("https://d.example/cb"),
+        &[],
+        Some("https://d.example/cb"),
+        false
+    ));
+    assert!(redirect_allowed(
+        &u("http://localhost:3000/authenticate"),
+        &[],
+        None,
+        true
+    ));
+    assert!(redirect_allowed(
+        &u("http://127.0.0.1:9/x"),
+        &[],
+        None,
+        true
+    ));
+    assert!(!redirect_allowed(
+        &u("http://localhost:3000/authenticate"),
+        &[],
+        None,
+        false
+    ));
+    assert!(!redirect_allowed(
+        &u("https://localhost/x"),
+        &[],
+        None,
+        true
+    ));
+    assert!(!redirect_allowed(
+        &u("http://localhost.evil.example/x"),
+        &[],
+        None,
+        true
+    ));
+    assert_eq!(
+        redirect_not_registered(LinkKind::Login).error_type,
+        "no_match_for_provided_magic_link_url"
+    );
+}

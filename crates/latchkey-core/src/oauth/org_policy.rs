@@ -76,6 +76,21 @@ impl OrgConnectedAppsPolicy {
         }
     }
 
+    /// The organization's stored policy. An unreadable `*_connected_apps_allowed_type` is an
+    /// error for the caller to refuse on, never "allowed" (issue 9 item 9: fail closed).
+    pub fn of(org: &latchkey_types::Organization) -> Result<Self, InvalidAllowedType> {
+        Ok(Self {
+            first_party: ConnectedAppsAllowed::from_wire(
+                Some(&org.first_party_connected_apps_allowed_type),
+                &org.allowed_first_party_connected_apps,
+            )?,
+            third_party: ConnectedAppsAllowed::from_wire(
+                Some(&org.third_party_connected_apps_allowed_type),
+                &org.allowed_third_party_connected_apps,
+            )?,
+        })
+    }
+
     /// Whether this client may act in this organization.
     pub fn permits(&self, client_id: &str, client_type: ClientType) -> bool {
         let rule = if client_type.is_first_party() {

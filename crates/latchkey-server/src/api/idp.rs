@@ -8,9 +8,9 @@ use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::{
     decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
-    ConnectedAppsAllowed, ConsentClient, ConsentDecision, ConsentRequest, FullAccess,
-    GrantingClient, MatchedRedirect, OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge,
-    Prompt, ResponseType, ScopeResult, ScopeSet, SubmitOutcome, UserConsent,
+    ConsentClient, ConsentDecision, ConsentRequest, FullAccess, GrantingClient, MatchedRedirect,
+    OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge, Prompt, ResponseType, ScopeResult,
+    ScopeSet, SubmitOutcome, UserConsent,
 };
 use latchkey_core::secret::SecretHash;
 use latchkey_core::{ids, ApiError};
@@ -110,18 +110,15 @@ pub async fn prepare(
         .into_iter()
         .find(|c| c.client_id == app.client_id)
         .and_then(|c| ScopeSet::from_list(c.scopes).ok());
-    let org_policy = OrgConnectedAppsPolicy {
-        first_party: ConnectedAppsAllowed::from_wire(
-            Some(&org.first_party_connected_apps_allowed_type),
-            &org.allowed_first_party_connected_apps,
+    // An unreadable stored policy refuses (issue 9 item 9), it never falls back to "allowed".
+    let org_policy = OrgConnectedAppsPolicy::of(&org).map_err(|e| {
+        tracing::error!(error = %e, organization_id = %org.organization_id, "stored Connected Apps policy unreadable");
+        ApiError::new(
+            403,
+            "connected_app_not_allowed_for_org",
+            "The organization's Connected Apps policy could not be read, so no Connected App is allowed.",
         )
-        .unwrap_or(ConnectedAppsAllowed::AllAllowed),
-        third_party: ConnectedAppsAllowed::from_wire(
-            Some(&org.third_party_connected_apps_allowed_type),
-            &org.allowed_third_party_connected_apps,
-        )
-        .unwrap_or(ConnectedAppsAllowed::AllAllowed),
-    };
+    })?;
     let decision = decide_consent(&ConsentRequest {
         client: ConsentClient {
             client_id: &app.client_id,
@@ -157,18 +154,6 @@ const TOO_MANY_SELECTORS: &str = "Identify the member in exactly one way: organi
                                   member_id, or session_token, or session_jwt.";
 const MEMBER_NOT_ACTIVE: &str = "Only active members can authorize Connected Apps.";
 
-/// When the session's member last proved a factor (OIDC `auth_time`); its start if none says.
-fn last_authenticated(record: &latchkey_core::session::SessionRecord) -> i64 {
-    let rfc3339 = &time::format_description::well_known::Rfc3339;
-    record
-        .factors
-        .iter()
-        .filter_map(|f| time::OffsetDateTime::parse(&f.last_authenticated_at, rfc3339).ok())
-        .map(|t| t.unix_timestamp())
-        .max()
-        .unwrap_or(record.started_at)
-}
-
 /// Exactly one identity: organization_id + member_id, or session_token, or session_jwt.
 async fn resolve_member(
     state: &AppState,
@@ -201,7 +186,7 @@ async fn resolve_member(
         }
         (None, Some(cred)) => {
             let s = sessions::resolve(state, project_id, cred).await?;
-            let auth_time = last_authenticated(&s.record);
+            let auth_time = latchkey_core::session::auth_time(&s.record);
             Ok((s.member, s.org, Some(s.record.member_session_id), auth_time))
         }
         (None, None) => {
@@ -214,7 +199,7 @@ async fn resolve_member(
         .into()),
     }
     .and_then(|(m, o, s, t)| {
-        if m.status == "active" {
+        if latchkey_core::member::is_active(&m) {
             Ok((m, o, s, t))
         } else {
             Err(ApiError::bad_request("member_not_active", MEMBER_NOT_ACTIVE).into())

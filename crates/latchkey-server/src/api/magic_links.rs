@@ -9,6 +9,7 @@ use latchkey_core::magic_link::{
     self as ml, InviteDecision, LinkKind, MagicLinkToken, SendDecision,
 };
 use latchkey_core::oauth::pkce::{self, PkceChallenge, PkceError, PkceVerifier};
+use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::{member, session, validate, ApiError};
 use latchkey_store::{Conflict, Consumed, MagicLinkRecord, MemberLookup, StoreError};
 use latchkey_types::{
@@ -86,6 +87,7 @@ pub async fn login_or_signup(
         .transpose()
         .map_err(pkce_error)?;
     let org = load_org(&state, &project, org_key).await?;
+    org_policy::require(&org, AuthMethod::MagicLink)?;
     let existing = state
         .store
         .get_member(&org.organization_id, MemberLookup::Email(&email))
@@ -106,11 +108,7 @@ pub async fn login_or_signup(
         ),
     };
     let minutes = ml::expiration_minutes(field, given_minutes, ml::DEFAULT_LOGIN_MINUTES)?;
-    let redirect = ml::redirect_url(
-        kind,
-        given_url.as_deref(),
-        state.config.magic_link_redirect_url.as_deref(),
-    )?;
+    let redirect = registered_redirect(&state, &project, kind, given_url.as_deref()).await?;
     state.email_sends.check(
         &format!("{}\n{email}", project.project_id),
         state.clock.now(),
@@ -142,6 +140,8 @@ pub async fn invite(
     let org_key = required(&req.organization_id, "organization_id")?;
     let email = validate::email(required(&req.email_address, "email_address")?)?;
     let org = load_org(&state, &project, org_key).await?;
+    // An invite is a magic link: the link could not be redeemed where magic links are refused.
+    org_policy::require(&org, AuthMethod::MagicLink)?;
     if let Some(by) = req
         .invited_by_member_id
         .as_deref()
@@ -163,11 +163,13 @@ pub async fn invite(
         req.invite_expiration_minutes,
         ml::DEFAULT_INVITE_MINUTES,
     )?;
-    let redirect = ml::redirect_url(
+    let redirect = registered_redirect(
+        &state,
+        &project,
         LinkKind::Invite,
         req.invite_redirect_url.as_deref(),
-        state.config.magic_link_redirect_url.as_deref(),
-    )?;
+    )
+    .await?;
     state.email_sends.check(
         &format!("{}\n{email}", project.project_id),
         state.clock.now(),
@@ -204,6 +206,24 @@ pub async fn invite(
         member: member::render(&stored, &org),
         organization: org,
     }))
+}
+
+/// The link's redirect URL (the request's, else the configured default), which must be
+/// registered for the project (issue 9 #16, [`ml::redirect_allowed`]).
+async fn registered_redirect(
+    state: &AppState,
+    project: &Project,
+    kind: LinkKind,
+    given: Option<&str>,
+) -> Result<url::Url, ApiFailure> {
+    let default = state.config.magic_link_redirect_url.as_deref();
+    let redirect = ml::redirect_url(kind, given, default)?;
+    let registered = state.store.redirect_urls(&project.project_id).await?;
+    let test_project = Environment::of_project(&project.project_id) == Environment::Test;
+    if !ml::redirect_allowed(&redirect, &registered, default, test_project) {
+        return Err(ml::redirect_not_registered(kind).into());
+    }
+    Ok(redirect)
 }
 
 /// Creates a member with `status`; if a concurrent request created one with this email first,
@@ -407,6 +427,7 @@ pub(crate) async fn redeem<'a>(
         .transpose()
         .map_err(pkce_error)?;
     pkce::check_code_verifier(stored_challenge.as_ref(), verifier).map_err(pkce_error)?;
+    check_login_policy(state, pid, &peek).await?;
     let existing = match cred {
         Some(c) => {
             let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
@@ -425,6 +446,30 @@ pub(crate) async fn redeem<'a>(
         Consumed::Expired => ml::Unusable::Expired,
     };
     Err(unusable.to_api().into())
+}
+
+/// The organization still allows magic links and needs no second factor for this member
+/// (issue 9 #5, #6). Checked before the link is used up, so fixing the policy lets it work.
+async fn check_login_policy(
+    state: &AppState,
+    pid: &str,
+    link: &MagicLinkRecord,
+) -> Result<(), ApiFailure> {
+    let org = state
+        .store
+        .get_organization(pid, &link.organization_id)
+        .await?
+        .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
+    let m = state
+        .store
+        .get_member(
+            &org.organization_id,
+            MemberLookup::IdOrExternalId(&link.member_id),
+        )
+        .await?
+        .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
+    org_policy::primary_login(&org, &m, AuthMethod::MagicLink)?;
+    Ok(())
 }
 
 /// Loads the link's organization and member; a pending or invited member becomes active with a

@@ -124,8 +124,19 @@ pub async fn update(
     let mut m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
     let policy = state.effective_policy(&project.project_id).await?;
     let roles = role_ids(&policy);
+    let old_email = m.email_address.clone();
     member::update(&mut m, &org, &req, &roles, state.clock.now())?;
-    if !state.store.update_member(&m).await? {
+    // A changed email is unverified again (Stytch); the member's sessions and unused links,
+    // made for the old address, end with it in the same transaction (issue 9 #2).
+    let updated = if m.email_address == old_email {
+        state.store.update_member(&m).await?
+    } else {
+        state
+            .store
+            .update_member_ending_sessions(&project.project_id, &m)
+            .await?
+    };
+    if !updated {
         return Err(ApiError::member_not_found().into());
     }
     Ok(ok(MemberResponse::new(&m, org)))

@@ -5,17 +5,20 @@
 //! Choices where Stytch's docs leave room (README "Passwords"):
 //! - A wrong password, an unknown email, a member without a password and a member who is not
 //!   `active` all answer the same 401 `unauthorized_credentials`, and an unknown email still
-//!   costs one argon2id verification (of [`password::DUMMY_PHC`]), so neither the answer nor its
-//!   timing tells which emails exist.
+//!   costs one argon2id verification (of [`password::DUMMY_PHC`]), as does a wrong password for an
+//!   imported hash, so neither the answer nor its timing tells which emails exist or were imported.
 //! - Lockout and per-address throttling follow [`lockout`]: 429 `user_lock_limit_reached` for a
 //!   locked member, 429 `too_many_requests` for an address with too many failures.
 //! - Hashing and verification run on tokio's blocking pool, never on the async workers.
 //! - An imported hash is verified as imported; the first successful login replaces it with
 //!   argon2id (only if it is still the same hash).
-//! - MFA is not implemented: logins are complete (`member_authenticated: true`).
+//! - MFA is not implemented: logins are complete (`member_authenticated: true`), and where MFA
+//!   is required (`mfa_policy: REQUIRED_FOR_ALL`, `mfa_enrolled`) a correct password is refused
+//!   with 403 `mfa_required_not_supported` rather than yield a full session.
 
 use axum::extract::State;
 use latchkey_core::ids::{make_id, Environment};
+use latchkey_core::organization::policy::{self as org_policy, AuthMethod};
 use latchkey_core::password::lockout::{self, LockoutPolicy};
 use latchkey_core::password::{
     self, strength_check, ImportedHash, MigrateConfigs, PasswordError, StoredHash, StrengthResult,
@@ -111,7 +114,7 @@ pub(crate) async fn check_password(
     email: &str,
     password: PasswordInput,
 ) -> Result<Member, ApiFailure> {
-    check_password_allowed(org)?;
+    org_policy::require(org, AuthMethod::Password)?;
     let policy = LockoutPolicy::default();
     let now = state.clock.now();
     let bucket = lockout::address_bucket(ip);
@@ -131,7 +134,7 @@ pub(crate) async fn check_password(
         .store
         .get_member(&org.organization_id, MemberLookup::Email(email))
         .await?
-        .filter(|m| m.status == "active");
+        .filter(member::is_active);
     if let Some(m) = &member {
         if lockout::is_locked(m.is_locked, m.lock_expires_at.as_deref(), now) {
             count_failure(state, pid, &bucket, None, &policy).await?;
@@ -148,6 +151,8 @@ pub(crate) async fn check_password(
     match (member, stored, verified) {
         (Some(mut m), Some(stored), Some(verified)) => {
             on_success(state, pid, &mut m, &stored, verified).await?;
+            // After the password, so the answer says nothing about MFA to a wrong guess.
+            org_policy::require_no_mfa(org, &m)?;
             Ok(m)
         }
         (member, _, _) => {
@@ -161,19 +166,6 @@ fn required<'a>(value: Option<&'a str>, field: &str) -> Result<&'a str, ApiError
     value
         .filter(|v| !v.is_empty())
         .ok_or_else(|| ApiError::missing_field(field))
-}
-
-/// An organization with `auth_methods: RESTRICTED` must list `password` to allow password logins.
-fn check_password_allowed(org: &Organization) -> Result<(), ApiError> {
-    if org.auth_methods == "RESTRICTED" && !org.allowed_auth_methods.iter().any(|m| m == "password")
-    {
-        return Err(ApiError::new(
-            403,
-            "unauthorized_auth_method",
-            "This organization does not allow password logins.",
-        ));
-    }
-    Ok(())
 }
 
 /// A matching password, with the argon2id hash to replace the stored one with when that one is
@@ -200,6 +192,12 @@ async fn verify(
             return password::verify_password(pw, password::DUMMY_PHC).map(|_| None);
         };
         if !h.verify(pw)? {
+            // An imported hash (bcrypt cost 4, a salted digest…) can be far cheaper than
+            // argon2id; a failure costs one argon2id verification like every other failure, so
+            // the timing does not tell which members were imported (issue 9 #14).
+            if matches!(h, StoredHash::Imported(_)) {
+                password::verify_password(pw, password::DUMMY_PHC)?;
+            }
             return Ok(None);
         }
         let upgrade = match h.needs_upgrade() {
@@ -371,11 +369,9 @@ pub async fn migrate(
         Some(mut m) => {
             member::update(&mut m, &org, &update_request(&req), &roles, now)?;
             mark_phone_verified(&mut m, &req);
-            if !state.store.update_member(&m).await? {
-                return Err(ApiError::member_not_found().into());
-            }
             pw.member_id = m.member_id.clone();
-            if !state.store.set_member_password(&pw).await? {
+            // Profile and password commit together (issue 9 item 7).
+            if !state.store.replace_member_password(&m, &pw).await? {
                 return Err(ApiError::member_not_found().into());
             }
             m

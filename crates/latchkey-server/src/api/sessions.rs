@@ -4,6 +4,7 @@
 //! verified with.
 
 use axum::extract::{Path, State};
+use latchkey_core::organization::policy;
 use latchkey_core::session::{self, SessionRecord, SessionToken};
 use latchkey_core::ApiError;
 use latchkey_store::MemberLookup;
@@ -45,7 +46,13 @@ pub async fn authenticate(
         mut record,
         member,
         org,
-    } = live::resolve(&state, &project.project_id, cred).await?;
+    } = live::resolve_with(
+        &state,
+        &project.project_id,
+        cred,
+        live::JwtExpiry::AllowExpired,
+    )
+    .await?;
     let verdict = match &req.authorization_check {
         Some(check) => {
             Some(crate::rbac::check(&state, &project.project_id, &member, &org, check).await?)
@@ -187,6 +194,10 @@ pub struct ExchangeResponse {
 /// `POST /v1/b2b/sessions/exchange`: a session for the same person (same email) in another
 /// organization they belong to. The factors carry over when the target organization accepts
 /// them; the original session ends.
+///
+/// The email is what links the two members, so it must be proven (issue 9 #2): the current
+/// member's address is verified and the session holds a factor delivered to, or looked up by,
+/// that address ([`session::proves_email`]). An address an admin typed in opens nothing.
 pub async fn exchange(
     State(state): State<AppState>,
     project: Project,
@@ -200,7 +211,9 @@ pub async fn exchange(
         .ok_or_else(|| ApiError::missing_field("organization_id"))?;
     let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?
         .ok_or_else(|| ApiError::missing_field("session_token or session_jwt"))?;
+    let minutes = session::duration(req.session_duration_minutes)?;
     let current = live::resolve(&state, pid, cred).await?;
+    check_email_proven(&current)?;
     let target = super::organizations::load(&state, &project, target_key).await?;
     let member = state
         .store
@@ -209,47 +222,36 @@ pub async fn exchange(
             MemberLookup::Email(&current.member.email_address),
         )
         .await?
-        .filter(|m| m.status == "active")
+        .filter(latchkey_core::member::is_active)
         .ok_or_else(ApiError::member_not_found)?;
     check_factors_allowed(&current.record, &target)?;
-    let minutes = session::duration(req.session_duration_minutes)?;
-    let mut factors = current.record.factors.clone();
-    let first = factors.remove(0);
-    let mut issued_record: Option<SessionRecord> = None;
-    let issued = live::start_or_extend(
-        &state,
+    policy::require_no_mfa(&target, &member)?;
+    let now = state.clock.now();
+    let mut factors = current.record.factors.clone().into_iter();
+    let first = factors.next().ok_or_else(session::session_not_found)?;
+    let id = latchkey_core::ids::make_id(
+        "session",
+        latchkey_core::ids::Environment::of_project(pid),
+        state.tokens.uuid(),
+    );
+    let mut record = session::start(
+        id,
         pid,
-        live::Login {
-            existing: None,
-            member: &member,
-            org: &target,
-            factor: first,
-            minutes,
-            custom_claims: req.session_custom_claims.as_ref(),
-        },
-    )
-    .await?;
-    if !factors.is_empty() {
-        if let Some(mut rec) = state
-            .store
-            .session_by_id(pid, &issued.member_session.member_session_id)
-            .await?
-        {
-            for f in factors {
-                session::add_factor(&mut rec, f);
-            }
-            state.store.update_session(&rec).await?;
-            issued_record = Some(rec);
-        }
-    }
+        &member,
+        first,
+        minutes,
+        req.session_custom_claims.as_ref(),
+        now,
+    )?;
+    factors.for_each(|f| session::add_factor(&mut record, f));
+    let token = SessionToken::generate(state.tokens.as_ref());
+    state.store.insert_session(&record, &token.hash()).await?;
     state
         .store
         .delete_session(pid, &current.record.member_session_id)
         .await?;
-    let issued = match issued_record {
-        Some(rec) => live::issue(&state, pid, &rec, issued.session_token, &member, &target).await?,
-        None => issued,
-    };
+    let token = token.expose_secret().to_string();
+    let issued = live::issue(&state, pid, &record, token, &member, &target).await?;
     Ok(ok(ExchangeResponse {
         member_id: member.member_id.clone(),
         issued,
@@ -260,16 +262,22 @@ pub async fn exchange(
     }))
 }
 
-/// An organization with `auth_methods: RESTRICTED` accepts only sessions whose factors it allows.
-fn check_factors_allowed(record: &SessionRecord, target: &Organization) -> Result<(), ApiError> {
-    if target.auth_methods != "RESTRICTED" {
+/// The current member's email is verified and proven by one of the session's factors.
+fn check_email_proven(current: &live::Loaded) -> Result<(), ApiError> {
+    let email = &current.member.email_address;
+    if current.member.email_address_verified && session::proves_email(&current.record, email) {
         return Ok(());
     }
-    let allowed = record
-        .factors
-        .iter()
-        .any(|f| target.allowed_auth_methods.iter().any(|m| m == &f.kind));
-    if allowed {
+    Err(ApiError::new(
+        403,
+        "unverified_email",
+        "The session does not prove the member's email address (it is unverified, or no factor of this session was delivered to it), so it cannot be exchanged for another organization; log in to that organization directly.",
+    ))
+}
+
+/// An organization with `auth_methods: RESTRICTED` accepts only sessions whose factors it allows.
+fn check_factors_allowed(record: &SessionRecord, target: &Organization) -> Result<(), ApiError> {
+    if policy::allows_factors(target, &record.factors) {
         Ok(())
     } else {
         Err(ApiError::new(
@@ -359,13 +367,6 @@ pub async fn exchange_access_token(
         .as_deref()
         .ok_or_else(not_exchangeable)?;
     let jti = live.claims["jti"].as_str().unwrap_or_default();
-    if !state
-        .store
-        .exchange_access(jti, now.unix_timestamp())
-        .await?
-    {
-        return Err(not_exchangeable().into());
-    }
     let live::Loaded {
         mut record,
         member,
@@ -386,21 +387,15 @@ pub async fn exchange_access_token(
     if let Some(c) = &req.session_custom_claims {
         session::merge_custom_claims(&mut record, c)?;
     }
-    // Either write finding no session means it was revoked meanwhile.
-    if !state.store.update_session(&record).await? {
-        return Err(not_exchangeable().into());
-    }
+    // Spending the token, extending the session and adding its token commit together (issue 9
+    // item 7): false means the token was spent or the session revoked meanwhile, and nothing
+    // was written.
     let token = SessionToken::generate(state.tokens.as_ref());
-    let added = state
+    let exchanged = state
         .store
-        .add_session_token(
-            pid,
-            &record.member_session_id,
-            &token.hash(),
-            now.unix_timestamp(),
-        )
+        .exchange_access_token(jti, &record, &token.hash(), now.unix_timestamp())
         .await?;
-    if !added {
+    if !exchanged {
         return Err(not_exchangeable().into());
     }
     let token = token.expose_secret().to_string();

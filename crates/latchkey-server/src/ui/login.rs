@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::magic_link::{self as ml, LinkKind, SendDecision};
 use latchkey_core::oauth::pkce::{PkceChallenge, PkceVerifier};
+use latchkey_core::organization::policy::{self, AuthMethod};
 use latchkey_core::{session, validate};
 use latchkey_store::MemberLookup;
 use latchkey_types::{Member, Organization, PasswordInput};
@@ -30,6 +31,10 @@ use crate::api::magic_links;
 use crate::client_address::ClientAddress;
 use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
+
+/// Shown when the organization or member requires MFA, which latchkey does not support yet
+/// (`organization::policy::require_no_mfa`).
+const MFA_REQUIRED: &str = "Your organization requires a second sign-in step (multi-factor authentication), which this sign-in page does not support yet. Ask your administrator.";
 
 /// Parses a posted form and loads the pending request it belongs to, checking its CSRF token.
 pub async fn form<T: DeserializeOwned>(
@@ -62,6 +67,7 @@ mod msg {
     pub const OTHER_BROWSER: &str = "This sign-in link only works in the browser where you \
                                      asked for it. Open it there, or go back to the app and \
                                      start again.";
+    pub const NO_LINKS: &str = "This organization does not allow sign-in links.";
     pub const LINK_SPENT: &str =
         "That sign-in link has expired or was already used. Send yourself a new one.";
     pub const FORM_EXPIRED: &str = "The page was open too long or came from somewhere else. \
@@ -176,13 +182,13 @@ pub async fn page(
     .render(state))
 }
 
-/// `(password, magic link)` allowed by the organization's `auth_methods`.
+/// `(password, magic link)` allowed by the organization's `auth_methods` (the one rule the API
+/// applies too: [`policy::allows`]).
 fn methods(org: &Organization) -> (bool, bool) {
-    if org.auth_methods != "RESTRICTED" {
-        return (true, true);
-    }
-    let has = |m: &str| org.allowed_auth_methods.iter().any(|a| a == m);
-    (has("password"), has("magic_link"))
+    (
+        policy::allows(org, AuthMethod::Password),
+        policy::allows(org, AuthMethod::MagicLink),
+    )
 }
 
 /// The organizations in which `email` is a member that can log in (active, invited or pending).
@@ -363,6 +369,7 @@ pub async fn password(
                     "user_lock_limit_reached" => msg::LOCKED,
                     "too_many_requests" => msg::THROTTLED,
                     "unauthorized_auth_method" => msg::NO_PASSWORDS,
+                    "mfa_required_not_supported" => MFA_REQUIRED,
                     _ => return Err(f.into()),
                 };
                 let status = StatusCode::from_u16(f.0.status).unwrap_or(StatusCode::UNAUTHORIZED);
@@ -488,17 +495,22 @@ pub async fn magic_link_callback(
         let verifier = PkceVerifier::parse(verifier).map_err(|_| other_browser())?;
         let token = q.token.unwrap_or_default();
         let now = state.clock.now();
-        let record =
-            match magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now)
-                .await
-            {
-                Ok((record, _)) => record,
-                Err(_) => {
-                    p.req.magic_link_sent = false;
-                    pending::save(&state, &p).await?;
-                    return page(&state, p, Some((StatusCode::BAD_REQUEST, msg::LINK_SPENT))).await;
-                }
-            };
+        let redeemed =
+            magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
+        let record = match redeemed {
+            Ok((record, _)) => record,
+            Err(f) if f.0.error_type == "mfa_required_not_supported" => {
+                return page(&state, p, Some((StatusCode::FORBIDDEN, MFA_REQUIRED))).await;
+            }
+            Err(f) if f.0.error_type == "unauthorized_auth_method" => {
+                return page(&state, p, Some((StatusCode::FORBIDDEN, msg::NO_LINKS))).await;
+            }
+            Err(_) => {
+                p.req.magic_link_sent = false;
+                pending::save(&state, &p).await?;
+                return page(&state, p, Some((StatusCode::BAD_REQUEST, msg::LINK_SPENT))).await;
+            }
+        };
         let (org, m) = magic_links::activate_member(&state, &p.project_id, &record, now).await?;
         p.req.email = Some(m.email_address.clone());
         p.req.organization_id = Some(org.organization_id.clone());

@@ -265,3 +265,24 @@ async fn too_old_sqlite() {
 async fn too_old_postgres() {
     too_old(Backend::Postgres).await
 }
+
+/// issue 9 item 7: spending the token, extending the session and adding its token are one
+/// store operation, and input errors come first: a refused exchange leaves the token unspent.
+async fn a_refused_exchange_does_not_spend_the_token(app: TestApp) {
+    let (_, _, _, access) = authorized(&app).await;
+    assert_error(
+        app.post(
+            EXCHANGE,
+            json!({"access_token": access, "session_custom_claims": {"sub": "x"}}),
+        )
+        .await,
+        (400, "invalid_session_custom_claims"),
+    );
+    let (status, body) = app.post(EXCHANGE, json!({"access_token": access})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_error(
+        app.post(EXCHANGE, json!({"access_token": access})).await,
+        (404, "idp_access_token_could_not_be_exchanged"),
+    );
+}
+both!(a_refused_exchange_does_not_spend_the_token);

@@ -13,7 +13,8 @@ use crate::helpers::{unique, Backend, TestApp};
 const LOGIN: &str = "/v1/b2b/magic_links/email/login_or_signup";
 const INVITE: &str = "/v1/b2b/magic_links/email/invite";
 const AUTH: &str = "/v1/b2b/magic_links/authenticate";
-const CB: &str = "https://app.example/authenticate";
+/// Loopback: a test project accepts it without registering it (issue 9 #16).
+const CB: &str = "http://localhost:3000/authenticate";
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
 
 /// The newest link mailed to `email`, and the token in it, read from the outbox.

@@ -23,4 +23,5 @@ mod passwords;
 mod rbac;
 mod sec_oauth;
 mod security_infra;
+mod sec_auth;
 mod sessions;

@@ -288,7 +288,14 @@ async fn list_and_revoke(app: TestApp) {
 both!(list_and_revoke);
 
 async fn exchange_switches_organization(app: TestApp) {
-    let (_, m, s) = logged_in(&app, json!([])).await;
+    let (_, m, _) = logged_in(&app, json!([])).await;
+    // Only a verified email carries over (issue 9 #2; tests/api/sec_auth.rs).
+    let (org_id, member_id) = (
+        m["organization_id"].as_str().unwrap(),
+        m["member_id"].as_str().unwrap(),
+    );
+    crate::sec_auth::verify_email(&app, org_id, member_id).await;
+    let s = session_for(&app, org_id, member_id).await;
     let other = app.create_org(json!({"organization_name": "Other"})).await;
     let other_id = other["organization_id"].as_str().unwrap();
     let email = m["email_address"].as_str().unwrap();

@@ -33,3 +33,22 @@ fn all_allowed_permits_everything() {
         assert!(org.permits("anything", t));
     }
 }
+
+/// issue 9 item 9: an unreadable stored type refuses instead of falling back to ALL_ALLOWED.
+#[test]
+fn of_organization_fails_closed() {
+    let mut org = crate::organization::create(
+        "organization-test-1".into(),
+        &serde_json::from_value(serde_json::json!({"organization_name": "A"})).unwrap(),
+        crate::organization::slugify,
+        &[],
+        time::macros::datetime!(2026-03-01 10:00 UTC),
+    )
+    .unwrap();
+    assert_eq!(
+        OrgConnectedAppsPolicy::of(&org).unwrap(),
+        OrgConnectedAppsPolicy::all_allowed()
+    );
+    org.third_party_connected_apps_allowed_type = "MAYBE".into();
+    assert!(OrgConnectedAppsPolicy::of(&org).is_err());
+}

@@ -42,8 +42,28 @@ pub enum ResourceUrlError {
     TooLong,
 }
 
-/// The canonical form of a resource URL (see the module header), or why it has none.
+/// The canonical form of a resource URL (see the module header), or why it has none: what a
+/// resource may be registered under.
 pub fn canonical_url(raw: &str) -> Result<String, ResourceUrlError> {
+    let (s, url) = normalize(raw)?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(ResourceUrlError::UserInfo);
+    }
+    match url.scheme() {
+        "https" => Ok(s),
+        "http" if is_loopback(&url) => Ok(s),
+        _ => Err(ResourceUrlError::Scheme),
+    }
+}
+
+/// A `resource` parameter in the same canonical form, checked only as RFC 8707 §2 asks
+/// (absolute, no fragment): a project without resources accepts any such indicator, and one
+/// that could never be registered simply matches no resource.
+pub fn indicator_form(raw: &str) -> Result<String, ResourceUrlError> {
+    normalize(raw).map(|(s, _)| s)
+}
+
+fn normalize(raw: &str) -> Result<(String, url::Url), ResourceUrlError> {
     if raw.len() > MAX_URL_LEN {
         return Err(ResourceUrlError::TooLong);
     }
@@ -55,19 +75,11 @@ pub fn canonical_url(raw: &str) -> Result<String, ResourceUrlError> {
     if url.fragment().is_some() || raw.contains('#') {
         return Err(ResourceUrlError::Fragment);
     }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(ResourceUrlError::UserInfo);
-    }
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(&url) => {}
-        _ => return Err(ResourceUrlError::Scheme),
-    }
     let mut s = url.to_string();
     if url.path() == "/" && url.query().is_none() {
         s.pop();
     }
-    Ok(s)
+    Ok((s, url))
 }
 
 fn is_loopback(url: &url::Url) -> bool {
@@ -94,10 +106,10 @@ pub fn not_found() -> ApiError {
     )
 }
 
-/// The 409 for a URL another resource of the project already has.
+/// A URL another resource of the project already has (400, like Stytch's `duplicate_*`).
 pub fn duplicate_url() -> ApiError {
     ApiError::new(
-        409,
+        400,
         "duplicate_resource_url",
         "A resource server with this url already exists in the project.",
     )
@@ -193,18 +205,26 @@ fn check_scopes(scopes: &[ResourceScope]) -> Result<Vec<ResourceScope>, ApiError
     let mut out: Vec<ResourceScope> = Vec::with_capacity(scopes.len());
     for s in scopes {
         let bad = |why: &str| {
-            ApiError::bad_request("invalid_resource_scope", format!("scope {:?} {why}", s.scope))
+            ApiError::bad_request(
+                "invalid_resource_scope",
+                format!("scope {:?} {why}", s.scope),
+            )
         };
-        let scope = Scope::parse(&s.scope).map_err(|_| bad("is not a valid scope token (RFC 6749 section 3.3)."))?;
+        let scope = Scope::parse(&s.scope)
+            .map_err(|_| bad("is not a valid scope token (RFC 6749 section 3.3)."))?;
         if BuiltinScope::parse(scope.as_str()).is_some() {
-            return Err(bad("is a built-in scope of the authorization server and cannot belong to a resource."));
+            return Err(bad(
+                "is a built-in scope of the authorization server and cannot belong to a resource.",
+            ));
         }
         if out.iter().any(|o| o.scope == s.scope) {
             return Err(bad("is listed twice."));
         }
         let description = s.description.trim();
         if description.len() > MAX_TEXT_LEN || description.chars().any(char::is_control) {
-            return Err(bad("has a description that is too long or contains control characters."));
+            return Err(bad(
+                "has a description that is too long or contains control characters.",
+            ));
         }
         out.push(ResourceScope {
             scope: s.scope.clone(),

@@ -36,6 +36,9 @@ pub struct Prepared {
     pub scope_results: Vec<ScopeResult>,
     pub prior: Option<ScopeSet>,
     pub decision: ConsentDecision,
+    /// The registered resource servers the request names (RFC 8707); empty when it names
+    /// none or the project has none.
+    pub targets: Vec<latchkey_types::ResourceServer>,
 }
 
 fn authorize_error(e: AuthorizeError) -> ApiFailure {
@@ -93,16 +96,20 @@ pub async fn prepare(
     let roles = latchkey_core::member::effective_role_ids(&member, &org);
     let perms = policy.member_permissions(&roles);
     let full_access = FullAccess::from_flag(app.full_access_allowed);
-    let scope_results = policy
-        .resolve_scopes(
-            &requested,
-            GrantingClient {
-                client_type,
-                full_access,
-            },
-            &perms,
-        )
-        .map_err(|e| authorize_error(e.into()))?;
+    let requested_resources = req.resources.as_deref().unwrap_or_default();
+    let targets =
+        super::resources::authorization_targets(state, project_id, requested_resources).await?;
+    let scope_results = latchkey_core::oauth::resource::scope_results_for(
+        &policy,
+        &requested,
+        GrantingClient {
+            client_type,
+            full_access,
+        },
+        &perms,
+        &targets,
+    )
+    .map_err(|e| authorize_error(e.into()))?;
     let prior = state
         .store
         .member_consents(project_id, &member.member_id)
@@ -148,6 +155,7 @@ pub async fn prepare(
         scope_results,
         prior,
         decision,
+        targets,
     })
 }
 
@@ -315,7 +323,7 @@ pub async fn authorize(
         scopes: granted.to_vec(),
         nonce: req.nonce.clone().filter(|n| !n.is_empty()),
         auth_time: p.auth_time,
-        resources: req.resources.clone().unwrap_or_default(),
+        resources: p.targets.iter().map(|r| r.url.clone()).collect(),
     };
     let code = random_token(state);
     let record = CodeRecord {

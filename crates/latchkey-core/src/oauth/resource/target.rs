@@ -14,7 +14,7 @@
 
 use latchkey_types::ResourceServer;
 
-use super::{accepts, canonical_url, ResourceUrlError};
+use super::{accepts, indicator_form, ResourceUrlError};
 use crate::oauth::grant::Grant;
 use crate::oauth::rbac::{GrantingClient, MemberPermissions, RbacPolicy, ScopeResult};
 use crate::oauth::scope::{BuiltinScope, ScopeError, ScopeSet};
@@ -60,7 +60,7 @@ pub fn resolve_targets(
 ) -> Result<Vec<ResourceServer>, TargetError> {
     let mut out: Vec<ResourceServer> = Vec::new();
     for raw in requested {
-        let url = canonical_url(raw).map_err(|e| TargetError::Malformed(raw.clone(), e))?;
+        let url = indicator_form(raw).map_err(|e| TargetError::Malformed(raw.clone(), e))?;
         if registered.is_empty() {
             continue;
         }
@@ -168,7 +168,7 @@ pub fn token_target(
 ) -> Result<Option<TokenTarget>, TargetError> {
     let mut named = Vec::with_capacity(requested.len());
     for raw in requested {
-        let url = canonical_url(raw).map_err(|e| TargetError::Malformed(raw.clone(), e))?;
+        let url = indicator_form(raw).map_err(|e| TargetError::Malformed(raw.clone(), e))?;
         if !grant.resources.contains(&url) {
             // A project without resources ignores indicators, as at authorization.
             if grant.resources.is_empty() && registered.is_empty() {

@@ -31,13 +31,25 @@ fn canonical_form_rfc_9728() {
     let ok = [
         ("https://MCP.Example.COM", "https://mcp.example.com"),
         ("https://mcp.example.com/", "https://mcp.example.com"),
-        ("HTTPS://mcp.example.com:443/mcp", "https://mcp.example.com/mcp"),
-        ("https://mcp.example.com/mcp/", "https://mcp.example.com/mcp/"),
-        ("https://mcp.example.com:8443/a", "https://mcp.example.com:8443/a"),
+        (
+            "HTTPS://mcp.example.com:443/mcp",
+            "https://mcp.example.com/mcp",
+        ),
+        (
+            "https://mcp.example.com/mcp/",
+            "https://mcp.example.com/mcp/",
+        ),
+        (
+            "https://mcp.example.com:8443/a",
+            "https://mcp.example.com:8443/a",
+        ),
         ("http://127.0.0.1:3000/mcp", "http://127.0.0.1:3000/mcp"),
         ("http://localhost:3000", "http://localhost:3000"),
         ("http://[::1]:80/", "http://[::1]"),
-        ("https://api.example.com/?v=1", "https://api.example.com/?v=1"),
+        (
+            "https://api.example.com/?v=1",
+            "https://api.example.com/?v=1",
+        ),
     ];
     for (raw, want) in ok {
         assert_eq!(canonical_url(raw).as_deref(), Ok(want), "{raw}");
@@ -76,14 +88,38 @@ fn create_and_update_validate() {
     assert_eq!(r.access_token_expiry_minutes, Some(5));
     for (body, t) in [
         (serde_json::json!({"name": "x"}), "missing_required_field"),
-        (serde_json::json!({"url": "https://a.com"}), "missing_required_field"),
-        (serde_json::json!({"url": "http://a.com", "name": "x"}), "invalid_resource_url"),
-        (serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "openid"}]}), "invalid_resource_scope"),
-        (serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "a b"}]}), "invalid_resource_scope"),
-        (serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "a"}, {"scope": "a"}]}), "invalid_resource_scope"),
-        (serde_json::json!({"url": "https://a.com", "name": "x", "access_token_expiry_minutes": -1}), "invalid_resource_access_token_expiry_minutes"),
+        (
+            serde_json::json!({"url": "https://a.com"}),
+            "missing_required_field",
+        ),
+        (
+            serde_json::json!({"url": "http://a.com", "name": "x"}),
+            "invalid_resource_url",
+        ),
+        (
+            serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "openid"}]}),
+            "invalid_resource_scope",
+        ),
+        (
+            serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "a b"}]}),
+            "invalid_resource_scope",
+        ),
+        (
+            serde_json::json!({"url": "https://a.com", "name": "x", "scopes": [{"scope": "a"}, {"scope": "a"}]}),
+            "invalid_resource_scope",
+        ),
+        (
+            serde_json::json!({"url": "https://a.com", "name": "x", "access_token_expiry_minutes": -1}),
+            "invalid_resource_access_token_expiry_minutes",
+        ),
     ] {
-        assert_eq!(create("id".into(), &req(body.clone()), "now").unwrap_err().error_type, t, "{body}");
+        assert_eq!(
+            create("id".into(), &req(body.clone()), "now")
+                .unwrap_err()
+                .error_type,
+            t,
+            "{body}"
+        );
     }
     let mut r = r;
     update(&mut r, &req(serde_json::json!({"access_token_expiry_minutes": 0, "audience_includes_project_id": true})), "later").unwrap();
@@ -99,7 +135,11 @@ fn targets_must_be_registered_once_the_project_has_any() {
     let b = resource("https://b.example.com/mcp", &["write"]);
     let reg = vec![a.clone(), b.clone()];
     let got = resolve_targets(
-        &["https://A.example.com/".into(), "https://b.example.com/mcp".into(), "https://a.example.com".into()],
+        &[
+            "https://A.example.com/".into(),
+            "https://b.example.com/mcp".into(),
+            "https://a.example.com".into(),
+        ],
         &reg,
     )
     .unwrap();
@@ -110,7 +150,10 @@ fn targets_must_be_registered_once_the_project_has_any() {
     // Path differs: a different resource.
     assert!(resolve_targets(&["https://b.example.com/mcp/".into()], &reg).is_err());
     // No resources in the project: indicators bind nothing (Stytch's behaviour).
-    assert_eq!(resolve_targets(&["https://c.example.com".into()], &[]).unwrap(), vec![]);
+    assert_eq!(
+        resolve_targets(&["https://c.example.com".into()], &[]).unwrap(),
+        vec![]
+    );
     assert!(matches!(
         resolve_targets(&["https://c.example.com#x".into()], &[]),
         Err(TargetError::Malformed(..))
@@ -151,17 +194,42 @@ fn scopes_are_narrowed_to_the_resources_and_say_where_they_go() {
         .collect();
     assert_eq!(
         view,
-        [("openid", true, 0), ("read", true, 2), ("write", true, 1), ("admin:docs", false, 1)]
+        [
+            ("openid", true, 0),
+            ("read", true, 2),
+            ("write", true, 1),
+            ("admin:docs", false, 1)
+        ]
     );
     assert_eq!(res[1].description, "read things");
     // A policy scope no requested resource accepts is narrowed away.
-    let res = scope_results_for(&p, &ScopeSet::parse("admin:docs read").unwrap(), client(), &perms, &[b.clone()]).unwrap();
+    let res = scope_results_for(
+        &p,
+        &ScopeSet::parse("admin:docs read").unwrap(),
+        client(),
+        &perms,
+        &[b.clone()],
+    )
+    .unwrap();
     assert!(!res[0].is_grantable && res[0].resources.is_empty());
     // A scope neither the policy nor the resources know stays an error.
-    assert!(scope_results_for(&p, &ScopeSet::parse("delete").unwrap(), client(), &perms, &[b]).is_err());
+    assert!(scope_results_for(
+        &p,
+        &ScopeSet::parse("delete").unwrap(),
+        client(),
+        &perms,
+        &[b]
+    )
+    .is_err());
     // Without resources: exactly the policy's answer.
     assert_eq!(
-        scope_results_for(&p, &ScopeSet::parse("openid").unwrap(), client(), &perms, &[]),
+        scope_results_for(
+            &p,
+            &ScopeSet::parse("openid").unwrap(),
+            client(),
+            &perms,
+            &[]
+        ),
         p.resolve_scopes(&ScopeSet::parse("openid").unwrap(), client(), &perms)
     );
 }
@@ -191,11 +259,20 @@ fn token_target_binds_down_scopes_and_keeps_unbound_tokens() {
     let g = grant(&["https://a.example.com", "https://b.example.com"]);
     // None named: every granted resource.
     let t = token_target(&g, &[], &reg, &g.scopes).unwrap().unwrap();
-    assert_eq!(t.audience("project-test-1"), ["https://a.example.com", "https://b.example.com", "project-test-1"]);
+    assert_eq!(
+        t.audience("project-test-1"),
+        [
+            "https://a.example.com",
+            "https://b.example.com",
+            "project-test-1"
+        ]
+    );
     assert_eq!(t.scopes, ["openid", "read", "write"]);
     assert_eq!(t.expiry_minutes, Some(5));
     // One named: down-scoped.
-    let t = token_target(&g, &["https://A.example.com/".into()], &reg, &g.scopes).unwrap().unwrap();
+    let t = token_target(&g, &["https://A.example.com/".into()], &reg, &g.scopes)
+        .unwrap()
+        .unwrap();
     assert_eq!(t.audience("p"), ["https://a.example.com"]);
     assert_eq!(t.scopes, ["openid", "read"]);
     // Not part of the grant.
@@ -211,6 +288,20 @@ fn token_target_binds_down_scopes_and_keeps_unbound_tokens() {
     // A grant without resources: unbound; an indicator then only passes where none exist.
     let plain = grant(&[]);
     assert_eq!(token_target(&plain, &[], &reg, &plain.scopes), Ok(None));
-    assert_eq!(token_target(&plain, &["https://x.example.com".into()], &[], &plain.scopes), Ok(None));
-    assert!(token_target(&plain, &["https://a.example.com".into()], &reg, &plain.scopes).is_err());
+    assert_eq!(
+        token_target(
+            &plain,
+            &["https://x.example.com".into()],
+            &[],
+            &plain.scopes
+        ),
+        Ok(None)
+    );
+    assert!(token_target(
+        &plain,
+        &["https://a.example.com".into()],
+        &reg,
+        &plain.scopes
+    )
+    .is_err());
 }

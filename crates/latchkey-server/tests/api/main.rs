@@ -21,4 +21,5 @@ mod pages_errors;
 mod pages_prompt;
 mod passwords;
 mod rbac;
+mod resources;
 mod sessions;

@@ -4,7 +4,8 @@
 //!   of the project, once the project has any (a project without resources keeps Stytch's
 //!   behaviour: the indicator binds nothing). Several may be authorized together.
 //! - Scopes ([`scope_results_for`]): a custom scope goes to the requested resources that
-//!   accept it; one that none of them accepts is narrowed away (not grantable). A scope a
+//!   accept it; one that none of them accepts (whether or not the RBAC policy or another
+//!   resource defines it) is narrowed away: not grantable, never an error. A scope a
 //!   resource lists but the RBAC policy does not define is the resource's own: any member may
 //!   grant it. Built-in scopes belong to the authorization server and go to no resource.
 //! - At the token endpoint ([`token_target`]): the request names some of the granted
@@ -122,7 +123,13 @@ pub fn scope_results_for(
                 is_grantable: true,
                 resources: Vec::new(),
             },
-            (None, true) => return Err(ScopeError::Unknown(scope.as_str().to_string())),
+            // Not for any requested resource: narrowed away, shown as not grantable.
+            (None, true) => ScopeResult {
+                scope: scope.clone(),
+                description: scope.as_str().to_string(),
+                is_grantable: false,
+                resources: Vec::new(),
+            },
         };
         out.push(ScopeResult {
             resources: to.iter().map(|r| r.url.clone()).collect(),

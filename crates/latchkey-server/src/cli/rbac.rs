@@ -103,7 +103,10 @@ pub fn read_policy_file(file: &Path) -> anyhow::Result<RbacPolicy> {
 }
 
 /// `--project`, or the only project; otherwise an error listing the projects.
-async fn resolve_project(store: &dyn Store, project: Option<String>) -> anyhow::Result<String> {
+pub(super) async fn resolve_project(
+    store: &dyn Store,
+    project: Option<String>,
+) -> anyhow::Result<String> {
     let projects = store.list_projects().await?;
     let listing = || {
         let ids: Vec<String> = projects

@@ -486,3 +486,103 @@ async fn a_grant_without_resources_stays_unbound_once_resources_exist(app: TestA
     );
 }
 both!(a_grant_without_resources_stays_unbound_once_resources_exist);
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LATCHKEY_") {
+            c.env_remove(k);
+        }
+    }
+    c.args(args)
+        .args([
+            "--database-url",
+            &app.database_url,
+            "--project",
+            &app.project_id,
+        ])
+        .output()
+        .unwrap()
+}
+
+async fn cli_create_list_delete(app: TestApp) {
+    let out = cli(
+        &app,
+        &[
+            "resource",
+            "create",
+            "--url",
+            "https://MCP.example.com/",
+            "--name",
+            "MCP",
+            "--scope",
+            "read=Read things",
+            "--scope",
+            "write",
+            "--json",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(stdout.trim().lines().count(), 1, "{stdout}");
+    let r: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(r["url"], "https://mcp.example.com");
+    assert_eq!(
+        r["scopes"],
+        json!([{"scope": "read", "description": "Read things"}, {"scope": "write", "description": ""}])
+    );
+    // The API sees it.
+    let (_, found) = app
+        .post("/v1/connected_apps/resources/search", json!({}))
+        .await;
+    assert_eq!(found["resources"][0]["resource_id"], r["resource_id"]);
+    let again = cli(
+        &app,
+        &[
+            "resource",
+            "create",
+            "--url",
+            "https://mcp.example.com",
+            "--name",
+            "x",
+        ],
+    );
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already exists"));
+    let bad = cli(
+        &app,
+        &[
+            "resource",
+            "create",
+            "--url",
+            "http://mcp.example.com",
+            "--name",
+            "x",
+        ],
+    );
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("https"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+    let list = cli(&app, &["resource", "list", "--json"]);
+    let listed: Value = serde_json::from_slice(&list.stdout).unwrap();
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    let del = cli(&app, &["resource", "delete", "https://mcp.example.com/"]);
+    assert!(
+        del.status.success(),
+        "{}",
+        String::from_utf8_lossy(&del.stderr)
+    );
+    let list = cli(&app, &["resource", "list", "--json"]);
+    assert_eq!(
+        serde_json::from_slice::<Value>(&list.stdout).unwrap(),
+        json!([])
+    );
+}
+both!(cli_create_list_delete);

@@ -208,7 +208,7 @@ fn scopes_are_narrowed_to_the_resources_and_say_where_they_go() {
         &ScopeSet::parse("admin:docs read").unwrap(),
         client(),
         &perms,
-        &[b.clone()],
+        std::slice::from_ref(&b),
     )
     .unwrap();
     assert!(!res[0].is_grantable && res[0].resources.is_empty());

@@ -14,6 +14,7 @@ use latchkey_types::{ResourceScope, ResourceServer, ResourceServerSettings};
 use super::scope::{BuiltinScope, Scope};
 use crate::error::ApiError;
 
+pub mod consent;
 pub mod target;
 
 pub use target::{resolve_targets, scope_results_for, token_target, TargetError, TokenTarget};

@@ -6,6 +6,7 @@
 use axum::extract::State;
 use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
+use latchkey_core::oauth::resource::consent as resource_consent;
 use latchkey_core::oauth::{
     decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
     ConnectedAppsAllowed, ConsentClient, ConsentDecision, ConsentRequest, FullAccess,
@@ -129,7 +130,7 @@ pub async fn prepare(
         )
         .unwrap_or(ConnectedAppsAllowed::AllAllowed),
     };
-    let decision = decide_consent(&ConsentRequest {
+    let mut decision = decide_consent(&ConsentRequest {
         client: ConsentClient {
             client_id: &app.client_id,
             client_type,
@@ -144,6 +145,8 @@ pub async fn prepare(
         org_policy: &org_policy,
     })
     .map_err(authorize_error)?;
+    // Consent is per resource: a scope granted for one resource is not granted for another.
+    resource_consent::widen(&mut decision, client_type, &scope_results, prior.as_ref());
     Ok(Prepared {
         app,
         client_type,
@@ -306,10 +309,11 @@ pub async fn authorize(
                 authorization_code: None,
             });
         }
-        SubmitOutcome::Approved {
-            granted,
-            grant_record,
-        } => (granted, grant_record),
+        SubmitOutcome::Approved { granted, .. } => {
+            // Incremental consent: the record grows by what this authorization adds, per resource.
+            let record = resource_consent::record(p.prior.as_ref(), &granted, &p.scope_results);
+            (granted, record)
+        }
     };
     let now = state.clock.now().unix_timestamp();
     let env = ids::Environment::of_project(project_id);
@@ -337,7 +341,7 @@ pub async fn authorize(
         organization_id: p.org.organization_id.clone(),
         member_id: p.member.member_id.clone(),
         client_id: p.app.client_id.clone(),
-        scopes: grant_record.to_vec(),
+        scopes: grant_record,
         created_at: now,
         updated_at: now,
     };

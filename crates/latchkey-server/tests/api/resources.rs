@@ -586,3 +586,68 @@ async fn cli_create_list_delete(app: TestApp) {
     );
 }
 both!(cli_create_list_delete);
+
+async fn step_up_adds_to_the_consent_per_resource(app: TestApp) {
+    two_resources(&app).await;
+    let c = create_client(&app, "third_party").await;
+    let s = subject(&app).await;
+    let start = |body: Value| {
+        let app = &app;
+        async move {
+            let (status, out) = app.post("/v1/b2b/idp/oauth/authorize/start", body).await;
+            assert_eq!(status, 200, "{out}");
+            out["consent_required"].as_bool().unwrap()
+        }
+    };
+    let read = with_resources(&c, &s, "read", &[DOCS]);
+    assert!(start(read.clone()).await, "first authorization");
+    code(&app, &read).await;
+    assert!(!start(read.clone()).await, "granted before");
+    // Step-up: MCP clients send the union of old and new scopes.
+    let both = with_resources(&c, &s, "read write", &[DOCS]);
+    assert!(start(both.clone()).await, "write is new");
+    let (status, tok) = redeem_with(&app, &c, &code(&app, &both).await, None).await;
+    assert_eq!(status, 200, "{tok}");
+    assert_eq!(tok["scope"], "read write");
+    // Asking for `read` alone again does not prompt, nor does it shrink the consent.
+    assert!(!start(read.clone()).await);
+    code(&app, &read).await;
+    let (status, apps) = app
+        .get(&format!(
+            "/v1/b2b/organizations/{}/members/{}/connected_apps",
+            s.org_id, s.member_id
+        ))
+        .await;
+    assert_eq!(status, 200, "{apps}");
+    let granted = &apps["connected_apps"][0];
+    assert_eq!(granted["scopes_granted"], "read write");
+    assert_eq!(
+        granted["resources"],
+        json!([{"resource": DOCS, "scopes": ["read", "write"]}])
+    );
+    // The same scope at another resource is a new consent.
+    let (_, rbac) = app
+        .get(&format!(
+            "/v1/b2b/organizations/{}/connected_apps/{}",
+            s.org_id, c.id
+        ))
+        .await;
+    assert_eq!(
+        rbac["active_members"][0]["granted_scopes"],
+        json!(["read", "write"])
+    );
+    let (docs2, _) = (
+        create_resource(&app, json!({"url": "https://docs2.example.com", "name": "Docs 2", "scopes": [{"scope": "read"}]})).await,
+        (),
+    );
+    assert!(
+        start(with_resources(
+            &c,
+            &s,
+            "read",
+            &[docs2["url"].as_str().unwrap()]
+        ))
+        .await
+    );
+}
+both!(step_up_adds_to_the_consent_per_resource);

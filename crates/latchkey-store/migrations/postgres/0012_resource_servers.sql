@@ -11,6 +11,3 @@ CREATE TABLE resource_servers (
 );
 CREATE INDEX resource_servers_project_seq ON resource_servers(project_id, seq);
 
--- Incremental consent per resource: what a member granted a client at each resource server,
--- as a JSON object {resource_url: [scope, ...]}; NULL when no resource was ever named.
-ALTER TABLE consent_grants ADD COLUMN resource_scopes TEXT;

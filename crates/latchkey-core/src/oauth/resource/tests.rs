@@ -306,3 +306,61 @@ fn token_target_binds_down_scopes_and_keeps_unbound_tokens() {
     )
     .is_err());
 }
+
+#[test]
+fn consent_is_recorded_and_checked_per_resource() {
+    use super::consent::*;
+    use crate::oauth::consent::{ConsentDecision, ConsentRequirement};
+    let p = policy();
+    let perms = p.member_permissions(&["stytch_member"]);
+    let a = resource("https://a.example.com", &["read", "write"]);
+    let b = resource("https://b.example.com", &["read"]);
+    let res = scope_results_for(
+        &p,
+        &ScopeSet::parse("openid read").unwrap(),
+        client(),
+        &perms,
+        std::slice::from_ref(&a),
+    )
+    .unwrap();
+    let granted = ScopeSet::parse("openid read").unwrap();
+    let rec = record(None, &granted, &res);
+    assert_eq!(rec, ["openid", "read", "read#https://a.example.com"]);
+    let prior = ScopeSet::from_list(&rec).unwrap();
+    let not_required = || ConsentDecision {
+        requirement: ConsentRequirement::NotRequired,
+        grantable: granted.clone(),
+    };
+    // Same scope, same resource: no new consent.
+    let mut d = not_required();
+    widen(&mut d, ClientType::ThirdParty, &res, Some(&prior));
+    assert!(!d.consent_required());
+    // Same scope at another resource: consent again (third-party), never for first-party.
+    let res_b = scope_results_for(
+        &p,
+        &ScopeSet::parse("read").unwrap(),
+        client(),
+        &perms,
+        &[b],
+    )
+    .unwrap();
+    let mut d = not_required();
+    widen(&mut d, ClientType::ThirdParty, &res_b, Some(&prior));
+    assert!(d.consent_required());
+    let mut d = not_required();
+    widen(&mut d, ClientType::FirstParty, &res_b, Some(&prior));
+    assert!(!d.consent_required());
+    // Step-up keeps what was granted.
+    let res2 = scope_results_for(
+        &p,
+        &ScopeSet::parse("read write").unwrap(),
+        client(),
+        &perms,
+        &[a],
+    )
+    .unwrap();
+    let rec2 = record(Some(&prior), &ScopeSet::parse("read write").unwrap(), &res2);
+    let (plain, by) = split(&rec2);
+    assert_eq!(plain, ["openid", "read", "write"]);
+    assert_eq!(by["https://a.example.com"], ["read", "write"]);
+}

@@ -651,3 +651,43 @@ async fn step_up_adds_to_the_consent_per_resource(app: TestApp) {
     );
 }
 both!(step_up_adds_to_the_consent_per_resource);
+
+async fn hosted_page_names_the_resource_and_binds_the_token(app: TestApp) {
+    two_resources(&app).await;
+    let c = crate::pages::client(&app, "third_party").await;
+    let email = format!("ann-{}@acme.io", unique());
+    crate::pages::org_with_member(&app, "Acme", &email).await;
+    let url = format!(
+        "{}&resource={}",
+        authorize_url(&c.id, &[("scope", "openid read write")]),
+        urlencode(DOCS)
+    );
+    let mut b = crate::pages::start(&app, &url).await;
+    let consent = crate::pages::log_in(&mut b, &email, None).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    assert!(
+        consent
+            .body
+            .contains("Access is limited to <strong>Docs MCP</strong>"),
+        "{}",
+        consent.body
+    );
+    assert!(
+        consent.body.contains("Read your documents") && consent.body.contains("at Docs MCP"),
+        "{}",
+        consent.body
+    );
+    let csrf = consent.csrf();
+    let done = b
+        .post(
+            "/oauth2/authorize/consent",
+            &[("csrf_token", &csrf), ("decision", "allow")],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let tokens = crate::pages::redeem(&app, &c, &done.query()["code"]).await;
+    let at = claims(tokens["access_token"].as_str().unwrap());
+    assert_eq!(at["aud"], json!([DOCS]));
+    assert_eq!(at["scope"], "openid read write");
+}
+both!(hosted_page_names_the_resource_and_binds_the_token);

@@ -16,8 +16,10 @@ use crate::config::{Config, FileConfig, LogFormat};
 
 mod rbac;
 mod redirect_urls;
+mod resource;
 
 pub use rbac::{read_policy_file, RbacCommand};
+pub use resource::ResourceCommand;
 
 /// latchkey: a self-hosted identity provider that speaks Stytch's B2B API and OAuth 2.1 /
 /// OpenID Connect.
@@ -67,6 +69,9 @@ pub enum Command {
     /// Inspect and rotate a project's JWT signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Register, list and delete resource servers (RFC 8707 audience-bound tokens).
+    #[command(subcommand)]
+    Resource(ResourceCommand),
     /// List mail kept in the local outbox (used when no SMTP server is configured), newest
     /// first: recipient, subject, link and time.
     Outbox {
@@ -175,6 +180,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(cmd) => project(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::Rbac(cmd) => rbac::run(config, cmd).await,
+        Command::Resource(cmd) => resource::run(config, cmd).await,
         Command::Outbox {
             project,
             limit,

@@ -21,6 +21,7 @@ mod purge;
 mod query;
 mod rbac;
 mod redirect_urls;
+mod resources;
 mod sessions;
 mod sql;
 
@@ -493,6 +494,42 @@ pub trait Store: Send + Sync {
     async fn add_redirect_url(&self, project_id: &str, url: &str, now: i64) -> Result<bool>;
     /// Unregisters a redirect URL; false when it was not registered.
     async fn remove_redirect_url(&self, project_id: &str, url: &str) -> Result<bool>;
+    // --- branch `resources`: resource servers (RFC 8707). A second resource with the same URL
+    // in a project is `Conflict::Other`.
+    async fn insert_resource_server(
+        &self,
+        project_id: &str,
+        r: &latchkey_types::ResourceServer,
+    ) -> Result<()>;
+    async fn get_resource_server(
+        &self,
+        project_id: &str,
+        resource_id: &str,
+    ) -> Result<Option<latchkey_types::ResourceServer>>;
+    /// Replaces the document (and URL); false when it no longer exists.
+    async fn update_resource_server(
+        &self,
+        project_id: &str,
+        r: &latchkey_types::ResourceServer,
+    ) -> Result<bool>;
+    async fn delete_resource_server(&self, project_id: &str, resource_id: &str) -> Result<bool>;
+    /// Keyset-paginated in creation order; `url` (canonical) filters to that resource.
+    async fn search_resource_servers(
+        &self,
+        project_id: &str,
+        url: Option<&str>,
+        q: &Search<()>,
+    ) -> Result<Page<latchkey_types::ResourceServer>>;
+    /// A resource of any project by its (globally unique) id, for its public metadata.
+    async fn find_resource_server(
+        &self,
+        resource_id: &str,
+    ) -> Result<Option<latchkey_types::ResourceServer>>;
+    /// Every resource of the project, in creation order (read only when a request names one).
+    async fn project_resource_servers(
+        &self,
+        project_id: &str,
+    ) -> Result<Vec<latchkey_types::ResourceServer>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

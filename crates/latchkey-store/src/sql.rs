@@ -591,4 +591,55 @@ impl crate::Store for SqlStore {
     async fn remove_redirect_url(&self, project_id: &str, url: &str) -> crate::Result<bool> {
         self.remove_redirect_url_impl(project_id, url).await
     }
+
+    // --- branch `resources`: resource servers.
+    async fn insert_resource_server(
+        &self,
+        project_id: &str,
+        r: &latchkey_types::ResourceServer,
+    ) -> crate::Result<()> {
+        self.insert_resource_server_impl(project_id, r).await
+    }
+    async fn get_resource_server(
+        &self,
+        project_id: &str,
+        resource_id: &str,
+    ) -> crate::Result<Option<latchkey_types::ResourceServer>> {
+        self.get_resource_server_impl(project_id, resource_id).await
+    }
+    async fn update_resource_server(
+        &self,
+        project_id: &str,
+        r: &latchkey_types::ResourceServer,
+    ) -> crate::Result<bool> {
+        self.update_resource_server_impl(project_id, r).await
+    }
+    async fn delete_resource_server(
+        &self,
+        project_id: &str,
+        resource_id: &str,
+    ) -> crate::Result<bool> {
+        self.delete_resource_server_impl(project_id, resource_id)
+            .await
+    }
+    async fn search_resource_servers(
+        &self,
+        project_id: &str,
+        url: Option<&str>,
+        q: &latchkey_core::search::Search<()>,
+    ) -> crate::Result<crate::Page<latchkey_types::ResourceServer>> {
+        self.search_resource_servers_impl(project_id, url, q).await
+    }
+    async fn find_resource_server(
+        &self,
+        resource_id: &str,
+    ) -> crate::Result<Option<latchkey_types::ResourceServer>> {
+        self.find_resource_server_impl(resource_id).await
+    }
+    async fn project_resource_servers(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Vec<latchkey_types::ResourceServer>> {
+        self.project_resource_servers_impl(project_id).await
+    }
 }

@@ -43,11 +43,13 @@ pub enum OAuthErrorCode {
     ConsentRequired,
     /// OIDC Core §3.1.2.6: some user interaction is required.
     InteractionRequired,
+    /// RFC 8707 §2: the requested resource is invalid, missing, unknown or malformed.
+    InvalidTarget,
 }
 
 impl OAuthErrorCode {
     /// Every code, in declaration order (for exhaustive tests and documentation).
-    pub const ALL: [OAuthErrorCode; 15] = [
+    pub const ALL: [OAuthErrorCode; 16] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -63,6 +65,7 @@ impl OAuthErrorCode {
         Self::LoginRequired,
         Self::ConsentRequired,
         Self::InteractionRequired,
+        Self::InvalidTarget,
     ];
 
     /// The wire value of the `error` member / query parameter.
@@ -83,6 +86,7 @@ impl OAuthErrorCode {
             Self::LoginRequired => "login_required",
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",
+            Self::InvalidTarget => "invalid_target",
         }
     }
 
@@ -113,7 +117,8 @@ impl OAuthErrorCode {
             | Self::UnsupportedResponseType
             | Self::LoginRequired
             | Self::ConsentRequired
-            | Self::InteractionRequired => 400,
+            | Self::InteractionRequired
+            | Self::InvalidTarget => 400,
         }
     }
 
@@ -174,6 +179,11 @@ impl OAuthError {
     /// `invalid_scope` with a description.
     pub fn invalid_scope(description: impl Into<String>) -> Self {
         Self::new(OAuthErrorCode::InvalidScope, description)
+    }
+
+    /// `invalid_target` (RFC 8707 §2) with a description.
+    pub fn invalid_target(description: impl Into<String>) -> Self {
+        Self::new(OAuthErrorCode::InvalidTarget, description)
     }
 
     /// `access_denied` with a description.

@@ -20,6 +20,7 @@ pub mod pkce;
 pub mod rbac;
 pub mod redirect;
 pub mod refresh;
+pub mod resource;
 pub mod scope;
 pub mod token_request;
 

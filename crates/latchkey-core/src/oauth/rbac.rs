@@ -117,6 +117,10 @@ pub struct ScopeResult {
     pub description: String,
     /// Whether this member may grant it to this client.
     pub is_grantable: bool,
+    /// The resource servers (RFC 8707) this scope goes to, when the request named resources
+    /// (a latchkey extension; absent otherwise, and for the built-in scopes).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<String>,
 }
 
 /// The client facts that grantability depends on.
@@ -172,7 +176,7 @@ impl RbacPolicy {
         Ok(self.describe(scope, client, member)?.is_grantable)
     }
 
-    fn describe(
+    pub(crate) fn describe(
         &self,
         scope: &Scope,
         client: GrantingClient,
@@ -198,6 +202,7 @@ impl RbacPolicy {
             scope: scope.clone(),
             description,
             is_grantable,
+            resources: Vec::new(),
         })
     }
 

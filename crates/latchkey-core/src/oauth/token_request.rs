@@ -18,6 +18,25 @@ pub struct RawTokenRequest {
     pub scope: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// RFC 8707 §2.2 `resource`: one value in a form body, one or an array in JSON.
+    pub resource: Option<OneOrMany>,
+}
+
+/// A parameter given once or, in JSON, as an array.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(s) => vec![s],
+            Self::Many(v) => v,
+        }
+    }
 }
 
 /// A well-formed grant.
@@ -27,10 +46,13 @@ pub enum TokenGrant {
         code: String,
         redirect_uri: Option<String>,
         verifier: Option<PkceVerifier>,
+        /// RFC 8707 `resource` values (possibly empty).
+        resources: Vec<String>,
     },
     RefreshToken {
         refresh_token: String,
         scope: Option<String>,
+        resources: Vec<String>,
     },
 }
 
@@ -50,6 +72,13 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
         v.filter(|s| !s.is_empty())
             .ok_or_else(|| OAuthError::invalid_request(format!("{name} is required.")))
     };
+    let resources: Vec<String> = raw
+        .resource
+        .map(OneOrMany::into_vec)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|r| !r.is_empty())
+        .collect();
     let grant = match raw.grant_type.as_deref() {
         Some("authorization_code") => TokenGrant::AuthorizationCode {
             code: required(raw.code, "code")?,
@@ -58,10 +87,12 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
                 Some(v) => Some(PkceVerifier::parse(&v).map_err(|e| e.to_oauth())?),
                 None => None,
             },
+            resources,
         },
         Some("refresh_token") => TokenGrant::RefreshToken {
             refresh_token: required(raw.refresh_token, "refresh_token")?,
             scope: raw.scope,
+            resources,
         },
         Some(other) if !other.is_empty() => {
             return Err(OAuthError::new(

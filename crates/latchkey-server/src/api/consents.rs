@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::extract::{Path, State};
+use latchkey_core::oauth::resource::consent as resource_consent;
 use latchkey_core::ApiError;
 use latchkey_store::MemberLookup;
 use latchkey_types::ConnectedApp;
@@ -68,14 +69,27 @@ pub async fn member_apps(
         .iter()
         .filter_map(|g| {
             apps.get(&g.client_id).map(|a| {
-                json!({
+                let (plain, by_resource) = resource_consent::split(&g.scopes);
+                with_resources(json!({
                     "connected_app_id": a.client_id, "name": a.client_name, "description": a.client_description,
-                    "client_type": a.client_type, "scopes_granted": g.scopes.join(" "), "logo_url": a.logo_url.clone().unwrap_or_default(),
-                })
+                    "client_type": a.client_type, "scopes_granted": plain.join(" "), "logo_url": a.logo_url.clone().unwrap_or_default(),
+                }), &by_resource)
             })
         })
         .collect();
     Ok(ok(MemberAppsResponse { connected_apps }))
+}
+
+/// Adds the scopes per resource server (RFC 8707; a latchkey extension to Stytch's consent
+/// views) as `resources: [{resource, scopes}]`, only when the member named resources.
+fn with_resources(mut v: Value, by_resource: &BTreeMap<String, Vec<String>>) -> Value {
+    if !by_resource.is_empty() {
+        v["resources"] = by_resource
+            .iter()
+            .map(|(resource, scopes)| json!({"resource": resource, "scopes": scopes}))
+            .collect();
+    }
+    v
 }
 
 #[derive(Serialize)]
@@ -166,7 +180,13 @@ pub async fn org_app(
     let active_members = grants
         .iter()
         .filter(|g| g.client_id == client_id)
-        .map(|g| json!({"member_id": g.member_id, "granted_scopes": g.scopes}))
+        .map(|g| {
+            let (plain, by_resource) = resource_consent::split(&g.scopes);
+            with_resources(
+                json!({"member_id": g.member_id, "granted_scopes": plain}),
+                &by_resource,
+            )
+        })
         .collect();
     Ok(ok(OrgAppResponse {
         connected_app_id: app.client_id,

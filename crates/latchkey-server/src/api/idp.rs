@@ -6,6 +6,7 @@
 use axum::extract::State;
 use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
+use latchkey_core::oauth::resource::consent as resource_consent;
 use latchkey_core::oauth::{
     decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
     ConsentClient, ConsentDecision, ConsentRequest, FullAccess, GrantingClient, MatchedRedirect,
@@ -36,6 +37,9 @@ pub struct Prepared {
     pub scope_results: Vec<ScopeResult>,
     pub prior: Option<ScopeSet>,
     pub decision: ConsentDecision,
+    /// The registered resource servers the request names (RFC 8707); empty when it names
+    /// none or the project has none.
+    pub targets: Vec<latchkey_types::ResourceServer>,
 }
 
 fn authorize_error(e: AuthorizeError) -> ApiFailure {
@@ -93,16 +97,20 @@ pub async fn prepare(
     let roles = latchkey_core::member::effective_role_ids(&member, &org);
     let perms = policy.member_permissions(&roles);
     let full_access = FullAccess::from_flag(app.full_access_allowed);
-    let scope_results = policy
-        .resolve_scopes(
-            &requested,
-            GrantingClient {
-                client_type,
-                full_access,
-            },
-            &perms,
-        )
-        .map_err(|e| authorize_error(e.into()))?;
+    let requested_resources = req.resources.as_deref().unwrap_or_default();
+    let targets =
+        super::resources::authorization_targets(state, project_id, requested_resources).await?;
+    let scope_results = latchkey_core::oauth::resource::scope_results_for(
+        &policy,
+        &requested,
+        GrantingClient {
+            client_type,
+            full_access,
+        },
+        &perms,
+        &targets,
+    )
+    .map_err(|e| authorize_error(e.into()))?;
     let prior = state
         .store
         .member_consents(project_id, &member.member_id)
@@ -119,7 +127,7 @@ pub async fn prepare(
             "The organization's Connected Apps policy could not be read, so no Connected App is allowed.",
         )
     })?;
-    let decision = decide_consent(&ConsentRequest {
+    let mut decision = decide_consent(&ConsentRequest {
         client: ConsentClient {
             client_id: &app.client_id,
             client_type,
@@ -134,6 +142,8 @@ pub async fn prepare(
         org_policy: &org_policy,
     })
     .map_err(authorize_error)?;
+    // Consent is per resource: a scope granted for one resource is not granted for another.
+    resource_consent::widen(&mut decision, client_type, &scope_results, prior.as_ref());
     Ok(Prepared {
         app,
         client_type,
@@ -145,6 +155,7 @@ pub async fn prepare(
         scope_results,
         prior,
         decision,
+        targets,
     })
 }
 
@@ -307,10 +318,11 @@ pub async fn authorize(
                 authorization_code: None,
             });
         }
-        SubmitOutcome::Approved {
-            granted,
-            grant_record,
-        } => (granted, grant_record),
+        SubmitOutcome::Approved { granted, .. } => {
+            // Incremental consent: the record grows by what this authorization adds, per resource.
+            let record = resource_consent::record(p.prior.as_ref(), &granted, &p.scope_results);
+            (granted, record)
+        }
     };
     let now = state.clock.now().unix_timestamp();
     let env = ids::Environment::of_project(project_id);
@@ -324,7 +336,7 @@ pub async fn authorize(
         scopes: granted.to_vec(),
         nonce: req.nonce.clone().filter(|n| !n.is_empty()),
         auth_time: p.auth_time,
-        resources: req.resources.clone().unwrap_or_default(),
+        resources: p.targets.iter().map(|r| r.url.clone()).collect(),
     };
     let code = random_token(state);
     let record = CodeRecord {
@@ -338,7 +350,7 @@ pub async fn authorize(
         organization_id: p.org.organization_id.clone(),
         member_id: p.member.member_id.clone(),
         client_id: p.app.client_id.clone(),
-        scopes: grant_record.to_vec(),
+        scopes: grant_record,
         created_at: now,
         updated_at: now,
     };

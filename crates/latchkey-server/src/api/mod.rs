@@ -15,6 +15,7 @@ pub mod members;
 pub mod organizations;
 pub mod passwords;
 pub mod rbac;
+pub mod resources;
 pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
@@ -68,6 +69,12 @@ pub mod paths {
     pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/v1/b2b/magic_links/email/login_or_signup";
     pub const MAGIC_LINKS_INVITE: &str = "/v1/b2b/magic_links/email/invite";
     pub const MAGIC_LINKS_AUTHENTICATE: &str = "/v1/b2b/magic_links/authenticate";
+    // branch `resources`.
+    pub const RESOURCES: &str = "/v1/connected_apps/resources";
+    pub const RESOURCE: &str = "/v1/connected_apps/resources/{resource_id}";
+    pub const RESOURCES_SEARCH: &str = "/v1/connected_apps/resources/search";
+    pub const RESOURCE_METADATA: &str =
+        "/v1/connected_apps/resources/{resource_id}/oauth-protected-resource";
 }
 
 pub fn router() -> Router<AppState> {
@@ -146,4 +153,17 @@ pub fn router() -> Router<AppState> {
         )
         .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
         .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
+        // branch `resources`.
+        .route(RESOURCES, post(resources::create))
+        .route(
+            RESOURCE,
+            get(resources::get)
+                .put(resources::update)
+                .delete(resources::delete),
+        )
+        .route(RESOURCES_SEARCH, post(resources::search))
+        .route(
+            RESOURCE_METADATA,
+            get(resources::metadata).layer(resources::public_cors()),
+        )
 }

@@ -10,6 +10,7 @@ use axum::response::Response;
 use latchkey_core::oauth::code;
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::refresh::{self, RefreshDecision, RefreshPolicy, RefreshRecord};
+use latchkey_core::oauth::resource::{self, TokenTarget};
 use latchkey_core::oauth::scope::BuiltinScope;
 use latchkey_core::oauth::token_request::{self, RawTokenRequest, TokenGrant};
 use latchkey_core::oauth::OAuthError;
@@ -61,6 +62,7 @@ async fn handle(
             code,
             redirect_uri,
             verifier,
+            resources,
         } => {
             let now = state.clock.now().unix_timestamp();
             let record = match state
@@ -92,8 +94,12 @@ async fn handle(
                 now,
             )?;
             let (member, org) = load_member(&state, &grant).await?;
-            let minted =
-                mint_for(&state, &client, &grant, &grant.scopes, &iss, &member, &org).await?;
+            let target = target_for(&state, &grant, &resources, &grant.scopes).await?;
+            let scopes = token_scopes(&target, &grant.scopes);
+            let minted = mint_for(
+                &state, &client, &grant, &scopes, &iss, &member, &org, &target,
+            )
+            .await?;
             let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
                 let token = crate::api::idp::random_token(&state);
                 let record = RefreshRecord {
@@ -115,22 +121,42 @@ async fn handle(
                 .store
                 .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
                 .await?;
-            Ok(respond(minted, &grant.scopes, refresh.map(|(t, _)| t)))
+            Ok(respond(minted, &scopes, refresh.map(|(t, _)| t)))
         }
         TokenGrant::RefreshToken {
             refresh_token,
             scope,
-        } => refresh_grant(&state, &client, &refresh_token, scope.as_deref(), &iss).await,
+            resources,
+        } => {
+            let req = RefreshRequest {
+                presented: &refresh_token,
+                scope: scope.as_deref(),
+                resources: &resources,
+            };
+            refresh_grant(&state, &client, req, &iss).await
+        }
     }
+}
+
+/// A refresh request's own parameters.
+struct RefreshRequest<'a> {
+    presented: &'a str,
+    scope: Option<&'a str>,
+    /// RFC 8707: none means every resource of the grant (carried through refresh).
+    resources: &'a [String],
 }
 
 async fn refresh_grant(
     state: &AppState,
     client: &AuthedClient,
-    presented: &str,
-    scope: Option<&str>,
+    req: RefreshRequest<'_>,
     iss: &str,
 ) -> Result<Response, OAuthFailure> {
+    let RefreshRequest {
+        presented,
+        scope,
+        resources,
+    } = req;
     let now = state.clock.now().unix_timestamp();
     let hash = SecretHash::of(presented).as_str().to_string();
     let stored = state
@@ -146,10 +172,13 @@ async fn refresh_grant(
     let decision = refresh::decide(&stored.record, &client.app.client_id, policy, now, grace)?;
     let grant = stored.record.grant.clone();
     let scopes = refresh::narrow_scopes(&grant, scope)?;
+    let target = target_for(state, &grant, resources, &scopes).await?;
+    let scopes = token_scopes(&target, &scopes);
     let (member, org) = load_member(state, &grant).await?;
     match decision {
         RefreshDecision::Slide { expires_at } => {
-            let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
+            let minted =
+                mint_for(state, client, &grant, &scopes, iss, &member, &org, &target).await?;
             if !state
                 .store
                 .slide_refresh(&hash, expires_at, &minted.row)
@@ -164,7 +193,8 @@ async fn refresh_grant(
         }
         RefreshDecision::Rotate { expires_at } => {
             let successor = successor_of(state, &grant.project_id, presented).await?;
-            let minted = mint_for(state, client, &grant, &scopes, iss, &member, &org).await?;
+            let minted =
+                mint_for(state, client, &grant, &scopes, iss, &member, &org, &target).await?;
             let next = NewRefresh {
                 token_hash: SecretHash::of(&successor).as_str().to_string(),
                 record: RefreshRecord {
@@ -182,14 +212,14 @@ async fn refresh_grant(
             }
             // A parallel refresh won the race a moment ago: the grace rule applies.
             replay(
-                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace,
+                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace, &target,
             )
             .await
         }
         RefreshDecision::ReplaySuccessor => {
             let successor = successor_of(state, &grant.project_id, presented).await?;
             replay(
-                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace,
+                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace, &target,
             )
             .await
         }
@@ -214,6 +244,7 @@ async fn replay(
     successor: &str,
     now: i64,
     grace: i64,
+    target: &Option<TokenTarget>,
 ) -> Result<Response, OAuthFailure> {
     let live = state
         .store
@@ -231,13 +262,14 @@ async fn replay(
         state.store.revoke_grant(&grant.grant_id, now).await?;
         return Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into());
     }
-    let minted = mint_for(state, client, grant, scopes, iss, member, org).await?;
+    let minted = mint_for(state, client, grant, scopes, iss, member, org, target).await?;
     if !state.store.record_access(&minted.row).await? {
         return Err(OAuthError::invalid_grant("This authorization has been revoked.").into());
     }
     Ok(respond(minted, scopes, Some(successor.to_string())))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn mint_for(
     state: &AppState,
     client: &AuthedClient,
@@ -246,13 +278,45 @@ async fn mint_for(
     iss: &str,
     member: &Member,
     org: &Organization,
+    target: &Option<TokenTarget>,
 ) -> Result<Minted, OAuthFailure> {
+    // A resource's own lifetime wins over the client's (docs/resources.md).
+    let minutes = target
+        .as_ref()
+        .and_then(|t| t.expiry_minutes)
+        .unwrap_or(client.app.access_token_expiry_minutes);
     let settings = AccessSettings {
-        lifetime_secs: client.app.access_token_expiry_minutes.max(1) * 60,
+        lifetime_secs: minutes.max(1) * 60,
         custom_audience: client.app.access_token_custom_audience.as_deref(),
         template: &client.app.access_token_template_content,
+        resource_audience: target.as_ref().map(|t| t.audience(&grant.project_id)),
     };
     mint(state, grant, scopes, iss, &settings, member, org).await
+}
+
+/// What the access token is bound to (RFC 8707 §2.2). Grants without resources and requests
+/// naming none read nothing more than before.
+async fn target_for(
+    state: &AppState,
+    grant: &Grant,
+    requested: &[String],
+    scopes: &[String],
+) -> Result<Option<TokenTarget>, OAuthFailure> {
+    if grant.resources.is_empty() && requested.is_empty() {
+        return Ok(None);
+    }
+    let registered = state
+        .store
+        .project_resource_servers(&grant.project_id)
+        .await?;
+    Ok(resource::token_target(grant, requested, &registered, scopes).map_err(OAuthError::from)?)
+}
+
+/// The scopes of the access token: the target's when bound, else the grant's.
+fn token_scopes(target: &Option<TokenTarget>, scopes: &[String]) -> Vec<String> {
+    target
+        .as_ref()
+        .map_or_else(|| scopes.to_vec(), |t| t.scopes.clone())
 }
 
 async fn load_member(

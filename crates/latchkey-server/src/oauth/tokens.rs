@@ -19,6 +19,9 @@ pub struct AccessSettings<'a> {
     pub lifetime_secs: i64,
     pub custom_audience: Option<&'a str>,
     pub template: &'a str,
+    /// `aud` of a token bound to resource servers (RFC 8707); replaces the project id and
+    /// the custom audience.
+    pub resource_audience: Option<Vec<String>>,
 }
 
 /// What a token response carries.
@@ -53,10 +56,16 @@ pub async fn mint(
             tracing::error!(error = %e, "signing keys unavailable");
             OAuthFailure::server_error()
         })?;
-    let mut audience = vec![grant.project_id.clone()];
-    if let Some(a) = settings.custom_audience.filter(|a| !a.is_empty()) {
-        audience.push(a.to_string());
-    }
+    let audience = match &settings.resource_audience {
+        Some(aud) => aud.clone(),
+        None => {
+            let mut audience = vec![grant.project_id.clone()];
+            if let Some(a) = settings.custom_audience.filter(|a| !a.is_empty()) {
+                audience.push(a.to_string());
+            }
+            audience
+        }
+    };
     let roles = latchkey_core::member::effective_role_ids(member, org);
     let custom = claims::render_template(settings.template, member, org, &roles);
     let jti = jti(state);
@@ -131,7 +140,7 @@ pub enum Inactive {
 /// Verifies an access token: signature by a project key, `exp`/`nbf`, the project in `aud`,
 /// then that it was issued here and not revoked since.
 pub async fn check_access(state: &AppState, token: &str) -> Result<LiveAccess, Inactive> {
-    let project_id = unverified_project(token).ok_or(Inactive::Invalid)?;
+    let (project_id, audience) = token_project(state, token).await?;
     let now = state.clock.now().unix_timestamp();
     // Read only: the project comes from the unverified `aud` (security review #4).
     let keys = state
@@ -140,7 +149,7 @@ pub async fn check_access(state: &AppState, token: &str) -> Result<LiveAccess, I
         .await
         .map_err(|_| Inactive::Invalid)?;
     let iss = unverified_claim(token, "iss").ok_or(Inactive::Invalid)?;
-    let expect = Expectations::new([iss], project_id.clone()).with_leeway(30);
+    let expect = Expectations::new([iss], audience).with_leeway(30);
     let claims = match jwt::verify_jwt(token, &keys, now, &expect) {
         Err(jwt::VerifyError::UnknownKid) => {
             let keys = state
@@ -173,15 +182,38 @@ pub async fn check_access(state: &AppState, token: &str) -> Result<LiveAccess, I
     })
 }
 
-/// The project an access token names in `aud` (checked properly once its key set is known).
+/// The project whose keys must have signed a token, and the audience to expect. A token
+/// bound to resource servers (RFC 8707) may not name the project in `aud`: its client does
+/// (client ids are unique across projects). Checked properly once the key set is known.
+async fn token_project(state: &AppState, token: &str) -> Result<(String, String), Inactive> {
+    if let Some(p) = unverified_project(token) {
+        return Ok((p.clone(), p));
+    }
+    let first_aud = match unverified_payload(token).and_then(|p| p.get("aud").cloned()) {
+        Some(Value::Array(a)) => a.first().and_then(Value::as_str).map(str::to_string),
+        Some(Value::String(s)) => Some(s),
+        _ => None,
+    }
+    .ok_or(Inactive::Invalid)?;
+    let client_id = unverified_claim(token, "client_id").ok_or(Inactive::Invalid)?;
+    let (creds, _) = state
+        .store
+        .connected_app_credentials(&client_id)
+        .await
+        .map_err(Inactive::Store)?
+        .ok_or(Inactive::Invalid)?;
+    Ok((creds.project_id, first_aud))
+}
+
+/// The project an access token names in `aud`.
 fn unverified_project(token: &str) -> Option<String> {
     let aud = unverified_payload(token)?.get("aud")?.clone();
-    let first = match aud {
-        Value::Array(a) => a.first()?.as_str()?.to_string(),
-        Value::String(s) => s,
-        _ => return None,
-    };
-    first.starts_with("project-").then_some(first)
+    let project = |s: &str| s.starts_with("project-").then(|| s.to_string());
+    match aud {
+        Value::Array(a) => a.iter().filter_map(Value::as_str).find_map(project),
+        Value::String(s) => project(&s),
+        _ => None,
+    }
 }
 
 fn unverified_claim(token: &str, claim: &str) -> Option<String> {

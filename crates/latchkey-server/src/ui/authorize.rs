@@ -103,6 +103,10 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
         ))));
     }
     let req = check(&params, creds.client_type, &redirect).map_err(back)?;
+    // An unregistered resource is refused now, before any login (RFC 8707 §2).
+    crate::api::resources::authorization_targets(state, &creds.project_id, &req.resources)
+        .await
+        .map_err(|f| back(super::flow::oauth_error_of(&f)))?;
     let req = PendingRequest {
         state: st.map(str::to_string),
         ..req
@@ -152,13 +156,13 @@ fn check(
         }
     }
     require_challenge(client_type, challenge.as_ref()).map_err(|e| oauth(e.into()))?;
-    let resources = params.get("resource").cloned().unwrap_or_default();
-    for r in &resources {
-        let ok = url::Url::parse(r).is_ok_and(|u| u.fragment().is_none() && u.has_host());
-        if !ok {
-            return Err(OAuthError::invalid_request(
-                "each resource must be an absolute URI without a fragment (RFC 8707)",
-            ));
+    // RFC 8707 §2: absolute URIs without fragment, kept in canonical form (RFC 9728 §3).
+    let mut resources = Vec::new();
+    for r in params.get("resource").into_iter().flatten() {
+        let url = latchkey_core::oauth::resource::indicator_form(r)
+            .map_err(|e| OAuthError::invalid_target(format!("resource {r:?}: {e}")))?;
+        if !resources.contains(&url) {
+            resources.push(url);
         }
     }
     Ok(PendingRequest {

@@ -100,6 +100,7 @@ pub fn oauth_error_of(f: &ApiFailure) -> OAuthError {
     let code = match &*e.error_type {
         "connected_app_not_allowed_for_org" | "member_not_active" => OAuthErrorCode::AccessDenied,
         "oauth_unsupported_response_type" => OAuthErrorCode::UnsupportedResponseType,
+        "invalid_target" => OAuthErrorCode::InvalidTarget,
         t if t.contains("scope") || t == "third_party_clients_cannot_use_full_access" => {
             OAuthErrorCode::InvalidScope
         }
@@ -179,9 +180,22 @@ pub fn app_view(app: &latchkey_types::ConnectedApp) -> minijinja::Value {
 }
 
 fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
-    let view = |r: &&latchkey_core::oauth::ScopeResult| {
-        context! { scope => r.scope.as_str(), description => &r.description }
+    // Which resource server each scope goes to (RFC 8707), by name.
+    let name_of = |url: &String| {
+        prep.targets
+            .iter()
+            .find(|t| &t.url == url)
+            .map_or_else(|| url.clone(), |t| t.name.clone())
     };
+    let view = |r: &&latchkey_core::oauth::ScopeResult| {
+        let at: Vec<String> = r.resources.iter().map(name_of).collect();
+        context! { scope => r.scope.as_str(), description => &r.description, resources => at }
+    };
+    let resources: Vec<_> = prep
+        .targets
+        .iter()
+        .map(|t| context! { name => &t.name, url => &t.url })
+        .collect();
     let grantable: Vec<_> = prep
         .scope_results
         .iter()
@@ -211,6 +225,7 @@ fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
             email => &prep.member.email_address,
             grantable,
             not_grantable,
+            resources,
             redirect_host,
             csrf_token => &p.req.csrf_token,
         },

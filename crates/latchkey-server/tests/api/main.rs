@@ -24,4 +24,5 @@ mod rbac;
 mod sec_oauth;
 mod security_infra;
 mod sec_auth;
+mod resources;
 mod sessions;

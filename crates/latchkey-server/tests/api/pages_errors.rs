@@ -49,7 +49,7 @@ async fn other_errors_redirect_with_state_and_iss(app: TestApp) {
         (vec![("prompt", "none consent")], "invalid_request"),
         (vec![("prompt", "create")], "invalid_request"),
         (vec![("max_age", "-5")], "invalid_request"),
-        (vec![("resource", "not a uri")], "invalid_request"),
+        (vec![("resource", "not a uri")], "invalid_target"),
     ] {
         let r = b.get(&authorize_url(&c.id, &extra)).await;
         assert_eq!(r.status, StatusCode::SEE_OTHER, "{extra:?}: {}", r.body);

@@ -12,6 +12,7 @@ fn results(spec: &[(&str, bool)]) -> Vec<ScopeResult> {
             scope: Scope::parse(s).unwrap(),
             description: String::new(),
             is_grantable: *g,
+            resources: Vec::new(),
         })
         .collect()
 }

@@ -30,6 +30,7 @@ fn http_status_table() {
         ("login_required", 400),
         ("consent_required", 400),
         ("interaction_required", 400),
+        ("invalid_target", 400),
     ];
     assert_eq!(cases.len(), OAuthErrorCode::ALL.len());
     for (name, status) in cases {

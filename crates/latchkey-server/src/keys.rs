@@ -183,10 +183,7 @@ impl KeyService {
 
     /// Keys loaded less than [`CACHE_TTL`] ago.
     fn cached(&self, project_id: &str) -> Option<Arc<KeySet>> {
-        match self.entry(project_id, CACHE_TTL)? {
-            Ok(set) => Some(set),
-            Err(_) => None,
-        }
+        self.entry(project_id, CACHE_TTL)?.ok()
     }
 
     /// The cached answer: keys loaded less than `fresh` ago, or a miss less than [`MISS_TTL`]

@@ -495,3 +495,41 @@ async fn empty_state_is_echoed(app: TestApp) {
     );
 }
 both!(empty_state_is_echoed);
+
+/// #19: a body must be JSON by content type (a cross-site form cannot send one without a
+/// preflight); bodiless requests and JSON with parameters pass.
+async fn management_bodies_must_be_json(app: TestApp) {
+    let url = format!("{}/v1/b2b/organizations", app.base);
+    let slug = format!("plain-{}", unique());
+    let body = json!({"organization_name": "Plain", "organization_slug": slug}).to_string();
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut req = app
+            .client
+            .post(&url)
+            .basic_auth(&app.project_id, Some(&app.secret))
+            .body(body.clone());
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let (status, json) = crate::helpers::read(req.send().await.unwrap()).await;
+        assert_eq!(status, 415, "{ct:?}: {json}");
+        assert_eq!(json["error_type"], "unsupported_media_type");
+    }
+    let (status, json) = app.get(&format!("/v1/b2b/organizations/{slug}")).await;
+    assert_eq!(status, 404, "nothing was created: {json}");
+    let resp = app
+        .client
+        .post(&url)
+        .basic_auth(&app.project_id, Some(&app.secret))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crate::helpers::read(resp).await.0, 200);
+}
+both!(management_bodies_must_be_json);

@@ -128,13 +128,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let json_type = is_json_content_type(req.headers().get(header::CONTENT_TYPE));
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::new(
-                413,
-                "request_too_large",
-                "The request body is larger than this server accepts.",
-            )
-        })?;
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| body_error(e.status()))?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
@@ -163,6 +159,23 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ))
         })
     }
+}
+
+/// Why a body could not be read: over `max_body_bytes` (413), else not received in time or cut
+/// off (408; `request_body_timeout_secs`).
+pub fn body_error(status: StatusCode) -> ApiFailure {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiFailure(ApiError::new(
+            413,
+            "request_too_large",
+            "The request body is larger than this server accepts.",
+        ));
+    }
+    ApiFailure(ApiError::new(
+        408,
+        "request_timeout",
+        "The request body did not arrive completely in time.",
+    ))
 }
 
 /// `application/json` or a `+json` type, parameters (`; charset=utf-8`) allowed.

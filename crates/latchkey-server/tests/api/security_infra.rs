@@ -439,6 +439,13 @@ async fn other_projects_session_cookie_is_left_alone(app: TestApp) {
         b.last_set_cookies
     );
     assert_eq!(b.cookies["latchkey_session"], session);
+    // "Use a different email" in the second project's flow does not end the first's session.
+    let csrf = page.csrf();
+    let r = b
+        .post("/oauth2/authorize/restart", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(b.cookies["latchkey_session"], session);
     // Back at the first project's app, the browser is still signed in: straight to consent.
     let r = b.get(&authorize_url(&c.id, &[])).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

@@ -99,14 +99,9 @@ impl IntoResponse for ApiFailure {
             "error_message": e.message,
             "error_url": format!("https://stytch.com/docs/api-reference/b2b/api/errors/{}#{}", status.as_u16(), e.error_type),
         });
-        let mut resp = json_response(status, &body);
-        if status == StatusCode::UNAUTHORIZED {
-            resp.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                HeaderValue::from_static("Basic realm=\"latchkey\""),
-            );
-        }
-        resp
+        // No `WWW-Authenticate: Basic` challenge (security review #19): a browser that was
+        // once made to prompt would cache the credentials and attach them to forged requests.
+        json_response(status, &body)
     }
 }
 
@@ -123,26 +118,31 @@ fn json_response(status: StatusCode, body: &serde_json::Value) -> Response {
         .into_response()
 }
 
-/// A JSON body parsed into `T`, any content type accepted (some clients omit it), an empty body
-/// read as `{}` (Stytch's bodiless POSTs). Failures come out as Stytch errors.
+/// A JSON body parsed into `T`, an empty body read as `{}` (Stytch's bodiless POSTs). A body
+/// must be sent as `application/json` (security review #19: a `text/plain` POST is what a
+/// cross-site form can send without a preflight). Failures come out as Stytch errors.
 pub struct ApiJson<T>(pub T);
 
 impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiFailure;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|_| {
-            ApiError::new(
-                413,
-                "request_too_large",
-                "The request body is larger than this server accepts.",
-            )
-        })?;
+        let json_type = is_json_content_type(req.headers().get(header::CONTENT_TYPE));
+        let bytes = Bytes::from_request(req, state)
+            .await
+            .map_err(|e| body_error(e.status()))?;
         let text: &[u8] = if bytes.iter().all(u8::is_ascii_whitespace) {
             b"{}"
         } else {
             &bytes
         };
+        if !json_type && !bytes.iter().all(u8::is_ascii_whitespace) {
+            return Err(ApiFailure(ApiError::new(
+                415,
+                "unsupported_media_type",
+                "The request body must be JSON, sent with Content-Type: application/json.",
+            )));
+        }
         if has_nul_escape(text) {
             return Err(nul_error());
         }
@@ -159,6 +159,38 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
             ))
         })
     }
+}
+
+/// Why a body could not be read: over `max_body_bytes` (413), else not received in time or cut
+/// off (408; `request_body_timeout_secs`).
+pub fn body_error(status: StatusCode) -> ApiFailure {
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiFailure(ApiError::new(
+            413,
+            "request_too_large",
+            "The request body is larger than this server accepts.",
+        ));
+    }
+    ApiFailure(ApiError::new(
+        408,
+        "request_timeout",
+        "The request body did not arrive completely in time.",
+    ))
+}
+
+/// `application/json` or a `+json` type, parameters (`; charset=utf-8`) allowed.
+fn is_json_content_type(v: Option<&HeaderValue>) -> bool {
+    let Some(v) = v.and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = v
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// True when JSON text holds an escaped NUL (`\u0000` not itself escaped). No identifier or

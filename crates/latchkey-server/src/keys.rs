@@ -183,10 +183,7 @@ impl KeyService {
 
     /// Keys loaded less than [`CACHE_TTL`] ago.
     fn cached(&self, project_id: &str) -> Option<Arc<KeySet>> {
-        match self.entry(project_id, CACHE_TTL)? {
-            Ok(set) => Some(set),
-            Err(_) => None,
-        }
+        self.entry(project_id, CACHE_TTL)?.ok()
     }
 
     /// The cached answer: keys loaded less than `fresh` ago, or a miss less than [`MISS_TTL`]
@@ -389,5 +386,81 @@ impl std::fmt::Debug for KeyService {
         f.debug_struct("KeyService")
             .field("sealed_at_rest", &self.master.is_some())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use latchkey_core::clock::{Clock, OsTokens, SystemClock};
+
+    async fn service() -> (Arc<dyn Store>, KeyService) {
+        let store: Arc<dyn Store> =
+            Arc::new(latchkey_store::connect("sqlite::memory:").await.unwrap());
+        let keys = KeyService::new(store.clone(), None, 86_400, 86_400);
+        (store, keys)
+    }
+
+    #[tokio::test]
+    async fn verification_never_creates_keys() {
+        let (store, keys) = service().await;
+        let now = SystemClock.now().unix_timestamp();
+        let ghost = "project-test-00000000-0000-0000-0000-000000000000";
+        for _ in 0..3 {
+            let e = keys.verifying_set(ghost, now, &OsTokens).await.unwrap_err();
+            assert!(matches!(e, KeyError::UnknownProject), "{e}");
+            assert!(matches!(
+                keys.reload(ghost, now, &OsTokens).await,
+                Err(KeyError::UnknownProject)
+            ));
+        }
+        // Signing for a project that does not exist creates nothing either.
+        assert!(matches!(
+            keys.key_set(ghost, now, &OsTokens).await,
+            Err(KeyError::UnknownProject)
+        ));
+        assert!(store.signing_keys(ghost).await.unwrap().is_empty());
+        // A real project without keys: verification reads only, signing creates them.
+        let (p, _) = crate::cli::new_project(
+            store.as_ref(),
+            "t",
+            Environment::Test,
+            &SystemClock,
+            &OsTokens,
+        )
+        .await
+        .unwrap();
+        let e = keys
+            .verifying_set(&p.project_id, now, &OsTokens)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, KeyError::NoActiveKey), "{e}");
+        assert!(store.signing_keys(&p.project_id).await.unwrap().is_empty());
+        keys.key_set(&p.project_id, now, &OsTokens).await.unwrap();
+        assert_eq!(store.signing_keys(&p.project_id).await.unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn reloads_for_unknown_kids_are_throttled() {
+        let (store, keys) = service().await;
+        let now = SystemClock.now().unix_timestamp();
+        let (p, _) = crate::cli::new_project(
+            store.as_ref(),
+            "t",
+            Environment::Test,
+            &SystemClock,
+            &OsTokens,
+        )
+        .await
+        .unwrap();
+        let first = keys.key_set(&p.project_id, now, &OsTokens).await.unwrap();
+        // Another replica rotates; within the interval a reload still answers from memory.
+        let other = KeyService::new(store.clone(), None, 86_400, 86_400);
+        other
+            .rotate_now(&p.project_id, now, &OsTokens)
+            .await
+            .unwrap();
+        let again = keys.reload(&p.project_id, now, &OsTokens).await.unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
     }
 }

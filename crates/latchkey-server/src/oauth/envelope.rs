@@ -117,9 +117,10 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OAuthBody<T> {
                     .to_ascii_lowercase()
                     .starts_with("application/json")
             });
-        let bytes = Bytes::from_request(req, state)
-            .await
-            .map_err(|_| OAuthError::invalid_request("The request body is too large."))?;
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            let failure = crate::envelope::body_error(e.status());
+            OAuthFailure::from(OAuthError::invalid_request(failure.0.message))
+        })?;
         if bytes.windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"))
             || bytes.contains(&0)
             || crate::envelope::has_nul_escape(&bytes)

@@ -24,6 +24,10 @@ use super::envelope::{oauth_ok, OAuthBody, OAuthFailure};
 use super::tokens::{issuer, mint, AccessSettings, Minted};
 use crate::state::AppState;
 
+/// RFC 9700 §4.14.2: a spent refresh token presented again revokes its whole family.
+const REFRESH_REUSED: &str =
+    "The refresh token was already used; every token of this authorization has been revoked.";
+
 pub async fn token(
     state: State<AppState>,
     headers: HeaderMap,
@@ -225,7 +229,7 @@ async fn refresh_grant(
         }
         RefreshDecision::Reuse => {
             state.store.revoke_grant(&grant.grant_id, now).await?;
-            Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into())
+            Err(OAuthError::invalid_grant(REFRESH_REUSED).into())
         }
     }
 }
@@ -260,7 +264,7 @@ async fn replay(
         .filter(|_| grace > 0);
     if live.is_none() {
         state.store.revoke_grant(&grant.grant_id, now).await?;
-        return Err(OAuthError::invalid_grant("The refresh token was already used; every token of this authorization has been revoked.").into());
+        return Err(OAuthError::invalid_grant(REFRESH_REUSED).into());
     }
     let minted = mint_for(state, client, grant, scopes, iss, member, org, target).await?;
     if !state.store.record_access(&minted.row).await? {

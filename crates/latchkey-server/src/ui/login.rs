@@ -536,6 +536,12 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
         pending::save(&state, &p).await?;
+        // Another project's live session is not this flow's to end (review #18).
+        if let Some(token) = cookies::get(&headers, cookies::SESSION) {
+            if cookies::is_foreign_session(&state, &token, &p.project_id).await {
+                return Ok(see_other(paths::CONTINUE));
+            }
+        }
         let secure = cookies::secure(&state, &headers);
         let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
         Ok(with_cookies(see_other(paths::CONTINUE), &[clear]))

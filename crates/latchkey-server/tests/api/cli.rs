@@ -188,6 +188,15 @@ fn serve_answers_and_stops_gracefully_on_sigterm() {
         .unwrap()
         .starts_with("request-id-test-"));
     assert!(logs.contains("latchkey stopped"));
+    // The development defaults are named at start (security review #15).
+    for setting in ["`issuer`", "`master_key`", "`smtp_url`"] {
+        assert!(
+            logs.lines().any(|l| l.contains("WARN")
+                && l.contains("INSECURE DEFAULT")
+                && l.contains(setting)),
+            "{setting}: {logs}"
+        );
+    }
 }
 
 fn free_port() -> u16 {

@@ -38,7 +38,8 @@ async fn authentication_failures(app: TestApp) {
             req = req.header("authorization", h);
         }
         let resp = req.send().await.unwrap();
-        assert!(resp.headers().contains_key("www-authenticate"), "{what}");
+        // No Basic challenge: a browser must never be made to cache project credentials (#19).
+        assert!(!resp.headers().contains_key("www-authenticate"), "{what}");
         let (status, body) = read(resp).await;
         assert_eq!(
             (status.as_u16(), body["error_type"].as_str()),

@@ -287,6 +287,67 @@ async fn half_sent_header_is_closed_after_the_timeout() {
     assert_eq!(status, 404);
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn half_sent_body_times_out_in_the_envelope() {
+    let app = TestApp::spawn_with_config(Backend::Sqlite, |c| {
+        c.limits.request_body_timeout = Duration::from_secs(1)
+    })
+    .await;
+    let addr = app.base.trim_start_matches("http://");
+    let auth = base64::engine::general_purpose::STANDARD
+        .encode(format!("{}:{}", app.project_id, app.secret));
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let head = format!(
+        "POST /v1/b2b/organizations HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Basic {auth}\r\n\
+         Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"organization_"
+    );
+    s.write_all(head.as_bytes()).await.unwrap();
+    let started = Instant::now();
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(10), s.read(&mut buf))
+        .await
+        .expect("no answer within 10 s")
+        .unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 408"), "{text}");
+    assert!(
+        text.contains("\"error_type\":\"request_timeout\""),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connections_beyond_the_cap_wait() {
+    let app = TestApp::spawn_with_config(Backend::Sqlite, |c| c.limits.max_connections = 1).await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    // The one slot, held by a connection that has sent half a request.
+    let mut first = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    first.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut second = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    second
+        .write_all(b"GET /v1/b2b/nope HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut buf = vec![0u8; 4096];
+    let waited = tokio::time::timeout(Duration::from_millis(700), second.read(&mut buf)).await;
+    assert!(
+        waited.is_err(),
+        "the second connection was served beyond the cap"
+    );
+    drop(first);
+    let n = tokio::time::timeout(Duration::from_secs(5), second.read(&mut buf))
+        .await
+        .expect("served once the slot was free")
+        .unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 404"));
+}
+
 #[test]
 fn insecure_defaults_are_named() {
     let mut c = latchkey_server::config::Config::for_database("sqlite::memory:");
@@ -377,6 +438,13 @@ async fn other_projects_session_cookie_is_left_alone(app: TestApp) {
         "{:?}",
         b.last_set_cookies
     );
+    assert_eq!(b.cookies["latchkey_session"], session);
+    // "Use a different email" in the second project's flow does not end the first's session.
+    let csrf = page.csrf();
+    let r = b
+        .post("/oauth2/authorize/restart", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
     assert_eq!(b.cookies["latchkey_session"], session);
     // Back at the first project's app, the browser is still signed in: straight to consent.
     let r = b.get(&authorize_url(&c.id, &[])).await;
@@ -495,3 +563,41 @@ async fn empty_state_is_echoed(app: TestApp) {
     );
 }
 both!(empty_state_is_echoed);
+
+/// #19: a body must be JSON by content type (a cross-site form cannot send one without a
+/// preflight); bodiless requests and JSON with parameters pass.
+async fn management_bodies_must_be_json(app: TestApp) {
+    let url = format!("{}/v1/b2b/organizations", app.base);
+    let slug = format!("plain-{}", unique());
+    let body = json!({"organization_name": "Plain", "organization_slug": slug}).to_string();
+    for ct in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut req = app
+            .client
+            .post(&url)
+            .basic_auth(&app.project_id, Some(&app.secret))
+            .body(body.clone());
+        if let Some(ct) = ct {
+            req = req.header("content-type", ct);
+        }
+        let (status, json) = crate::helpers::read(req.send().await.unwrap()).await;
+        assert_eq!(status, 415, "{ct:?}: {json}");
+        assert_eq!(json["error_type"], "unsupported_media_type");
+    }
+    let (status, json) = app.get(&format!("/v1/b2b/organizations/{slug}")).await;
+    assert_eq!(status, 404, "nothing was created: {json}");
+    let resp = app
+        .client
+        .post(&url)
+        .basic_auth(&app.project_id, Some(&app.secret))
+        .header("content-type", "application/json; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(crate::helpers::read(resp).await.0, 200);
+}
+both!(management_bodies_must_be_json);

@@ -28,6 +28,7 @@ use super::pending::{self, Pending};
 use super::{cookies, paths};
 use crate::api::auth::Project;
 use crate::api::magic_links;
+use crate::api::password_failure::PasswordFailure;
 use crate::client_address::ClientAddress;
 use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
@@ -35,6 +36,12 @@ use crate::state::AppState;
 /// Shown when the organization or member requires MFA, which latchkey does not support yet
 /// (`organization::policy::require_no_mfa`).
 const MFA_REQUIRED: &str = "Your organization requires a second sign-in step (multi-factor authentication), which this sign-in page does not support yet. Ask your administrator.";
+
+const WRONG_PASSWORD: &str =
+    "That password is not right. Try again, or get a sign-in link by email.";
+const LOCKED: &str = "Too many wrong passwords: this account is locked for a while. Get a sign-in link by email instead.";
+const THROTTLED: &str = "Too many attempts from your network. Wait a few minutes and try again.";
+const NO_PASSWORDS: &str = "This organization does not allow passwords.";
 
 /// Parses a posted form and loads the pending request it belongs to, checking its CSRF token.
 pub async fn form<T: DeserializeOwned>(
@@ -325,26 +332,28 @@ pub async fn password(
     body: Bytes,
 ) -> Response {
     let r = async {
-        let (p, f) = form::<PasswordForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
+        let (p, f) =
+            form::<PasswordForm>(&state, &headers, &body, |f| f.csrf_token.as_deref()).await?;
         let Some((email, org)) = who(&state, &p).await? else {
             return Ok(see_other(paths::CONTINUE));
         };
         let pw = PasswordInput::new(f.password.unwrap_or_default());
-        match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw).await {
+        match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw)
+            .await
+        {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
                 logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
-                let message = match &*f.0.error_type {
-                    "unauthorized_credentials" => "That password is not right. Try again, or get a sign-in link by email.",
-                    "user_lock_limit_reached" => "Too many wrong passwords: this account is locked for a while. Get a sign-in link by email instead.",
-                    "too_many_requests" => "Too many attempts from your network. Wait a few minutes and try again.",
-                    "unauthorized_auth_method" => "This organization does not allow passwords.",
-                    "mfa_required_not_supported" => MFA_REQUIRED,
-                    _ => return Err(f.into()),
+                let (status, message) = match f {
+                    PasswordFailure::Credentials => (StatusCode::UNAUTHORIZED, WRONG_PASSWORD),
+                    PasswordFailure::Locked => (StatusCode::TOO_MANY_REQUESTS, LOCKED),
+                    PasswordFailure::Throttled(_) => (StatusCode::TOO_MANY_REQUESTS, THROTTLED),
+                    PasswordFailure::MethodNotAllowed(_) => (StatusCode::FORBIDDEN, NO_PASSWORDS),
+                    PasswordFailure::MfaRequired(_) => (StatusCode::FORBIDDEN, MFA_REQUIRED),
+                    PasswordFailure::Internal(f) => return Err(f.into()),
                 };
-                let status = StatusCode::from_u16(f.0.status).unwrap_or(StatusCode::UNAUTHORIZED);
                 page(&state, p, Some((status, message))).await
             }
         }

@@ -469,16 +469,16 @@ pub async fn magic_link_callback(
         let now = state.clock.now();
         let record = match magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await {
             Ok((record, _)) => record,
-            Err(f) if f.0.error_type == "mfa_required_not_supported" => {
-                return page(&state, p, Some((StatusCode::FORBIDDEN, MFA_REQUIRED))).await;
-            }
-            Err(f) if f.0.error_type == "unauthorized_auth_method" => {
-                return page(&state, p, Some((StatusCode::FORBIDDEN, "This organization does not allow sign-in links."))).await;
-            }
-            Err(_) => {
+            Err(f) => {
                 p.req.magic_link_sent = false;
                 pending::save(&state, &p).await?;
-                return page(&state, p, Some((StatusCode::BAD_REQUEST, "That sign-in link has expired or was already used. Send yourself a new one."))).await;
+                // The organization's rules (issue 9 #5, #6) refuse before the link is used up.
+                let refusal = match &*f.0.error_type {
+                    "mfa_required_not_supported" => (StatusCode::FORBIDDEN, MFA_REQUIRED),
+                    "unauthorized_auth_method" => (StatusCode::FORBIDDEN, "This organization does not allow sign-in links."),
+                    _ => (StatusCode::BAD_REQUEST, "That sign-in link has expired or was already used. Send yourself a new one."),
+                };
+                return page(&state, p, Some(refusal)).await;
             }
         };
         let (org, m) = magic_links::activate_member(&state, &p.project_id, &record, now).await?;

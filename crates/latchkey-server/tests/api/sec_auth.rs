@@ -592,3 +592,49 @@ fn cli_registers_redirect_urls() {
     let (ok, _, _) = run(&["project", "redirect-urls", "remove", url]);
     assert!(!ok, "removing an unregistered URL is an error");
 }
+
+/// #5 on the hosted page's magic link: when MFA became required after the link was sent, the
+/// callback explains why instead of starting a session, and the link is not used up.
+async fn hosted_magic_link_fails_closed(app: TestApp) {
+    use crate::pages::{authorize_url, client, org_with_member, start};
+    let c = client(&app, "third_party").await;
+    let e = format!("mfa-ml-{}@acme.io", unique());
+    let o = org_with_member(&app, "Later strict", &e).await;
+    let org_id = o["organization_id"].as_str().unwrap();
+    let mut b = start(&app, &authorize_url(&c.id, &[])).await;
+    let page = b.follow("/oauth2/authorize/continue").await;
+    let csrf = page.csrf();
+    b.submit(
+        "/oauth2/authorize/email",
+        &[("csrf_token", &csrf), ("email_address", &e)],
+    )
+    .await;
+    let sent = b
+        .submit("/oauth2/authorize/magic_link", &[("csrf_token", &csrf)])
+        .await;
+    assert!(sent.body.contains("Check your email"), "{}", sent.body);
+    let (link, token) = outbox_link(&app, &e).await;
+    let path = link.as_str().strip_prefix(&app.base).unwrap().to_string();
+    let (status, _) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org_id}"),
+            json!({"mfa_policy": "REQUIRED_FOR_ALL"}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let r = b.get(&path).await;
+    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
+    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
+    let record = app
+        .state
+        .store
+        .magic_link(
+            &app.project_id,
+            &latchkey_core::magic_link::MagicLinkToken::hash_of(&token),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(record.used_at.is_none(), "not used up");
+}
+both!(hosted_magic_link_fails_closed);

@@ -7,8 +7,8 @@
 #![forbid(unsafe_code)]
 
 mod connected_apps;
-mod grants;
 mod flows;
+mod grants;
 mod keys;
 mod magic_links;
 mod members;

@@ -13,6 +13,7 @@ pub mod idp;
 pub mod magic_links;
 pub mod members;
 pub mod organizations;
+pub mod password_failure;
 pub mod passwords;
 pub mod rbac;
 pub mod resources;

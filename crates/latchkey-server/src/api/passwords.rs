@@ -34,6 +34,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use super::auth::Project;
+use super::password_failure::PasswordFailure;
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::sessions::{self as live, Credential, Issued};
@@ -74,7 +75,9 @@ pub async fn authenticate(
     session::duration(req.session_duration_minutes)?;
     let org = super::organizations::load(&state, &project, org_key).await?;
     let now = state.clock.now();
-    let m = &check_password(&state, pid, ip, &org, email, password).await?;
+    let m = &check_password(&state, pid, ip, &org, email, password)
+        .await
+        .map_err(PasswordFailure::into_api)?;
     let factor = session::factor("password", "knowledge", m, now);
     let issued = live::start_or_extend(
         &state,
@@ -113,8 +116,8 @@ pub(crate) async fn check_password(
     org: &Organization,
     email: &str,
     password: PasswordInput,
-) -> Result<Member, ApiFailure> {
-    org_policy::require(org, AuthMethod::Password)?;
+) -> Result<Member, PasswordFailure> {
+    org_policy::require(org, AuthMethod::Password).map_err(PasswordFailure::MethodNotAllowed)?;
     let policy = LockoutPolicy::default();
     let now = state.clock.now();
     let bucket = lockout::address_bucket(ip);
@@ -128,7 +131,7 @@ pub(crate) async fn check_password(
             policy.address_window_secs,
         )
         .await?;
-    lockout::check_address(failures, &policy)?;
+    lockout::check_address(failures, &policy).map_err(PasswordFailure::Throttled)?;
 
     let member = state
         .store
@@ -138,7 +141,7 @@ pub(crate) async fn check_password(
     if let Some(m) = &member {
         if lockout::is_locked(m.is_locked, m.lock_expires_at.as_deref(), now) {
             count_failure(state, pid, &bucket, None, &policy).await?;
-            return Err(lockout::locked_error().into());
+            return Err(PasswordFailure::Locked);
         }
     }
     let stored = match &member {
@@ -152,13 +155,10 @@ pub(crate) async fn check_password(
         (Some(mut m), Some(stored), Some(verified)) => {
             on_success(state, pid, &mut m, &stored, verified).await?;
             // After the password, so the answer says nothing about MFA to a wrong guess.
-            org_policy::require_no_mfa(org, &m)?;
+            org_policy::require_no_mfa(org, &m).map_err(PasswordFailure::MfaRequired)?;
             Ok(m)
         }
-        (member, _, _) => {
-            let err = count_failure(state, pid, &bucket, member.as_ref(), &policy).await?;
-            Err(err.into())
-        }
+        (member, _, _) => Err(count_failure(state, pid, &bucket, member.as_ref(), &policy).await?),
     }
 }
 
@@ -226,14 +226,14 @@ fn hash_failure(e: &PasswordError) -> ApiFailure {
 }
 
 /// Counts a failed attempt against the address and (when known) the member; locks the member at
-/// the threshold. Returns the error the caller answers with.
+/// the threshold. Returns the failure the caller answers with.
 async fn count_failure(
     state: &AppState,
     pid: &str,
     bucket: &str,
     member: Option<&Member>,
     policy: &LockoutPolicy,
-) -> Result<ApiError, ApiFailure> {
+) -> Result<PasswordFailure, ApiFailure> {
     let now = state.clock.now();
     let t = now.unix_timestamp();
     let address = FailureSubject::Address(bucket);
@@ -242,7 +242,7 @@ async fn count_failure(
         .record_password_failure(pid, address, t, policy.address_window_secs)
         .await?;
     let Some(m) = member else {
-        return Ok(ApiError::unauthorized());
+        return Ok(PasswordFailure::Credentials);
     };
     let subject = FailureSubject::Member(&m.member_id);
     let n = state
@@ -250,7 +250,7 @@ async fn count_failure(
         .record_password_failure(pid, subject, t, policy.member_window_secs)
         .await?;
     let Some(lock) = lockout::lock_after_failure(n, now, policy) else {
-        return Ok(ApiError::unauthorized());
+        return Ok(PasswordFailure::Credentials);
     };
     let lock = MemberLock {
         created_at: lock.created_at,
@@ -262,7 +262,7 @@ async fn count_failure(
         .await?;
     // The count starts afresh once the lock expires.
     state.store.clear_password_failures(pid, subject).await?;
-    Ok(lockout::locked_error())
+    Ok(PasswordFailure::Locked)
 }
 
 /// After a good password: forget the member's failures, drop an expired lock, and upgrade an

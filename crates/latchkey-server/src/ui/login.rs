@@ -28,13 +28,10 @@ use super::pending::{self, Pending};
 use super::{cookies, paths};
 use crate::api::auth::Project;
 use crate::api::magic_links;
+use crate::api::password_failure::PasswordFailure;
 use crate::client_address::ClientAddress;
 use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
-
-/// Shown when the organization or member requires MFA, which latchkey does not support yet
-/// (`organization::policy::require_no_mfa`).
-const MFA_REQUIRED: &str = "Your organization requires a second sign-in step (multi-factor authentication), which this sign-in page does not support yet. Ask your administrator.";
 
 /// Parses a posted form and loads the pending request it belongs to, checking its CSRF token.
 pub async fn form<T: DeserializeOwned>(
@@ -67,6 +64,11 @@ mod msg {
     pub const OTHER_BROWSER: &str = "This sign-in link only works in the browser where you \
                                      asked for it. Open it there, or go back to the app and \
                                      start again.";
+    /// The organization or member requires MFA, which latchkey does not support yet
+    /// (`organization::policy::require_no_mfa`).
+    pub const MFA_REQUIRED: &str = "Your organization requires a second sign-in step \
+                                    (multi-factor authentication), which this sign-in page \
+                                    does not support yet. Ask your administrator.";
     pub const NO_LINKS: &str = "This organization does not allow sign-in links.";
     pub const LINK_SPENT: &str =
         "That sign-in link has expired or was already used. Send yourself a new one.";
@@ -364,15 +366,18 @@ pub async fn password(
                 logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
-                let message = match &*f.0.error_type {
-                    "unauthorized_credentials" => msg::WRONG_PASSWORD,
-                    "user_lock_limit_reached" => msg::LOCKED,
-                    "too_many_requests" => msg::THROTTLED,
-                    "unauthorized_auth_method" => msg::NO_PASSWORDS,
-                    "mfa_required_not_supported" => MFA_REQUIRED,
-                    _ => return Err(f.into()),
+                let (status, message) = match f {
+                    PasswordFailure::Credentials => (StatusCode::UNAUTHORIZED, msg::WRONG_PASSWORD),
+                    PasswordFailure::Locked => (StatusCode::TOO_MANY_REQUESTS, msg::LOCKED),
+                    PasswordFailure::Throttled(_) => {
+                        (StatusCode::TOO_MANY_REQUESTS, msg::THROTTLED)
+                    }
+                    PasswordFailure::MethodNotAllowed(_) => {
+                        (StatusCode::FORBIDDEN, msg::NO_PASSWORDS)
+                    }
+                    PasswordFailure::MfaRequired(_) => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
+                    PasswordFailure::Internal(f) => return Err(f.into()),
                 };
-                let status = StatusCode::from_u16(f.0.status).unwrap_or(StatusCode::UNAUTHORIZED);
                 page(&state, p, Some((status, message))).await
             }
         }
@@ -499,16 +504,16 @@ pub async fn magic_link_callback(
             magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
         let record = match redeemed {
             Ok((record, _)) => record,
-            Err(f) if f.0.error_type == "mfa_required_not_supported" => {
-                return page(&state, p, Some((StatusCode::FORBIDDEN, MFA_REQUIRED))).await;
-            }
-            Err(f) if f.0.error_type == "unauthorized_auth_method" => {
-                return page(&state, p, Some((StatusCode::FORBIDDEN, msg::NO_LINKS))).await;
-            }
-            Err(_) => {
+            Err(f) => {
                 p.req.magic_link_sent = false;
                 pending::save(&state, &p).await?;
-                return page(&state, p, Some((StatusCode::BAD_REQUEST, msg::LINK_SPENT))).await;
+                // The organization's rules (issue 9 #5, #6) refuse before the link is used up.
+                let refusal = match &*f.0.error_type {
+                    "mfa_required_not_supported" => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
+                    "unauthorized_auth_method" => (StatusCode::FORBIDDEN, msg::NO_LINKS),
+                    _ => (StatusCode::BAD_REQUEST, msg::LINK_SPENT),
+                };
+                return page(&state, p, Some(refusal)).await;
             }
         };
         let (org, m) = magic_links::activate_member(&state, &p.project_id, &record, now).await?;

@@ -218,8 +218,10 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// Background upkeep, hourly and at start: scheduled key rotation for every project and removal
-/// of expired sessions and password failure counters. Safe with several replicas: each change is conditional in the store.
+/// Background upkeep, hourly and at start: scheduled key rotation for every project, removal of
+/// password failure counters, and the batched purge of expired codes, tokens, pending
+/// authorizations, magic links and sessions. Safe with several replicas: each change is
+/// conditional in the store.
 pub async fn maintenance_loop(state: AppState) {
     let mut tick = tokio::time::interval(std::time::Duration::from_secs(3600));
     loop {

@@ -110,15 +110,17 @@ impl SqlStore {
             Some(_) => (which.filter(2), "$1", "$1"),
             None => (which.filter(1), "expires_at", "created_at"),
         };
-        let statements = [
-            format!("UPDATE oauth_grants SET revoked_at = {grant_stamp} WHERE revoked_at IS NULL AND {f}"),
-            format!("UPDATE authorization_codes SET revoked_at = {stamp} WHERE revoked_at IS NULL AND {f}"),
-            format!("UPDATE authorization_codes SET consumed_at = {stamp} WHERE consumed_at IS NULL AND {f}"),
-            format!("UPDATE refresh_tokens SET revoked_at = {stamp} WHERE revoked_at IS NULL AND {f}"),
-            format!("UPDATE access_tokens SET revoked_at = {stamp} WHERE revoked_at IS NULL AND {f}"),
+        let marks = [
+            ("oauth_grants", "revoked_at", grant_stamp),
+            ("authorization_codes", "revoked_at", stamp),
+            ("authorization_codes", "consumed_at", stamp),
+            ("refresh_tokens", "revoked_at", stamp),
+            ("access_tokens", "revoked_at", stamp),
         ];
-        for sql in &statements {
-            let mut q = sqlx::query(sql);
+        for (table, column, value) in marks {
+            let sql =
+                format!("UPDATE {table} SET {column} = {value} WHERE {column} IS NULL AND {f}");
+            let mut q = sqlx::query(&sql);
             if let Some(now) = at {
                 q = q.bind(now);
             }

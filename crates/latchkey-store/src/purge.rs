@@ -110,11 +110,10 @@ impl SqlStore {
         let batch = p.batch.max(1);
         let mut report = PurgeReport::default();
         for rule in RULES {
+            let (table, key, expired) = (rule.table, rule.key, rule.expired);
             let sql = format!(
-                "DELETE FROM {table} WHERE {key} IN (SELECT t.{key} FROM {table} t WHERE {expired} LIMIT {batch})",
-                table = rule.table,
-                key = rule.key,
-                expired = rule.expired,
+                "DELETE FROM {table} WHERE {key} IN \
+                 (SELECT t.{key} FROM {table} t WHERE {expired} LIMIT {batch})"
             );
             let mut deleted = 0u64;
             for _ in 0..p.max_batches {

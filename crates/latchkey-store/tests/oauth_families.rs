@@ -234,6 +234,42 @@ async fn consent_withdrawal(store: Arc<dyn Store>) {
         .unwrap());
 }
 
+/// A rotation racing a withdrawal never leaves a live successor behind (security review #17):
+/// the withdrawal locks the family as the rotation does.
+async fn withdrawal_races_rotation(store: Arc<dyn Store>) {
+    let f = fixture(store.as_ref()).await;
+    for i in 0..20 {
+        let mut g = f.grant();
+        g.client_id = format!("connected-app-test-race-{i}");
+        f.code(store.as_ref(), &g, 500).await;
+        let rt = refresh(&g, 10_000);
+        assert!(store
+            .issue_tokens(&access(&g, 10_000), Some(&rt))
+            .await
+            .unwrap());
+        let successor = refresh(&g, 20_000);
+        let rotate = {
+            let (store, g, rt, successor) =
+                (store.clone(), g.clone(), rt.clone(), successor.clone());
+            tokio::spawn(async move {
+                store
+                    .rotate_refresh(&rt.token_hash, 30, &successor, &access(&g, 10_000))
+                    .await
+                    .unwrap()
+            })
+        };
+        let withdraw = {
+            let (store, member, client) = (store.clone(), g.member_id.clone(), g.client_id.clone());
+            tokio::spawn(async move { store.revoke_consent(&member, &client, 30).await.unwrap() })
+        };
+        rotate.await.unwrap();
+        withdraw.await.unwrap();
+        if let Some(s) = store.get_refresh(&successor.token_hash).await.unwrap() {
+            assert!(s.revoked, "a successor outlived the withdrawal");
+        }
+    }
+}
+
 /// Twenty first consents at once: none fails, one row remains.
 async fn concurrent_first_consents(store: Arc<dyn Store>) {
     let f = Arc::new(fixture(store.as_ref()).await);
@@ -389,6 +425,7 @@ async fn purging(store: Arc<dyn Store>) {
 async fn all(store: Arc<dyn Store>) {
     lock_and_client_binding(store.clone()).await;
     consent_withdrawal(store.clone()).await;
+    withdrawal_races_rotation(store.clone()).await;
     concurrent_first_consents(store.clone()).await;
     deletes_revoke(store.clone()).await;
     purging(store).await;

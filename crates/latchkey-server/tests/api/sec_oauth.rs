@@ -84,10 +84,23 @@ async fn foreign_client_cannot_burn_or_revoke_a_code(app: TestApp) {
 }
 both!(foreign_client_cannot_burn_or_revoke_a_code);
 
-/// #11: with `refresh_grace_seconds = 0`, replaying a rotated token at once is reuse: refused,
-/// and the whole family is revoked.
+/// A clock that stands still, so a replay lands in the very second of the rotation.
+struct Frozen(time::OffsetDateTime);
+
+impl latchkey_core::clock::Clock for Frozen {
+    fn now(&self) -> time::OffsetDateTime {
+        self.0
+    }
+}
+
+/// #11: with `refresh_grace_seconds = 0`, replaying a rotated token at once (the same second)
+/// is reuse: refused, and the whole family is revoked.
 async fn grace_zero_disables_the_window(backend: Backend) {
-    let app = TestApp::spawn_with_config(backend, |c| c.refresh_grace_seconds = 0).await;
+    let app = TestApp::spawn_with(backend, |s| {
+        s.clock = std::sync::Arc::new(Frozen(latchkey_core::clock::Clock::now(&*s.clock)));
+        std::sync::Arc::make_mut(&mut s.config).refresh_grace_seconds = 0;
+    })
+    .await;
     let client = create_client(&app, "third_party_public").await;
     let s = subject(&app).await;
     let (verifier, challenge) = pkce();

@@ -65,7 +65,10 @@ pub enum Operation<'a> {
     OrganizationConnectedApps,
     MemberCreate(&'a MemberCreateRequest),
     /// `magic_links/email/invite`: creates an invited member, maybe with roles.
-    MemberInvite { roles: bool },
+    MemberInvite {
+        roles: bool,
+        trusted_metadata: bool,
+    },
     MemberUpdate(&'a MemberUpdateRequest),
     MemberDelete,
     MemberReactivate,
@@ -109,7 +112,13 @@ pub fn requirements(op: Operation<'_>, is_self: bool) -> Result<Vec<Requirement>
             }
             v
         }
-        MemberInvite { roles } => {
+        MemberInvite {
+            roles,
+            trusted_metadata,
+        } => {
+            if trusted_metadata {
+                return Err(trusted_metadata_refused());
+            }
             let mut v = vec![r(MEMBER, "create")];
             if roles {
                 v.push(r(MEMBER, "update.settings.roles"));
@@ -231,7 +240,10 @@ fn member_update(req: &MemberUpdateRequest, is_self: bool) -> Result<Vec<Require
             m("update.settings.is-breakglass"),
         ),
         (req.mfa_phone_number.is_some(), ms("update.info.mfa-phone")),
-        (req.mfa_enrolled.is_some(), ms("update.settings.mfa-enrolled")),
+        (
+            req.mfa_enrolled.is_some(),
+            ms("update.settings.mfa-enrolled"),
+        ),
         (req.roles.is_some(), m("update.settings.roles")),
         (
             req.default_mfa_method.is_some(),
@@ -288,7 +300,10 @@ pub fn authorize_actor<S: AsRef<str>>(
             }
         });
         if !granted {
-            let first = req.0.first().map(|n| format!("{}:{}", n.resource_id, n.action));
+            let first = req
+                .0
+                .first()
+                .map(|n| format!("{}:{}", n.resource_id, n.action));
             return Err(match (last, first) {
                 (Some(e), Some(p)) if e.status == 403 => ApiError::new(
                     403,

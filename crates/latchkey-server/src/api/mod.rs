@@ -11,6 +11,7 @@ pub mod connected_apps;
 pub mod consents;
 pub mod idp;
 pub mod magic_links;
+pub mod member_auth;
 pub mod members;
 pub mod organizations;
 pub mod passwords;

@@ -11,6 +11,7 @@ mod errors;
 mod exchange_access_token;
 mod interop;
 mod magic_links;
+mod member_auth;
 mod members;
 mod oauth_security;
 mod oauth_support;

@@ -15,7 +15,10 @@ fn a_plain_member_cannot_grant_himself_roles() {
         ..Default::default()
     };
     let e = decide(&["stytch_member"], Operation::MemberUpdate(&req), true).unwrap_err();
-    assert_eq!((e.status, &*e.error_type), (403, "session_authorization_error"));
+    assert_eq!(
+        (e.status, &*e.error_type),
+        (403, "session_authorization_error")
+    );
     assert!(decide(&["stytch_admin"], Operation::MemberUpdate(&req), true).is_ok());
 }
 
@@ -45,8 +48,18 @@ fn organization_fields_each_need_their_action() {
     };
     let reqs = requirements(Operation::OrganizationUpdate(&req), false).unwrap();
     assert_eq!(reqs.len(), 2);
-    assert!(decide(&["stytch_member"], Operation::OrganizationUpdate(&req), false).is_err());
-    assert!(decide(&["stytch_admin"], Operation::OrganizationUpdate(&req), false).is_ok());
+    assert!(decide(
+        &["stytch_member"],
+        Operation::OrganizationUpdate(&req),
+        false
+    )
+    .is_err());
+    assert!(decide(
+        &["stytch_admin"],
+        Operation::OrganizationUpdate(&req),
+        false
+    )
+    .is_ok());
 }
 
 #[test]
@@ -55,7 +68,12 @@ fn trusted_metadata_is_refused_even_for_admins() {
         trusted_metadata: Some(Default::default()),
         ..Default::default()
     };
-    let e = decide(&["stytch_admin"], Operation::OrganizationUpdate(&req), false).unwrap_err();
+    let e = decide(
+        &["stytch_admin"],
+        Operation::OrganizationUpdate(&req),
+        false,
+    )
+    .unwrap_err();
     assert_eq!(e.status, 400);
 }
 

@@ -14,6 +14,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 
 use crate::config::{Config, FileConfig, LogFormat};
 
+mod origins;
 mod rbac;
 
 pub use rbac::{read_policy_file, RbacCommand};
@@ -119,6 +120,9 @@ pub enum ProjectCommand {
         #[arg(long)]
         json: bool,
     },
+    /// The origins whose pages may call the frontend SDK surface (/sdk/v1).
+    #[command(subcommand)]
+    Origins(origins::OriginsCommand),
 }
 
 /// Entry point of the binary.
@@ -310,6 +314,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
 }
 
 async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
+    if let ProjectCommand::Origins(o) = cmd {
+        return origins::run(config, o).await;
+    }
     let store = latchkey_store::connect(&config.database_url).await?;
     match cmd {
         ProjectCommand::Create { name, live, json } => {
@@ -356,6 +363,7 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        ProjectCommand::Origins(_) => {}
     }
     store.close().await;
     Ok(())

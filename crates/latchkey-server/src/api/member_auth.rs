@@ -74,6 +74,18 @@ fn invalid_session() -> ApiError {
 }
 
 impl MemberActor {
+    /// No acting member: the project's own rights (for an SDK call that acts only on the
+    /// caller's own session, such as logging out).
+    pub fn none() -> Self {
+        MemberActor(None)
+    }
+
+    /// Acting as the member of this session token (the frontend SDK surface, whose every call
+    /// carries the member's session).
+    pub fn session_token(token: &str) -> Self {
+        MemberActor(Some(Named::Token(token.to_owned())))
+    }
+
     /// Whether the request acts as a member.
     pub fn is_present(&self) -> bool {
         self.0.is_some()

@@ -1,0 +1,83 @@
+//! The frontend SDK surface, `/sdk/v1` (issue 16): what Stytch's browser SDKs
+//! (`@stytch/vanilla-js`, `@stytch/react`) call with the project's public token, so a login and
+//! consent page written with them works against latchkey (`endpoints.testAPIURL` /
+//! `customBaseUrl`). Transport and origins are in [`transport`]; every endpoint calls the
+//! management handler it mirrors, acting as the member of the caller's session under their
+//! RBAC permissions (the same check as the `X-Stytch-Member-Session` header of the API), so the
+//! two surfaces share every decision. Only bootstrap, login and the events sink work without a
+//! session; the public token grants nothing else.
+
+use axum::routing::{get, post, put};
+use axum::Router;
+
+use crate::state::AppState;
+
+mod b2b;
+mod idp;
+pub mod transport;
+
+/// Route paths, as the SDK builds them (`HeadlessClients/b2b/*`).
+pub mod paths {
+    pub const BOOTSTRAP: &str = "/sdk/v1/projects/bootstrap/{public_token}";
+    pub const EVENTS: &str = "/sdk/v1/events";
+    pub const PASSWORDS_AUTHENTICATE: &str = "/sdk/v1/b2b/passwords/authenticate";
+    pub const PASSWORDS_STRENGTH_CHECK: &str = "/sdk/v1/b2b/passwords/strength_check";
+    pub const SESSIONS_AUTHENTICATE: &str = "/sdk/v1/b2b/sessions/authenticate";
+    pub const SESSIONS_REVOKE: &str = "/sdk/v1/b2b/sessions/revoke";
+    pub const SESSIONS_REVOKE_MEMBER: &str = "/sdk/v1/b2b/sessions/revoke/{member_id}";
+    pub const ORGANIZATION_ME: &str = "/sdk/v1/b2b/organizations/me";
+    pub const ORGANIZATION_CONNECTED_APPS: &str = "/sdk/v1/b2b/organizations/connected_apps";
+    pub const ORGANIZATION_CONNECTED_APP: &str =
+        "/sdk/v1/b2b/organizations/connected_apps/{connected_app_id}";
+    pub const MEMBER_ME: &str = "/sdk/v1/b2b/organizations/members/me";
+    pub const MEMBER_ME_UPDATE: &str = "/sdk/v1/b2b/organizations/members/update";
+    pub const MEMBER_ME_CONNECTED_APPS: &str = "/sdk/v1/b2b/organizations/members/connected_apps";
+    pub const MEMBER_ME_CONNECTED_APP_REVOKE: &str =
+        "/sdk/v1/b2b/organizations/members/connected_apps/{connected_app_id}/revoke";
+    pub const MEMBERS: &str = "/sdk/v1/b2b/organizations/members";
+    pub const MEMBERS_SEARCH: &str = "/sdk/v1/b2b/organizations/me/members/search";
+    pub const MEMBER: &str = "/sdk/v1/b2b/organizations/members/{member_id}";
+    pub const MEMBER_REACTIVATE: &str = "/sdk/v1/b2b/organizations/members/{member_id}/reactivate";
+    pub const MEMBER_CONNECTED_APPS: &str =
+        "/sdk/v1/b2b/organizations/members/{member_id}/connected_apps";
+    pub const MEMBER_CONNECTED_APP_REVOKE: &str =
+        "/sdk/v1/b2b/organizations/members/{member_id}/connected_apps/{connected_app_id}/revoke";
+    pub const IDP_AUTHORIZE_START: &str = "/sdk/v1/idp/b2b/oauth/authorize/start";
+    pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
+}
+
+pub fn router(state: AppState) -> Router<AppState> {
+    use paths::*;
+    Router::new()
+        .route(BOOTSTRAP, get(b2b::bootstrap))
+        .route(EVENTS, post(b2b::events))
+        .route(PASSWORDS_AUTHENTICATE, post(b2b::passwords_authenticate))
+        .route(PASSWORDS_STRENGTH_CHECK, post(b2b::strength_check))
+        .route(SESSIONS_AUTHENTICATE, post(b2b::sessions_authenticate))
+        .route(SESSIONS_REVOKE, post(b2b::sessions_revoke))
+        .route(SESSIONS_REVOKE_MEMBER, post(b2b::sessions_revoke_member))
+        .route(
+            ORGANIZATION_ME,
+            get(b2b::organization_me)
+                .put(b2b::organization_update)
+                .delete(b2b::organization_delete),
+        )
+        .route(ORGANIZATION_CONNECTED_APPS, get(idp::organization_apps))
+        .route(ORGANIZATION_CONNECTED_APP, get(idp::organization_app))
+        .route(MEMBER_ME, get(b2b::member_me))
+        .route(MEMBER_ME_UPDATE, put(b2b::member_me_update))
+        .route(MEMBER_ME_CONNECTED_APPS, get(idp::my_apps))
+        .route(MEMBER_ME_CONNECTED_APP_REVOKE, post(idp::my_app_revoke))
+        .route(MEMBERS, post(b2b::member_create))
+        .route(MEMBERS_SEARCH, post(b2b::members_search))
+        .route(
+            MEMBER,
+            put(b2b::member_update).delete(b2b::member_delete),
+        )
+        .route(MEMBER_REACTIVATE, put(b2b::member_reactivate))
+        .route(MEMBER_CONNECTED_APPS, get(idp::member_apps))
+        .route(MEMBER_CONNECTED_APP_REVOKE, post(idp::member_app_revoke))
+        .route(IDP_AUTHORIZE_START, post(idp::authorize_start))
+        .route(IDP_AUTHORIZE_SUBMIT, post(idp::authorize_submit))
+        .layer(axum::middleware::from_fn_with_state(state, transport::guard))
+}

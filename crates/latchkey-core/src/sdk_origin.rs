@@ -24,7 +24,9 @@ pub fn normalize(origin: &str) -> Result<String, ApiError> {
         return Err(bad("must not hold credentials"));
     }
     if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("must be an origin (scheme://host[:port]) without path or query"));
+        return Err(bad(
+            "must be an origin (scheme://host[:port]) without path or query",
+        ));
     }
     Ok(url.origin().ascii_serialization())
 }
@@ -68,8 +70,14 @@ mod tests {
 
     #[test]
     fn origins_normalise_and_match() {
-        assert_eq!(normalize("HTTPS://App.Example.com/").unwrap(), "https://app.example.com");
-        assert_eq!(normalize("http://127.0.0.1:3000").unwrap(), "http://127.0.0.1:3000");
+        assert_eq!(
+            normalize("HTTPS://App.Example.com/").unwrap(),
+            "https://app.example.com"
+        );
+        assert_eq!(
+            normalize("http://127.0.0.1:3000").unwrap(),
+            "http://127.0.0.1:3000"
+        );
         assert!(normalize("https://app.example.com/login").is_err());
         assert!(normalize("ftp://x.example").is_err());
         assert!(normalize("https://u:p@x.example").is_err());
@@ -79,7 +87,11 @@ mod tests {
         assert!(allowed("http://localhost:5173", &[], Environment::Test));
         assert!(allowed("http://127.0.0.1:9", &[], Environment::Test));
         assert!(!allowed("http://localhost:5173", &[], Environment::Live));
-        assert!(!allowed("http://localhost.evil.example", &[], Environment::Test));
+        assert!(!allowed(
+            "http://localhost.evil.example",
+            &[],
+            Environment::Test
+        ));
         assert!(!allowed("null", &[], Environment::Test));
     }
 }

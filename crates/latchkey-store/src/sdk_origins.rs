@@ -59,24 +59,28 @@ impl crate::SqlStore {
         Ok(done.rows_affected() == 1)
     }
 
-    pub(crate) async fn remove_sdk_origin_impl(&self, project_id: &str, origin: &str) -> Result<bool> {
+    pub(crate) async fn remove_sdk_origin_impl(
+        &self,
+        project_id: &str,
+        origin: &str,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
-        let done = sqlx::query(
-            "DELETE FROM sdk_authorized_origins WHERE project_id = $1 AND origin = $2",
-        )
-        .bind(project_id)
-        .bind(origin)
-        .execute(&mut *tx)
-        .await?;
+        let done =
+            sqlx::query("DELETE FROM sdk_authorized_origins WHERE project_id = $1 AND origin = $2")
+                .bind(project_id)
+                .bind(origin)
+                .execute(&mut *tx)
+                .await?;
         tx.commit().await?;
         Ok(done.rows_affected() == 1)
     }
 
     pub(crate) async fn sdk_origin_known_impl(&self, origin: &str) -> Result<bool> {
-        let row = sqlx::query("SELECT 1 AS one FROM sdk_authorized_origins WHERE origin = $1 LIMIT 1")
-            .bind(origin)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT 1 AS one FROM sdk_authorized_origins WHERE origin = $1 LIMIT 1")
+                .bind(origin)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.is_some())
     }
 }

@@ -556,7 +556,12 @@ impl crate::Store for SqlStore {
     async fn sdk_origins(&self, project_id: &str) -> crate::Result<Vec<String>> {
         self.sdk_origins_impl(project_id).await
     }
-    async fn add_sdk_origin(&self, project_id: &str, origin: &str, now: i64) -> crate::Result<bool> {
+    async fn add_sdk_origin(
+        &self,
+        project_id: &str,
+        origin: &str,
+        now: i64,
+    ) -> crate::Result<bool> {
         self.add_sdk_origin_impl(project_id, origin, now).await
     }
     async fn remove_sdk_origin(&self, project_id: &str, origin: &str) -> crate::Result<bool> {

@@ -7,7 +7,7 @@
 //! two surfaces share every decision. Only bootstrap, login and the events sink work without a
 //! session; the public token grants nothing else.
 
-use axum::routing::{get, post, put};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
 
 use crate::state::AppState;
@@ -46,38 +46,46 @@ pub mod paths {
     pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
 }
 
+/// Every SDK route also answers its CORS preflight (`OPTIONS`).
+fn p(route: MethodRouter<AppState>) -> MethodRouter<AppState> {
+    route.options(transport::preflight_route)
+}
+
 pub fn router(state: AppState) -> Router<AppState> {
     use paths::*;
     Router::new()
-        .route(BOOTSTRAP, get(b2b::bootstrap))
-        .route(EVENTS, post(b2b::events))
-        .route(PASSWORDS_AUTHENTICATE, post(b2b::passwords_authenticate))
-        .route(PASSWORDS_STRENGTH_CHECK, post(b2b::strength_check))
-        .route(SESSIONS_AUTHENTICATE, post(b2b::sessions_authenticate))
-        .route(SESSIONS_REVOKE, post(b2b::sessions_revoke))
-        .route(SESSIONS_REVOKE_MEMBER, post(b2b::sessions_revoke_member))
+        .route(BOOTSTRAP, p(get(b2b::bootstrap)))
+        .route(EVENTS, p(post(b2b::events)))
+        .route(PASSWORDS_AUTHENTICATE, p(post(b2b::passwords_authenticate)))
+        .route(PASSWORDS_STRENGTH_CHECK, p(post(b2b::strength_check)))
+        .route(SESSIONS_AUTHENTICATE, p(post(b2b::sessions_authenticate)))
+        .route(SESSIONS_REVOKE, p(post(b2b::sessions_revoke)))
+        .route(SESSIONS_REVOKE_MEMBER, p(post(b2b::sessions_revoke_member)))
         .route(
             ORGANIZATION_ME,
-            get(b2b::organization_me)
+            p(get(b2b::organization_me)
                 .put(b2b::organization_update)
-                .delete(b2b::organization_delete),
+                .delete(b2b::organization_delete)),
         )
-        .route(ORGANIZATION_CONNECTED_APPS, get(idp::organization_apps))
-        .route(ORGANIZATION_CONNECTED_APP, get(idp::organization_app))
-        .route(MEMBER_ME, get(b2b::member_me))
-        .route(MEMBER_ME_UPDATE, put(b2b::member_me_update))
-        .route(MEMBER_ME_CONNECTED_APPS, get(idp::my_apps))
-        .route(MEMBER_ME_CONNECTED_APP_REVOKE, post(idp::my_app_revoke))
-        .route(MEMBERS, post(b2b::member_create))
-        .route(MEMBERS_SEARCH, post(b2b::members_search))
+        .route(ORGANIZATION_CONNECTED_APPS, p(get(idp::organization_apps)))
+        .route(ORGANIZATION_CONNECTED_APP, p(get(idp::organization_app)))
+        .route(MEMBER_ME, p(get(b2b::member_me)))
+        .route(MEMBER_ME_UPDATE, p(put(b2b::member_me_update)))
+        .route(MEMBER_ME_CONNECTED_APPS, p(get(idp::my_apps)))
+        .route(MEMBER_ME_CONNECTED_APP_REVOKE, p(post(idp::my_app_revoke)))
+        .route(MEMBERS, p(post(b2b::member_create)))
+        .route(MEMBERS_SEARCH, p(post(b2b::members_search)))
         .route(
             MEMBER,
-            put(b2b::member_update).delete(b2b::member_delete),
+            p(put(b2b::member_update).delete(b2b::member_delete)),
         )
-        .route(MEMBER_REACTIVATE, put(b2b::member_reactivate))
-        .route(MEMBER_CONNECTED_APPS, get(idp::member_apps))
-        .route(MEMBER_CONNECTED_APP_REVOKE, post(idp::member_app_revoke))
-        .route(IDP_AUTHORIZE_START, post(idp::authorize_start))
-        .route(IDP_AUTHORIZE_SUBMIT, post(idp::authorize_submit))
-        .layer(axum::middleware::from_fn_with_state(state, transport::guard))
+        .route(MEMBER_REACTIVATE, p(put(b2b::member_reactivate)))
+        .route(MEMBER_CONNECTED_APPS, p(get(idp::member_apps)))
+        .route(MEMBER_CONNECTED_APP_REVOKE, p(post(idp::member_app_revoke)))
+        .route(IDP_AUTHORIZE_START, p(post(idp::authorize_start)))
+        .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
+        .layer(axum::middleware::from_fn_with_state(
+            state,
+            transport::guard,
+        ))
 }

@@ -128,6 +128,12 @@ async fn preflight(state: &AppState, origin: Option<&str>) -> Response {
     resp
 }
 
+/// The `OPTIONS` handler of every SDK route (the guard answers it first; this is what the
+/// router needs to route the method at all).
+pub async fn preflight_route(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    preflight(&state, header_str(&headers, header::ORIGIN.as_str())).await
+}
+
 /// Finds the caller's project and checks its origins; see the module header.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let origin = header_str(req.headers(), header::ORIGIN.as_str()).map(str::to_owned);

@@ -22,4 +22,5 @@ mod pages_errors;
 mod pages_prompt;
 mod passwords;
 mod rbac;
+mod sdk;
 mod sessions;

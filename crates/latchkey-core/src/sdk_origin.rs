@@ -50,7 +50,7 @@ pub fn allowed(origin: &str, authorized: &[String], env: Environment) -> bool {
     let Ok(o) = normalize(origin) else {
         return false;
     };
-    authorized.iter().any(|a| *a == o) || (env == Environment::Test && is_loopback(&o))
+    authorized.contains(&o) || (env == Environment::Test && is_loopback(&o))
 }
 
 /// The refusal for a page on an origin the project has not authorized.

@@ -105,12 +105,7 @@ async fn preflight(state: &AppState, origin: Option<&str>) -> Response {
     let Some(origin) = origin else {
         return resp;
     };
-    let known = match sdk_origin::normalize(origin) {
-        Ok(o) if sdk_origin::is_loopback(&o) => true,
-        Ok(o) => state.store.sdk_origin_known(&o).await.unwrap_or(false),
-        Err(_) => false,
-    };
-    if known {
+    if origin_plausible(state, origin).await {
         allow_origin(h, origin);
         h.insert(
             header::ACCESS_CONTROL_ALLOW_METHODS,
@@ -134,6 +129,15 @@ pub async fn preflight_route(State(state): State<AppState>, headers: HeaderMap) 
     preflight(&state, header_str(&headers, header::ORIGIN.as_str())).await
 }
 
+/// An origin some project authorizes, or a loopback one (test projects accept those).
+async fn origin_plausible(state: &AppState, origin: &str) -> bool {
+    match sdk_origin::normalize(origin) {
+        Ok(o) if sdk_origin::is_loopback(&o) => true,
+        Ok(o) => state.store.sdk_origin_known(&o).await.unwrap_or(false),
+        Err(_) => false,
+    }
+}
+
 /// Finds the caller's project and checks its origins; see the module header.
 pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let origin = header_str(req.headers(), header::ORIGIN.as_str()).map(str::to_owned);
@@ -142,6 +146,18 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     }
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
+    if path == super::paths::EVENTS {
+        // The SDK's event logger posts telemetry without the Authorization header; it is
+        // dropped, so it needs no project, only CORS for the pages preflights answer.
+        let mut resp = next.run(req).await;
+        if let Some(o) = origin.as_deref() {
+            if origin_plausible(&state, o).await {
+                allow_origin(resp.headers_mut(), o);
+            }
+        }
+        vary_origin(resp.headers_mut());
+        return resp;
+    }
     let caller = match authenticate(&state, &headers, &path, origin.as_deref()).await {
         Ok(c) => c,
         Err(e) => {

@@ -23,4 +23,5 @@ mod pages_prompt;
 mod passwords;
 mod rbac;
 mod sdk;
+mod sdk_browser;
 mod sessions;

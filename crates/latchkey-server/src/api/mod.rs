@@ -16,6 +16,7 @@ pub mod members;
 pub mod organizations;
 pub mod passwords;
 pub mod rbac;
+pub mod sdk_origins;
 pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
@@ -147,4 +148,11 @@ pub fn router() -> Router<AppState> {
         )
         .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
         .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
+        // branch sdk: the frontend SDK's authorized origins.
+        .route(
+            sdk_origins::PATH,
+            get(sdk_origins::list)
+                .post(sdk_origins::add)
+                .delete(sdk_origins::remove),
+        )
 }

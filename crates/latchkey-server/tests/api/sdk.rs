@@ -322,3 +322,52 @@ async fn sdk_origins_are_enforced(app: TestApp) {
         "{b}"
     );
 }
+
+both!(authorized_origins_api);
+async fn authorized_origins_api(app: TestApp) {
+    let path = "/v1/sdk/authorized_origins";
+    let (s, b) = app.get(path).await;
+    assert_eq!(
+        (s.as_u16(), b["authorized_origins"].clone()),
+        (200, json!([])),
+        "{b}"
+    );
+    let (s, b) = app
+        .post(path, json!({"origin": "HTTPS://App.Example.com/"}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["authorized_origins"], json!(["https://app.example.com"]));
+    for bad in ["https://app.example.com/login", "javascript:alert(1)", ""] {
+        let (s, b) = app.post(path, json!({"origin": bad})).await;
+        assert_eq!(s, 400, "{bad}: {b}");
+    }
+    // The SDK now serves that origin on this live-like check.
+    let token = public_token(&app).await;
+    let page = Sdk {
+        app: &app,
+        public_token: token.clone(),
+        session: None,
+        origin: "https://app.example.com",
+    };
+    let (s, h, _) = page
+        .call(Method::GET, &format!("/projects/bootstrap/{token}"), None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(h["access-control-allow-origin"], "https://app.example.com");
+    let (s, b) = app
+        .delete(&format!("{path}?origin=https%3A%2F%2Fapp.example.com"))
+        .await;
+    assert_eq!(
+        (s.as_u16(), b["authorized_origins"].clone()),
+        (200, json!([])),
+        "{b}"
+    );
+    let (s, _) = app
+        .delete(&format!("{path}?origin=https%3A%2F%2Fapp.example.com"))
+        .await;
+    assert_eq!(s, 404);
+    let (s, _, _) = page
+        .call(Method::GET, &format!("/projects/bootstrap/{token}"), None)
+        .await;
+    assert_eq!(s, 403);
+}

@@ -14,6 +14,7 @@ use crate::state::AppState;
 
 mod b2b;
 mod idp;
+mod links;
 pub mod transport;
 
 /// Route paths, as the SDK builds them (`HeadlessClients/b2b/*`).
@@ -42,6 +43,11 @@ pub mod paths {
         "/sdk/v1/b2b/organizations/members/{member_id}/connected_apps";
     pub const MEMBER_CONNECTED_APP_REVOKE: &str =
         "/sdk/v1/b2b/organizations/members/{member_id}/connected_apps/{connected_app_id}/revoke";
+    pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/sdk/v1/b2b/magic_links/email/login_or_signup";
+    pub const MAGIC_LINKS_INVITE: &str = "/sdk/v1/b2b/magic_links/email/invite";
+    pub const MAGIC_LINKS_AUTHENTICATE: &str = "/sdk/v1/b2b/magic_links/authenticate";
+    pub const SESSIONS_EXCHANGE: &str = "/sdk/v1/b2b/sessions/exchange";
+    pub const SESSIONS_EXCHANGE_ACCESS_TOKEN: &str = "/sdk/v1/b2b/sessions/exchange_access_token";
     pub const IDP_AUTHORIZE_START: &str = "/sdk/v1/idp/b2b/oauth/authorize/start";
     pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
 }
@@ -82,6 +88,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(MEMBER_REACTIVATE, p(put(b2b::member_reactivate)))
         .route(MEMBER_CONNECTED_APPS, p(get(idp::member_apps)))
         .route(MEMBER_CONNECTED_APP_REVOKE, p(post(idp::member_app_revoke)))
+        .route(MAGIC_LINKS_LOGIN_OR_SIGNUP, p(post(links::login_or_signup)))
+        .route(MAGIC_LINKS_INVITE, p(post(links::invite)))
+        .route(MAGIC_LINKS_AUTHENTICATE, p(post(links::authenticate)))
+        .route(SESSIONS_EXCHANGE, p(post(links::exchange)))
+        .route(
+            SESSIONS_EXCHANGE_ACCESS_TOKEN,
+            p(post(links::exchange_access_token)),
+        )
         .route(IDP_AUTHORIZE_START, p(post(idp::authorize_start)))
         .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
         .layer(axum::middleware::from_fn_with_state(

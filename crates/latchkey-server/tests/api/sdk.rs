@@ -371,3 +371,57 @@ async fn authorized_origins_api(app: TestApp) {
         .await;
     assert_eq!(s, 403);
 }
+
+both!(sdk_magic_links_and_invites);
+async fn sdk_magic_links_and_invites(app: TestApp) {
+    let cb = "https://app.example.com/authenticate";
+    let mut sdk = Sdk {
+        app: &app,
+        public_token: public_token(&app).await,
+        session: None,
+        origin: PAGE,
+    };
+    let org = app.create_org(json!({"organization_name": "Links", "organization_slug": format!("links-{}", unique())})).await;
+    let org_id = org["organization_id"].as_str().unwrap();
+    let email = format!("ml-{}@example.com", unique());
+    app.create_member(org_id, json!({"email_address": email}))
+        .await;
+    // Login link with PKCE, as the SDK sends it when PKCE is on.
+    let (verifier, challenge) = pkce();
+    let (s, b) = sdk
+        .post("/b2b/magic_links/email/login_or_signup", json!({"organization_id": org_id, "email_address": email, "login_redirect_url": cb, "pkce_code_challenge": challenge}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let (_, token) = crate::magic_links::outbox_link(&app, &email).await;
+    let (s, b) = sdk
+        .post("/b2b/magic_links/authenticate", json!({"magic_links_token": token, "pkce_code_verifier": verifier, "session_duration_minutes": 60}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    sdk.session = Some(b["data"]["session_token"].as_str().unwrap().to_string());
+    // A plain member may not invite; an admin may.
+    let invitee = format!("inv-{}@example.com", unique());
+    let (s, b) = sdk
+        .post(
+            "/b2b/magic_links/email/invite",
+            json!({"email_address": invitee, "invite_redirect_url": cb}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), b["error_type"].as_str()),
+        (403, Some("session_authorization_error")),
+        "{b}"
+    );
+    let admin = app.create_member(org_id, json!({"email_address": format!("adm-{}@example.com", unique()), "roles": ["stytch_admin"]})).await;
+    let admin_s =
+        crate::sessions::session_for(&app, org_id, admin["member_id"].as_str().unwrap()).await;
+    sdk.session = Some(admin_s.session_token.clone());
+    let (s, b) = sdk
+        .post(
+            "/b2b/magic_links/email/invite",
+            json!({"email_address": invitee, "invite_redirect_url": cb}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["member"]["status"], "invited");
+    assert_eq!(b["data"]["member"]["organization_id"], org_id);
+}

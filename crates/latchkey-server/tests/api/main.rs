@@ -24,4 +24,5 @@ mod passwords;
 mod rbac;
 mod sdk;
 mod sdk_browser;
+mod sdk_cli;
 mod sessions;

@@ -24,6 +24,8 @@ pub const SESSION_JWT_HEADER: &str = "x-stytch-member-sessionjwt";
 enum Named {
     Token(String),
     Jwt(String),
+    /// The SDKs send both when the application passes both: they must name one session.
+    Both(String, String),
 }
 
 /// The member-scoped headers of a management request; `None` inside when neither was sent.
@@ -43,17 +45,12 @@ impl<S: Send + Sync> FromRequestParts<S> for MemberActor {
                     .map_err(|_| invalid_session().into()),
             }
         };
-        let named =
-            match (header(SESSION_HEADER)?, header(SESSION_JWT_HEADER)?) {
-                (None, None) => None,
-                (Some(t), None) => Some(Named::Token(t)),
-                (None, Some(j)) => Some(Named::Jwt(j)),
-                (Some(_), Some(_)) => return Err(ApiError::bad_request(
-                    "too_many_session_arguments",
-                    "Send either X-Stytch-Member-Session or X-Stytch-Member-SessionJWT, not both.",
-                )
-                .into()),
-            };
+        let named = match (header(SESSION_HEADER)?, header(SESSION_JWT_HEADER)?) {
+            (None, None) => None,
+            (Some(t), None) => Some(Named::Token(t)),
+            (None, Some(j)) => Some(Named::Jwt(j)),
+            (Some(t), Some(j)) => Some(Named::Both(t, j)),
+        };
         Ok(MemberActor(named))
     }
 }
@@ -66,12 +63,11 @@ pub struct Acting {
 /// 401 for a session header that names no live session: the request must not run with the
 /// project's full rights instead.
 fn invalid_session() -> ApiError {
-    ApiError::new(
-        401,
-        "session_not_found",
-        "The member session in X-Stytch-Member-Session / X-Stytch-Member-SessionJWT is invalid or expired.",
-    )
+    ApiError::new(401, "session_not_found", INVALID_SESSION)
 }
+
+const INVALID_SESSION: &str =
+    "The member session in X-Stytch-Member-Session / X-Stytch-Member-SessionJWT is invalid or expired.";
 
 impl MemberActor {
     /// No acting member: the project's own rights (for an SDK call that acts only on the
@@ -101,15 +97,35 @@ impl MemberActor {
             None => return Ok(None),
             Some(Named::Token(t)) if !t.is_empty() => Credential::Token(t),
             Some(Named::Jwt(j)) if !j.is_empty() => Credential::Jwt(j),
+            Some(Named::Both(t, j)) if !t.is_empty() && !j.is_empty() => {
+                let by_token = resolve_one(state, project_id, Credential::Token(t)).await?;
+                let by_jwt = resolve_one(state, project_id, Credential::Jwt(j)).await?;
+                if by_token.record.member_session_id != by_jwt.record.member_session_id {
+                    return Err(ApiError::new(401, "session_not_found", DIFFERENT_SESSIONS).into());
+                }
+                return Ok(Some(Acting { loaded: by_token }));
+            }
             Some(_) => return Err(invalid_session().into()),
         };
-        match sessions::resolve(state, project_id, cred).await {
-            Ok(loaded) => Ok(Some(Acting { loaded })),
-            // Any client-side failure (unknown, expired, bad JWT) is a 401 here; a server
-            // failure stays what it is.
-            Err(ApiFailure(e)) if e.status < 500 => Err(ApiFailure(ApiError { status: 401, ..e })),
-            Err(e) => Err(e),
-        }
+        let loaded = resolve_one(state, project_id, cred).await?;
+        Ok(Some(Acting { loaded }))
+    }
+}
+
+const DIFFERENT_SESSIONS: &str =
+    "X-Stytch-Member-Session and X-Stytch-Member-SessionJWT name different sessions.";
+
+/// One header's session. Any client-side failure (unknown, expired, bad JWT) is a 401 here; a
+/// server failure stays what it is.
+async fn resolve_one(
+    state: &AppState,
+    project_id: &str,
+    cred: Credential<'_>,
+) -> Result<Loaded, ApiFailure> {
+    match sessions::resolve(state, project_id, cred).await {
+        Ok(loaded) => Ok(loaded),
+        Err(ApiFailure(e)) if e.status < 500 => Err(ApiFailure(ApiError { status: 401, ..e })),
+        Err(e) => Err(e),
     }
 }
 

@@ -164,6 +164,17 @@ async fn bad_sessions_are_401_not_full_rights(app: TestApp) {
         let (s, b) = as_member(&app, Method::PUT, &org_path, header, body.clone()).await;
         assert_eq!(s, 401, "{header:?}: {b}");
     }
+    // Both headers (the SDKs send both when given both) must name one session.
+    let (_, _, other_s) = logged_in(&app, json!(["stytch_admin"])).await;
+    let req = app
+        .client
+        .put(format!("{}{org_path}", app.base))
+        .basic_auth(&app.project_id, Some(&app.secret))
+        .header(TOKEN, &bob_s.session_token)
+        .header(JWT, &other_s.session_jwt)
+        .json(&json!({"organization_name": "Mixed"}));
+    let (s, b) = read(req.send().await.unwrap()).await;
+    assert_eq!(s, 401, "{b}");
     // A revoked session no longer acts.
     let (s, _) = app
         .post(

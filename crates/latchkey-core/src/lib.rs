@@ -17,6 +17,7 @@ pub mod oauth;
 pub mod organization;
 pub mod password;
 pub mod rbac;
+pub mod sdk_origin;
 pub mod search;
 pub mod secret;
 pub mod session;

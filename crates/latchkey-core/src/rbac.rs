@@ -14,6 +14,7 @@
 //! <https://stytch.com/docs/b2b/guides/rbac/stytch-default>,
 //! <https://stytch.com/docs/api-reference/b2b/api/sessions/authenticate-session>.
 
+mod actor;
 mod authorize;
 mod document;
 mod merge;
@@ -21,6 +22,7 @@ mod validate;
 
 use std::fmt;
 
+pub use actor::{authorize_actor, requirements, Need, Operation, Requirement};
 pub use authorize::{authorize, AuthorizationCheck, Verdict};
 pub use document::parse_policy_document;
 pub use merge::effective_policy;

@@ -14,6 +14,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 
 use crate::config::{Config, FileConfig, LogFormat};
 
+mod origins;
 mod rbac;
 mod redirect_urls;
 mod resource;
@@ -128,6 +129,9 @@ pub enum ProjectCommand {
     /// The project's registered magic-link redirect URLs (add, remove, list).
     #[command(subcommand)]
     RedirectUrls(redirect_urls::RedirectUrlsCommand),
+    /// The origins whose pages may call the frontend SDK surface (/sdk/v1).
+    #[command(subcommand)]
+    Origins(origins::OriginsCommand),
 }
 
 /// Entry point of the binary.
@@ -326,6 +330,9 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
     if let ProjectCommand::RedirectUrls(cmd) = cmd {
         return redirect_urls::run(config, cmd).await;
     }
+    if let ProjectCommand::Origins(o) = cmd {
+        return origins::run(config, o).await;
+    }
     let store = latchkey_store::connect(&config.database_url).await?;
     match cmd {
         ProjectCommand::Create { name, live, json } => {
@@ -374,6 +381,7 @@ async fn project(config: Config, cmd: ProjectCommand) -> anyhow::Result<()> {
                 }
             }
         }
+        ProjectCommand::Origins(_) => {}
     }
     store.close().await;
     Ok(())

@@ -19,6 +19,7 @@ pub mod mail;
 pub mod middleware;
 pub mod oauth;
 pub mod rbac;
+pub mod sdk;
 pub mod sessions;
 pub mod startup;
 pub mod state;

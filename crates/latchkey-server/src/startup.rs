@@ -51,6 +51,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::api::router())
         .merge(crate::oauth::router())
         .merge(crate::ui::router())
+        .merge(crate::sdk::router(state.clone()))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))

@@ -22,6 +22,7 @@ mod query;
 mod rbac;
 mod redirect_urls;
 mod resources;
+mod sdk_origins;
 mod sessions;
 mod sql;
 
@@ -530,6 +531,17 @@ pub trait Store: Send + Sync {
         &self,
         project_id: &str,
     ) -> Result<Vec<latchkey_types::ResourceServer>>;
+    // --- branch sdk: the frontend SDK surface (/sdk/v1), migration 0014 ---
+    /// The project whose public token this is.
+    async fn project_by_public_token(&self, public_token: &str) -> Result<Option<ProjectRecord>>;
+    /// The project's authorized origins, sorted.
+    async fn sdk_origins(&self, project_id: &str) -> Result<Vec<String>>;
+    /// Adds an origin; false when it was already there.
+    async fn add_sdk_origin(&self, project_id: &str, origin: &str, now: i64) -> Result<bool>;
+    /// Removes an origin; false when it was not there.
+    async fn remove_sdk_origin(&self, project_id: &str, origin: &str) -> Result<bool>;
+    /// Whether any project authorizes this origin (CORS preflights name no project).
+    async fn sdk_origin_known(&self, origin: &str) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

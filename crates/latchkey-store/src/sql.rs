@@ -642,4 +642,29 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Vec<latchkey_types::ResourceServer>> {
         self.project_resource_servers_impl(project_id).await
     }
+
+    // --- branch sdk: the frontend SDK surface (/sdk/v1), migration 0014 ---
+    async fn project_by_public_token(
+        &self,
+        public_token: &str,
+    ) -> crate::Result<Option<crate::ProjectRecord>> {
+        self.project_by_public_token_impl(public_token).await
+    }
+    async fn sdk_origins(&self, project_id: &str) -> crate::Result<Vec<String>> {
+        self.sdk_origins_impl(project_id).await
+    }
+    async fn add_sdk_origin(
+        &self,
+        project_id: &str,
+        origin: &str,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.add_sdk_origin_impl(project_id, origin, now).await
+    }
+    async fn remove_sdk_origin(&self, project_id: &str, origin: &str) -> crate::Result<bool> {
+        self.remove_sdk_origin_impl(project_id, origin).await
+    }
+    async fn sdk_origin_known(&self, origin: &str) -> crate::Result<bool> {
+        self.sdk_origin_known_impl(origin).await
+    }
 }

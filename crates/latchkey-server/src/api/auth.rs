@@ -39,7 +39,12 @@ impl FromRequestParts<AppState> for Project {
 
 /// `(user, password)` of an HTTP Basic `Authorization` header (RFC 7617).
 pub fn basic_credentials(parts: &Parts) -> Option<(String, String)> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    basic_from_headers(&parts.headers)
+}
+
+/// [`basic_credentials`] of a header map (the frontend SDK surface reads it in a middleware).
+pub fn basic_from_headers(headers: &axum::http::HeaderMap) -> Option<(String, String)> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, b64) = value.split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("basic") {
         return None;

@@ -13,8 +13,10 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::auth::Project;
+use super::member_auth::{check, MemberActor};
 use crate::envelope::{ok, ApiFailure, Stytch};
 use crate::state::AppState;
+use latchkey_core::rbac::Operation;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
 
@@ -44,8 +46,10 @@ async fn apps_by_id(
 pub async fn member_apps(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key)): Path<(String, String)>,
 ) -> ApiResult<MemberAppsResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = super::organizations::load(&state, &project, &org_key).await?;
     let member = state
         .store
@@ -55,6 +59,17 @@ pub async fn member_apps(
         )
         .await?
         .ok_or_else(ApiError::member_not_found)?;
+    let op = Operation::MemberConnectedApps;
+    let pid = &project.project_id;
+    check(
+        acting.as_ref(),
+        &state,
+        pid,
+        &org,
+        Some(&member.member_id),
+        op,
+    )
+    .await?;
     let grants = state
         .store
         .member_consents(&project.project_id, &member.member_id)
@@ -99,8 +114,10 @@ pub struct Empty {}
 pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key, client_id)): Path<(String, String, String)>,
 ) -> ApiResult<Empty> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = super::organizations::load(&state, &project, &org_key).await?;
     let member = state
         .store
@@ -110,6 +127,17 @@ pub async fn revoke(
         )
         .await?
         .ok_or_else(ApiError::member_not_found)?;
+    let op = Operation::MemberConnectedAppRevoke;
+    let pid = &project.project_id;
+    check(
+        acting.as_ref(),
+        &state,
+        pid,
+        &org,
+        Some(&member.member_id),
+        op,
+    )
+    .await?;
     state
         .store
         .get_connected_app(&project.project_id, &client_id)
@@ -130,9 +158,13 @@ pub async fn revoke(
 pub async fn org_apps(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path(org_key): Path<String>,
 ) -> ApiResult<MemberAppsResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = super::organizations::load(&state, &project, &org_key).await?;
+    let op = Operation::OrganizationConnectedApps;
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     let grants = state
         .store
         .organization_consents(&project.project_id, &org.organization_id)
@@ -165,9 +197,13 @@ pub struct OrgAppResponse {
 pub async fn org_app(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, client_id)): Path<(String, String)>,
 ) -> ApiResult<OrgAppResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = super::organizations::load(&state, &project, &org_key).await?;
+    let op = Operation::OrganizationConnectedApps;
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     let app = state
         .store
         .get_connected_app(&project.project_id, &client_id)

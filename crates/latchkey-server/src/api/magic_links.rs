@@ -135,13 +135,21 @@ pub async fn login_or_signup(
 pub async fn invite(
     State(state): State<AppState>,
     project: Project,
+    actor: super::member_auth::MemberActor,
     ApiJson(req): ApiJson<MagicLinkInviteRequest>,
 ) -> ApiResult<InviteResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org_key = required(&req.organization_id, "organization_id")?;
     let email = validate::email(required(&req.email_address, "email_address")?)?;
     let org = load_org(&state, &project, org_key).await?;
     // An invite is a magic link: the link could not be redeemed where magic links are refused.
     org_policy::require(&org, AuthMethod::MagicLink)?;
+    let op = latchkey_core::rbac::Operation::MemberInvite {
+        roles: req.roles.as_ref().is_some_and(|r| !r.is_empty()),
+        trusted_metadata: req.trusted_metadata.is_some(),
+    };
+    let pid = &project.project_id;
+    super::member_auth::check(acting.as_ref(), &state, pid, &org, None, op).await?;
     if let Some(by) = req
         .invited_by_member_id
         .as_deref()

@@ -15,9 +15,11 @@ use latchkey_types::{
 use serde::{Deserialize, Serialize};
 
 use super::auth::Project;
+use super::member_auth::{check, MemberActor};
 use super::organizations::load as load_org;
 use crate::envelope::{ok, ApiFailure, ApiJson, ApiQuery, Stytch};
 use crate::state::{role_ids, AppState};
+use latchkey_core::rbac::Operation;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
 
@@ -74,10 +76,14 @@ async fn load(
 pub async fn create(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path(org_key): Path<String>,
     ApiJson(req): ApiJson<MemberCreateRequest>,
 ) -> ApiResult<MemberResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load_org(&state, &project, &org_key).await?;
+    let op = Operation::MemberCreate(&req);
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     let id = make_id(
         "member",
         Environment::of_project(&project.project_id),
@@ -117,11 +123,16 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key)): Path<(String, String)>,
     ApiJson(req): ApiJson<MemberUpdateRequest>,
 ) -> ApiResult<MemberResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load_org(&state, &project, &org_key).await?;
     let mut m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
+    let op = Operation::MemberUpdate(&req);
+    let pid = &project.project_id;
+    check(acting.as_ref(), &state, pid, &org, Some(&m.member_id), op).await?;
     let policy = state.effective_policy(&project.project_id).await?;
     let roles = role_ids(&policy);
     let old_email = m.email_address.clone();
@@ -146,10 +157,15 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key)): Path<(String, String)>,
 ) -> ApiResult<DeleteResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load_org(&state, &project, &org_key).await?;
     let m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
+    let op = Operation::MemberDelete;
+    let pid = &project.project_id;
+    check(acting.as_ref(), &state, pid, &org, Some(&m.member_id), op).await?;
     if !state
         .store
         .delete_member(&org.organization_id, &m.member_id)
@@ -166,10 +182,15 @@ pub async fn delete(
 pub async fn reactivate(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key)): Path<(String, String)>,
 ) -> ApiResult<MemberResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load_org(&state, &project, &org_key).await?;
     let mut m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
+    let op = Operation::MemberReactivate;
+    let pid = &project.project_id;
+    check(acting.as_ref(), &state, pid, &org, Some(&m.member_id), op).await?;
     m.status = "active".into();
     m.updated_at = latchkey_core::clock::rfc3339(state.clock.now());
     state.store.update_member(&m).await?;
@@ -180,10 +201,15 @@ pub async fn reactivate(
 pub async fn delete_external_id(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path((org_key, member_key)): Path<(String, String)>,
 ) -> ApiResult<MemberResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load_org(&state, &project, &org_key).await?;
     let mut m = load(&state, &org, MemberLookup::IdOrExternalId(&member_key)).await?;
+    let op = Operation::MemberDeleteExternalId;
+    let pid = &project.project_id;
+    check(acting.as_ref(), &state, pid, &org, Some(&m.member_id), op).await?;
     m.external_id = None;
     m.updated_at = latchkey_core::clock::rfc3339(state.clock.now());
     state.store.update_member(&m).await?;
@@ -211,11 +237,22 @@ pub async fn dangerously_get(
 pub async fn search(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     ApiJson(req): ApiJson<MemberSearchRequest>,
 ) -> ApiResult<SearchResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org_ids = req.organization_ids.unwrap_or_default();
     if org_ids.is_empty() {
         return Err(ApiError::missing_field("organization_ids").into());
+    }
+    if let Some(a) = &acting {
+        // A member searches only their own organization (tenancy), with `stytch.member:search`.
+        for key in &org_ids {
+            let org = load_org(&state, &project, key).await?;
+            let op = Operation::MembersSearch;
+            a.authorize(&state, &project.project_id, &org, None, op)
+                .await?;
+        }
     }
     if org_ids.len() > 1000 {
         return Err(

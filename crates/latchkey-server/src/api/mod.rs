@@ -11,12 +11,14 @@ pub mod connected_apps;
 pub mod consents;
 pub mod idp;
 pub mod magic_links;
+pub mod member_auth;
 pub mod members;
 pub mod organizations;
 pub mod password_failure;
 pub mod passwords;
 pub mod rbac;
 pub mod resources;
+pub mod sdk_origins;
 pub mod sessions;
 
 /// Route paths, shared by the router and documentation.
@@ -166,5 +168,12 @@ pub fn router() -> Router<AppState> {
         .route(
             RESOURCE_METADATA,
             get(resources::metadata).layer(resources::public_cors()),
+        )
+        // branch sdk: the frontend SDK's authorized origins.
+        .route(
+            sdk_origins::PATH,
+            get(sdk_origins::list)
+                .post(sdk_origins::add)
+                .delete(sdk_origins::remove),
         )
 }

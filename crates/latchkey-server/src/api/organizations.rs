@@ -12,8 +12,10 @@ use latchkey_types::{
 use serde::Serialize;
 
 use super::auth::Project;
+use super::member_auth::{check, MemberActor};
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::state::{role_ids, AppState};
+use latchkey_core::rbac::Operation;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
 
@@ -101,10 +103,14 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path(key): Path<String>,
     ApiJson(req): ApiJson<OrganizationSettings>,
 ) -> ApiResult<OrganizationResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let mut org = load(&state, &project, &key).await?;
+    let op = Operation::OrganizationUpdate(&req);
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     let policy = state.effective_policy(&project.project_id).await?;
     let roles = role_ids(&policy);
     organization::update(&mut org, &req, &roles, state.clock.now())?;
@@ -122,9 +128,13 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path(key): Path<String>,
 ) -> ApiResult<DeleteResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let org = load(&state, &project, &key).await?;
+    let op = Operation::OrganizationDelete;
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     if !state
         .store
         .delete_organization(&project.project_id, &org.organization_id)
@@ -141,9 +151,13 @@ pub async fn delete(
 pub async fn delete_external_id(
     State(state): State<AppState>,
     project: Project,
+    actor: MemberActor,
     Path(key): Path<String>,
 ) -> ApiResult<OrganizationResponse> {
+    let acting = actor.resolve(&state, &project.project_id).await?;
     let mut org = load(&state, &project, &key).await?;
+    let op = Operation::OrganizationDeleteExternalId;
+    check(acting.as_ref(), &state, &project.project_id, &org, None, op).await?;
     org.organization_external_id = None;
     org.updated_at = latchkey_core::clock::rfc3339(state.clock.now());
     if !state

@@ -133,8 +133,13 @@ pub struct Empty {}
 pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
+    actor: super::member_auth::MemberActor,
     ApiJson(req): ApiJson<SessionRevokeRequest>,
 ) -> ApiResult<Empty> {
+    // Acting as a member (finding #3): resolve and check before anything is revoked.
+    let acting = actor.resolve(&state, &project.project_id).await?;
+    super::member_auth::check_session_revoke(acting.as_ref(), &state, &project.project_id, &req)
+        .await?;
     let given = [
         &req.member_session_id,
         &req.session_token,

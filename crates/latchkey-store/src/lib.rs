@@ -17,6 +17,7 @@ mod pending;
 mod projects;
 mod query;
 mod rbac;
+mod registrations;
 mod sessions;
 mod sql;
 
@@ -34,6 +35,7 @@ use latchkey_types::{ConnectedApp, Member, Organization};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
+pub use registrations::{DynamicClient, NewDynamicClient, RegistrationOutcome};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -452,6 +454,41 @@ pub trait Store: Send + Sync {
     async fn purge_pending_authorizations(&self, now: i64) -> Result<u64>;
     async fn list_outbox(&self, project_id: Option<&str>, limit: i64)
         -> Result<Vec<OutboxMessage>>;
+
+    // Branch mcp (issue 10): self-registered clients (RFC 7591 / 7592) and their settings.
+    /// The project's registration settings document, if one was ever set.
+    async fn client_registration_settings(
+        &self,
+        project_id: &str,
+    ) -> Result<Option<serde_json::Value>>;
+    async fn set_client_registration_settings(
+        &self,
+        project_id: &str,
+        data: &serde_json::Value,
+    ) -> Result<()>;
+    /// Deduplication, the per-project cap and both rows in one transaction.
+    async fn register_dynamic_client(
+        &self,
+        project_id: &str,
+        new: &NewDynamicClient<'_>,
+    ) -> Result<RegistrationOutcome>;
+    /// The client whose RFC 7592 registration access token has this hash.
+    async fn dynamic_client_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ConnectedApp, DynamicClient)>>;
+    async fn dynamic_client(&self, client_id: &str) -> Result<Option<DynamicClient>>;
+    /// Client settings and registration metadata together; false when the client is gone.
+    async fn update_dynamic_client(
+        &self,
+        app: &ConnectedApp,
+        metadata: &str,
+        dedup_key: Option<&str>,
+    ) -> Result<bool>;
+    /// Records a use (at most one write per client per day).
+    async fn touch_dynamic_client(&self, client_id: &str, now: i64) -> Result<()>;
+    /// Deletes the project's registrations not used since `before`; returns how many.
+    async fn purge_unused_dynamic_clients(&self, project_id: &str, before: i64) -> Result<u64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -12,6 +12,7 @@ pub mod magic_link;
 pub mod member;
 pub mod organization;
 pub mod password;
+pub mod registration;
 pub mod search;
 pub mod session;
 
@@ -21,5 +22,6 @@ pub use magic_link::*;
 pub use member::*;
 pub use organization::*;
 pub use password::*;
+pub use registration::*;
 pub use search::*;
 pub use session::*;

@@ -20,6 +20,7 @@ pub mod pkce;
 pub mod rbac;
 pub mod redirect;
 pub mod refresh;
+pub mod registration;
 pub mod scope;
 pub mod token_request;
 
@@ -44,7 +45,7 @@ pub use rbac::{
     RbacScope, Resource, Role, ScopeResult,
 };
 pub use redirect::{
-    redirect_uri_matches, InvalidRedirectReason, LoopbackPort, MatchKind, MatchedRedirect,
+    redirect_uri_matches, redirect_uri_matches_native, InvalidRedirectReason, LoopbackPort, MatchKind, MatchedRedirect,
     RedirectKind, RedirectUrl, RedirectUrlError,
 };
 pub use scope::{BuiltinScope, Scope, ScopeError, ScopeSet};

@@ -7,7 +7,7 @@ use axum::extract::State;
 use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::{
-    decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
+    decide_consent, require_challenge, submit_decision, AuthorizeError,
     ConnectedAppsAllowed, ConsentClient, ConsentDecision, ConsentRequest, FullAccess,
     GrantingClient, MatchedRedirect, OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge,
     Prompt, ResponseType, ScopeResult, ScopeSet, SubmitOutcome, UserConsent,
@@ -69,7 +69,7 @@ pub async fn prepare(
         .await?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
     // Never redirect to an unregistered URI: this is a plain error, not a redirect.
-    let redirect = redirect_uri_matches(&app.redirect_urls, redirect_uri).ok_or_else(|| {
+    let redirect = crate::oauth::registration_settings::match_redirect(&app, redirect_uri).ok_or_else(|| {
         ApiError::new(
             401,
             "connected_app_supplied_redirect_url_not_found_in_client",
@@ -87,7 +87,14 @@ pub async fn prepare(
     })?;
     let (member, org, session_id, auth_time) = resolve_member(state, project_id, req).await?;
     let prompt = Prompt::parse(req.prompt.as_deref()).map_err(authorize_error)?;
-    let requested = ScopeSet::from_list(req.scopes.clone().unwrap_or_default())
+    let mut scopes = req.scopes.clone().unwrap_or_default();
+    if scopes.is_empty() && crate::oauth::registration_settings::is_self_registered(&app) {
+        // MCP clients send no `scope`; Start's own documentation then passes `[]` (issue 10).
+        scopes =
+            crate::oauth::registration_settings::default_scopes_for(state, project_id, &app)
+                .await?;
+    }
+    let requested = ScopeSet::from_list(scopes)
         .map_err(|e| authorize_error(e.into()))?;
     let policy = state.effective_policy(project_id).await?;
     let roles = latchkey_core::member::effective_role_ids(&member, &org);
@@ -338,6 +345,12 @@ pub async fn authorize(
         .store
         .insert_code(SecretHash::of(&code).as_str(), &record, Some(&consent))
         .await?;
+    if crate::oauth::registration_settings::is_self_registered(&p.app) {
+        // A use, for the removal of registered clients nobody uses (issue 10).
+        if let Err(e) = state.store.touch_dynamic_client(&p.app.client_id, now).await {
+            tracing::warn!(error = %e, "recording a registered client's use failed");
+        }
+    }
     let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
     Ok(SubmitResponse {
         redirect_uri: url,

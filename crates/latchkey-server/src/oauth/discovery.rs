@@ -57,7 +57,12 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
-async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc8414: bool) -> Value {
+pub(crate) async fn document(
+    state: &AppState,
+    headers: &HeaderMap,
+    project_id: &str,
+    rfc8414: bool,
+) -> Value {
     let iss = super::tokens::issuer(state, headers);
     let mut scopes: Vec<String> = BuiltinScope::ALL
         .iter()
@@ -111,6 +116,7 @@ async fn document(state: &AppState, headers: &HeaderMap, project_id: &str, rfc84
         // OpenID Connect RP-Initiated Logout 1.0 §2.1.
         "end_session_endpoint": format!("{iss}{}", crate::ui::paths::LOGOUT),
     });
+    super::well_known::extend(state, project_id, &iss, &mut doc).await;
     if rfc8414 {
         // RFC 8414 §2 has no subject types; OIDC clients reading this document ignore it anyway.
         if let Value::Object(m) = &mut doc {

@@ -15,6 +15,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 use crate::config::{Config, FileConfig, LogFormat};
 
 mod rbac;
+mod registration;
 
 pub use rbac::{read_policy_file, RbacCommand};
 
@@ -63,6 +64,9 @@ pub enum Command {
     /// Set and show the project's RBAC policy (resources, roles, OAuth scopes).
     #[command(subcommand)]
     Rbac(RbacCommand),
+    /// Show or change the project's settings for self-registering clients (dynamic client
+    /// registration on/off, default scopes, abuse limits).
+    Registration(registration::RegistrationArgs),
     /// Inspect and rotate a project's JWT signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -171,6 +175,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Project(cmd) => project(config, cmd).await,
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::Rbac(cmd) => rbac::run(config, cmd).await,
+        Command::Registration(args) => registration::run(config, args).await,
         Command::Outbox {
             project,
             limit,

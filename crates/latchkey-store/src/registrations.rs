@@ -53,10 +53,11 @@ impl SqlStore {
         &self,
         project_id: &str,
     ) -> Result<Option<serde_json::Value>> {
-        let row = sqlx::query("SELECT data FROM client_registration_settings WHERE project_id = $1")
-            .bind(project_id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row =
+            sqlx::query("SELECT data FROM client_registration_settings WHERE project_id = $1")
+                .bind(project_id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(|r| from_json(&r.try_get::<String, _>("data")?))
             .transpose()
     }
@@ -125,7 +126,12 @@ impl SqlStore {
         .bind(&app.client_id)
         .bind(project_id)
         .bind(&app.client_type)
-        .bind(new.client.secret_hash.as_ref().map(|h| h.as_str().to_string()))
+        .bind(
+            new.client
+                .secret_hash
+                .as_ref()
+                .map(|h| h.as_str().to_string()),
+        )
         .bind(app.client_secret_last_four.as_deref())
         .bind(to_json(&ConnectedApp {
             client_secret_last_four: None,
@@ -165,7 +171,10 @@ impl SqlStore {
         row.as_ref().map(both_from_row).transpose()
     }
 
-    pub(crate) async fn dynamic_client_impl(&self, client_id: &str) -> Result<Option<DynamicClient>> {
+    pub(crate) async fn dynamic_client_impl(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<DynamicClient>> {
         let row = sqlx::query(&format!(
             "SELECT {REG_COLUMNS} FROM dynamic_clients d WHERE d.client_id = $1"
         ))
@@ -191,12 +200,14 @@ impl SqlStore {
             .bind(&app.client_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE dynamic_clients SET metadata = $1, dedup_key = $2 WHERE client_id = $3")
-            .bind(metadata)
-            .bind(dedup_key)
-            .bind(&app.client_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE dynamic_clients SET metadata = $1, dedup_key = $2 WHERE client_id = $3",
+        )
+        .bind(metadata)
+        .bind(dedup_key)
+        .bind(&app.client_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }

@@ -45,7 +45,7 @@ pub use rbac::{
     RbacScope, Resource, Role, ScopeResult,
 };
 pub use redirect::{
-    redirect_uri_matches, redirect_uri_matches_native, InvalidRedirectReason, LoopbackPort, MatchKind, MatchedRedirect,
-    RedirectKind, RedirectUrl, RedirectUrlError,
+    redirect_uri_matches, redirect_uri_matches_native, InvalidRedirectReason, LoopbackPort,
+    MatchKind, MatchedRedirect, RedirectKind, RedirectUrl, RedirectUrlError,
 };
 pub use scope::{BuiltinScope, Scope, ScopeError, ScopeSet};

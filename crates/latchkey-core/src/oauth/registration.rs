@@ -122,9 +122,7 @@ impl Registration {
         }
         if let Some(gt) = &req.grant_types {
             if !gt.iter().any(|g| g == "authorization_code") {
-                return Err(bad_metadata(
-                    "grant_types must include authorization_code",
-                ));
+                return Err(bad_metadata("grant_types must include authorization_code"));
             }
         }
         let uris = req
@@ -140,7 +138,7 @@ impl Registration {
         let native = match req.application_type.as_deref() {
             Some("native") => true,
             Some("web") => false,
-            None => uris.iter().any(|u| is_http_loopback(u)),
+            None => uris.iter().any(|u| is_http_loopback(u) || is_app_scheme(u)),
             Some(other) => {
                 return Err(bad_metadata(format!(
                     "application_type {other:?} is not web or native"
@@ -155,7 +153,12 @@ impl Registration {
                 redirect_uris.push(raw.clone());
             }
         }
-        let scope = match req.scope.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let scope = match req
+            .scope
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             Some(s) => Some(
                 ScopeSet::parse(s)
                     .map_err(|e| bad_metadata(format!("scope: {e}")))?
@@ -231,8 +234,11 @@ impl Registration {
     /// Stytch deduplicates identical public registrations; confidential ones always create a
     /// new client. The key is the hash of the normalised metadata (serde_json sorts keys).
     pub fn dedup_key(&self) -> Option<String> {
-        (self.auth_method == AuthMethod::None)
-            .then(|| SecretHash::of(&self.metadata().to_string()).as_str().to_string())
+        (self.auth_method == AuthMethod::None).then(|| {
+            SecretHash::of(&self.metadata().to_string())
+                .as_str()
+                .to_string()
+        })
     }
 }
 
@@ -272,11 +278,55 @@ fn check_redirect(raw: &str, native: bool) -> Result<(), String> {
             .map(|_| ())
             .map_err(|e| e.to_string());
     }
+    if native && is_app_scheme(raw) {
+        // RFC 8252 §7.1 asks for reverse-domain schemes, but desktop MCP clients register
+        // their own (`cursor://...`); only schemes a browser would run or fetch are refused.
+        return RedirectUrl::parse(&format!("com.example.app{}", &raw[scheme_len(raw)..]))
+            .map(|_| ())
+            .map_err(|e| e.to_string());
+    }
     let url = RedirectUrl::parse(raw).map_err(|e| e.to_string())?;
     if !native && url.kind() == super::redirect::RedirectKind::PrivateUse {
-        return Err("web clients cannot use private-use URI schemes; register as application_type native".into());
+        return Err(
+            "web clients cannot use private-use URI schemes; register as application_type native"
+                .into(),
+        );
     }
     Ok(())
+}
+
+/// A custom (private-use) URI scheme other than those a browser runs or fetches.
+fn is_app_scheme(raw: &str) -> bool {
+    const REFUSED: &[&str] = &[
+        "http",
+        "https",
+        "javascript",
+        "data",
+        "file",
+        "vbscript",
+        "about",
+        "blob",
+        "ftp",
+        "ws",
+        "wss",
+        "mailto",
+        "tel",
+        "sms",
+    ];
+    let n = scheme_len(raw);
+    let scheme = &raw[..n];
+    n > 0
+        && raw[n..].starts_with(':')
+        && scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+.-".contains(c))
+        && !REFUSED.contains(&scheme.to_ascii_lowercase().as_str())
+}
+
+/// Length of the text before the first `:` (the whole text when there is none).
+fn scheme_len(raw: &str) -> usize {
+    raw.find(':').unwrap_or(raw.len())
 }
 
 /// Control characters dropped, whitespace collapsed, at most [`MAX_CLIENT_NAME`] characters.
@@ -308,7 +358,10 @@ fn https_uri(field: &str, v: Option<&str>) -> Result<Option<String>, Registratio
     };
     let ok = v.len() <= MAX_REDIRECT_URL_LEN
         && Url::parse(v).is_ok_and(|u| {
-            u.scheme() == "https" && u.has_host() && u.username().is_empty() && u.password().is_none()
+            u.scheme() == "https"
+                && u.has_host()
+                && u.username().is_empty()
+                && u.password().is_none()
         });
     if ok {
         Ok(Some(v.to_string()))

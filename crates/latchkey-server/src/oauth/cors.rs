@@ -88,13 +88,19 @@ fn preflight(headers: &HeaderMap) -> Response {
     (
         StatusCode::NO_CONTENT,
         [
-            (header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")),
+            (
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            ),
             (
                 header::ACCESS_CONTROL_ALLOW_METHODS,
                 HeaderValue::from_static("GET, POST, PUT, DELETE, OPTIONS"),
             ),
             (header::ACCESS_CONTROL_ALLOW_HEADERS, requested),
-            (header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("86400")),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            ),
             (
                 header::VARY,
                 HeaderValue::from_static("Access-Control-Request-Headers"),

@@ -42,7 +42,11 @@ pub struct RegisterFailure {
     description: String,
 }
 
-fn fail(status: StatusCode, error: &'static str, description: impl Into<String>) -> RegisterFailure {
+fn fail(
+    status: StatusCode,
+    error: &'static str,
+    description: impl Into<String>,
+) -> RegisterFailure {
     RegisterFailure {
         status,
         error,
@@ -95,7 +99,10 @@ fn json_response(status: StatusCode, mut body: Value) -> Response {
     (
         status,
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static("application/json")),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
         serde_json::to_vec(&body).unwrap_or_default(),
@@ -160,8 +167,17 @@ pub async fn legacy_register(
 }
 
 async fn known_project(state: &AppState, project_id: &str) -> Result<(), RegisterFailure> {
-    if state.store.project_secret_hashes(project_id).await?.is_empty() {
-        return Err(fail(StatusCode::NOT_FOUND, "invalid_request", "Unknown project."));
+    if state
+        .store
+        .project_secret_hashes(project_id)
+        .await?
+        .is_empty()
+    {
+        return Err(fail(
+            StatusCode::NOT_FOUND,
+            "invalid_request",
+            "Unknown project.",
+        ));
     }
     Ok(())
 }
@@ -195,7 +211,10 @@ async fn create(
     let now = state.clock.now().unix_timestamp();
     let who = addr.0.map(|a| a.to_string()).unwrap_or_default();
     let per_hour = settings.dynamic_client_registration_per_address_per_hour;
-    if !state.registrations.allow(format!("{project_id}|{who}"), now, per_hour) {
+    if !state
+        .registrations
+        .allow(format!("{project_id}|{who}"), now, per_hour)
+    {
         return Err(fail(
             StatusCode::TOO_MANY_REQUESTS,
             "too_many_requests",
@@ -263,10 +282,19 @@ fn new_client(
         },
         state.tokens.as_ref(),
     )
-    .map_err(|e| fail(StatusCode::BAD_REQUEST, "invalid_client_metadata", e.message))?;
+    .map_err(|e| {
+        fail(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            e.message,
+        )
+    })?;
     let mut app = created.app;
     apply(&mut app, reg);
-    let secret = created.secret.as_ref().map(|s| s.expose_secret().to_string());
+    let secret = created
+        .secret
+        .as_ref()
+        .map(|s| s.expose_secret().to_string());
     let secret_hash = created.secret.as_ref().map(|s| s.hash());
     Ok((NewConnectedApp { app, secret_hash }, secret))
 }
@@ -358,7 +386,12 @@ async fn read_impl(
 ) -> Result<Response, RegisterFailure> {
     let (app, row) = authorized(state, headers, client_id, project).await?;
     let metadata: Value = serde_json::from_str(&row.metadata).unwrap_or_else(|_| json!({}));
-    let body = answer(&app, &metadata, row.created_at, &base(state, headers, project));
+    let body = answer(
+        &app,
+        &metadata,
+        row.created_at,
+        &base(state, headers, project),
+    );
     Ok(json_response(StatusCode::OK, body))
 }
 
@@ -412,9 +445,18 @@ async fn update_impl(
         .update_dynamic_client(&app, &metadata.to_string(), reg.dedup_key().as_deref())
         .await?
     {
-        return Err(fail(StatusCode::UNAUTHORIZED, "invalid_token", "The client no longer exists."));
+        return Err(fail(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "The client no longer exists.",
+        ));
     }
-    let body = answer(&app, &metadata, row.created_at, &base(state, headers, project));
+    let body = answer(
+        &app,
+        &metadata,
+        row.created_at,
+        &base(state, headers, project),
+    );
     Ok(json_response(StatusCode::OK, body))
 }
 

@@ -5,7 +5,7 @@
 //! scopes a request without `scope` gets (RFC 6749 §3.3), and the abuse limits.
 //!
 //! `GET` / `PUT /v1/connected_apps/registration_settings` (project Basic auth) read and change
-//! it; `latchkey project registration` does the same from the command line.
+//! it; `latchkey registration` does the same from the command line.
 
 use axum::extract::State;
 use latchkey_core::ids::Environment;
@@ -76,11 +76,13 @@ impl RegistrationSettings {
 }
 
 async fn stored(store: &dyn Store, project_id: &str) -> Result<StoredSettings, StoreError> {
-    Ok(match store.client_registration_settings(project_id).await? {
-        // An unreadable document falls back to the defaults, which keep live projects closed.
-        Some(v) => serde_json::from_value(v).unwrap_or_default(),
-        None => StoredSettings::default(),
-    })
+    Ok(
+        match store.client_registration_settings(project_id).await? {
+            // An unreadable document falls back to the defaults, which keep live projects closed.
+            Some(v) => serde_json::from_value(v).unwrap_or_default(),
+            None => StoredSettings::default(),
+        },
+    )
 }
 
 /// The project's effective settings.
@@ -138,7 +140,9 @@ pub async fn update(
         dynamic_client_registration_per_address_per_hour
     );
     let doc = serde_json::to_value(&s).map_err(|_| ApiError::internal())?;
-    store.set_client_registration_settings(project_id, &doc).await?;
+    store
+        .set_client_registration_settings(project_id, &doc)
+        .await?;
     Ok(RegistrationSettings::effective(project_id, &s))
 }
 
@@ -194,7 +198,11 @@ pub fn is_self_registered(app: &ConnectedApp) -> bool {
 
 /// The maintenance loop's part: removes the project's self-registered clients unused for
 /// longer than its `dynamic_client_registration_unused_days`.
-pub async fn purge_unused(store: &dyn Store, project_id: &str, now: i64) -> Result<u64, StoreError> {
+pub async fn purge_unused(
+    store: &dyn Store,
+    project_id: &str,
+    now: i64,
+) -> Result<u64, StoreError> {
     let days = load(store, project_id)
         .await?
         .dynamic_client_registration_unused_days;

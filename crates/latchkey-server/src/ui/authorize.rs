@@ -10,8 +10,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::oauth::{
-    require_challenge, AuthorizeError, ClientType, Interaction,
-    MatchedRedirect, OAuthError, PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
+    require_challenge, AuthorizeError, ClientType, Interaction, MatchedRedirect, OAuthError,
+    PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
 };
 
 use super::page::{error_page, respond, see_other, with_cookies, Fail};

@@ -11,6 +11,8 @@ mod errors;
 mod exchange_access_token;
 mod interop;
 mod magic_links;
+mod mcp_discovery;
+mod mcp_registration;
 mod members;
 mod oauth_security;
 mod oauth_support;

@@ -23,9 +23,15 @@ fn loopback_without_application_type_is_native() {
 fn web_clients_keep_the_management_rules() {
     let mut q = req(&["http://localhost:3000/cb"]);
     q.application_type = Some("web".into());
-    assert_eq!(Registration::parse(&q).unwrap_err().code, "invalid_redirect_uri");
+    assert_eq!(
+        Registration::parse(&q).unwrap_err().code,
+        "invalid_redirect_uri"
+    );
     let q = req(&["http://evil.example/cb"]);
-    assert_eq!(Registration::parse(&q).unwrap_err().code, "invalid_redirect_uri");
+    assert_eq!(
+        Registration::parse(&q).unwrap_err().code,
+        "invalid_redirect_uri"
+    );
     let q = req(&["https://claude.ai/api/mcp/auth_callback"]);
     assert!(!Registration::parse(&q).unwrap().native);
 }
@@ -38,7 +44,10 @@ fn confidential_methods_make_third_party_clients() {
     assert_eq!(r.client_type(), ClientType::ThirdParty);
     assert_eq!(r.dedup_key(), None);
     q.token_endpoint_auth_method = Some("private_key_jwt".into());
-    assert_eq!(Registration::parse(&q).unwrap_err().code, "invalid_client_metadata");
+    assert_eq!(
+        Registration::parse(&q).unwrap_err().code,
+        "invalid_client_metadata"
+    );
 }
 
 #[test]
@@ -49,7 +58,10 @@ fn unknown_grant_types_are_ignored_but_code_is_required() {
         "urn:ietf:params:oauth:grant-type:jwt-bearer".into(),
     ]);
     let r = Registration::parse(&q).unwrap();
-    assert_eq!(r.metadata()["grant_types"], serde_json::json!(["authorization_code", "refresh_token"]));
+    assert_eq!(
+        r.metadata()["grant_types"],
+        serde_json::json!(["authorization_code", "refresh_token"])
+    );
     q.grant_types = Some(vec!["client_credentials".into()]);
     assert!(Registration::parse(&q).is_err());
 }
@@ -60,7 +72,10 @@ fn names_are_sanitised_and_uris_must_be_https() {
     q.client_name = Some("  Evil\u{202E}\nApp\u{0007} ".into());
     assert_eq!(Registration::parse(&q).unwrap().client_name, "Evil App");
     q.logo_uri = Some("javascript:alert(1)".into());
-    assert_eq!(Registration::parse(&q).unwrap_err().code, "invalid_client_metadata");
+    assert_eq!(
+        Registration::parse(&q).unwrap_err().code,
+        "invalid_client_metadata"
+    );
 }
 
 #[test]
@@ -79,8 +94,34 @@ fn native_loopback_matches_any_port_but_nothing_else() {
     assert!(redirect_uri_matches_native(&reg, "http://localhost/callback").is_some());
     assert!(redirect_uri_matches_native(&reg, "http://localhost:5555/other").is_none());
     assert!(redirect_uri_matches_native(&reg, "http://127.0.0.1:5555/callback").is_none());
-    assert!(redirect_uri_matches_native(&reg, "http://localhost.evil.example:5555/callback").is_none());
-    assert!(redirect_uri_matches_native(&reg, "http://localhost:5555@evil.example/callback").is_none());
+    assert!(
+        redirect_uri_matches_native(&reg, "http://localhost.evil.example:5555/callback").is_none()
+    );
+    assert!(
+        redirect_uri_matches_native(&reg, "http://localhost:5555@evil.example/callback").is_none()
+    );
     let reg = vec!["http://[::1]/cb".to_string()];
     assert!(redirect_uri_matches_native(&reg, "http://[::1]:8080/cb").is_some());
+}
+
+#[test]
+fn desktop_app_schemes_make_native_clients() {
+    let r = Registration::parse(&req(&[
+        "cursor://anysphere.cursor-retrieval/oauth/callback",
+    ]))
+    .unwrap();
+    assert!(r.native);
+    for bad in [
+        "javascript:alert(1)//",
+        "data:text/html,x",
+        "file:///etc/passwd",
+    ] {
+        let mut q = req(&[bad]);
+        q.application_type = Some("native".into());
+        assert_eq!(
+            Registration::parse(&q).unwrap_err().code,
+            "invalid_redirect_uri",
+            "{bad}"
+        );
+    }
 }

@@ -208,6 +208,7 @@ fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
             grantable,
             not_grantable,
             redirect_host,
+            provenance => super::provenance::view(&prep.app),
             csrf_token => &p.req.csrf_token,
         },
     )

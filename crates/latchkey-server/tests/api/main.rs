@@ -11,6 +11,7 @@ mod errors;
 mod exchange_access_token;
 mod interop;
 mod magic_links;
+mod mcp_consent;
 mod mcp_discovery;
 mod mcp_registration;
 mod members;

@@ -339,3 +339,75 @@ async fn registration_limits(app: TestApp) {
     );
 }
 crate::both!(registration_limits);
+
+/// Registration requests shaped like those of MCP clients (reconstructed from their public
+/// behaviour, not captured traffic), each completing a code flow at the token endpoint. The
+/// redirect used is the first registered one, on another port when it is a loopback URL.
+async fn mcp_client_registrations_complete_code_flows(app: TestApp) {
+    let fixtures = [
+        (
+            json!({"client_name": "Visual Studio Code", "client_uri": "https://code.visualstudio.com",
+                   "grant_types": ["authorization_code", "refresh_token",
+                                   "urn:ietf:params:oauth:grant-type:device_code"],
+                   "response_types": ["code"], "token_endpoint_auth_method": "none",
+                   "application_type": "native",
+                   "redirect_uris": ["http://127.0.0.1:33418/", "http://localhost:33418/",
+                                     "https://vscode.dev/redirect"]}),
+            "http://127.0.0.1:40123/",
+        ),
+        (
+            json!({"client_name": "Cursor", "grant_types": ["authorization_code", "refresh_token"],
+                   "response_types": ["code"], "token_endpoint_auth_method": "none",
+                   "redirect_uris": ["cursor://anysphere.cursor-retrieval/oauth/user-latchkey/callback"]}),
+            "cursor://anysphere.cursor-retrieval/oauth/user-latchkey/callback",
+        ),
+        (
+            json!({"client_name": "Codex", "grant_types": ["authorization_code", "refresh_token"],
+                   "response_types": ["code"], "token_endpoint_auth_method": "none",
+                   "redirect_uris": ["http://127.0.0.1:43117/callback"]}),
+            "http://127.0.0.1:50111/callback",
+        ),
+        (
+            json!({"client_name": "ChatGPT", "grant_types": ["authorization_code", "refresh_token"],
+                   "response_types": ["code"], "token_endpoint_auth_method": "client_secret_post",
+                   "redirect_uris": ["https://chatgpt.com/connector_platform_oauth_redirect"]}),
+            "https://chatgpt.com/connector_platform_oauth_redirect",
+        ),
+    ];
+    let s = subject(&app).await;
+    for (fixture, redirect) in fixtures {
+        let (status, reg) = register(&app, fixture.clone()).await;
+        assert_eq!(status, 201, "{fixture} -> {reg}");
+        let client_id = reg["client_id"].as_str().unwrap();
+        let (verifier, challenge) = pkce();
+        let body = json!({"client_id": client_id, "redirect_uri": redirect,
+            "response_type": "code", "scopes": ["openid", "offline_access"],
+            "organization_id": s.org_id, "member_id": s.member_id, "consent_granted": true,
+            "code_challenge": challenge});
+        let (status, out) = app.post("/v1/b2b/idp/oauth/authorize", body).await;
+        assert_eq!(status, 200, "{fixture} -> {out}");
+        let code = out["authorization_code"].as_str().unwrap();
+        let mut form = vec![
+            ("grant_type", "authorization_code".to_string()),
+            ("client_id", client_id.to_string()),
+            ("code", code.to_string()),
+            ("redirect_uri", redirect.to_string()),
+            ("code_verifier", verifier),
+        ];
+        if let Some(secret) = reg["client_secret"].as_str() {
+            form.push(("client_secret", secret.to_string()));
+        }
+        let resp = app
+            .client
+            .post(format!("{}/v1/oauth2/token", app.base))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        let tokens: Value = resp.json().await.unwrap();
+        assert_eq!(status, 200, "{fixture} -> {tokens}");
+        assert!(tokens["refresh_token"].is_string(), "{tokens}");
+    }
+}
+crate::both!(mcp_client_registrations_complete_code_flows);

@@ -167,6 +167,9 @@ pub async fn maintenance_loop(state: AppState) {
         if let Err(e) = state.store.purge_password_failures(now - window).await {
             tracing::error!(error = %e, "purging password failure counters failed");
         }
+        if let Err(e) = state.store.purge_client_assertion_jtis(now).await {
+            tracing::error!(error = %e, "purging spent client assertion ids failed");
+        }
         if let Err(e) = state.store.purge_pending_authorizations(now).await {
             tracing::error!(error = %e, "purging expired authorization requests failed");
         }

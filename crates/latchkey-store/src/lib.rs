@@ -489,6 +489,9 @@ pub trait Store: Send + Sync {
     async fn touch_dynamic_client(&self, client_id: &str, now: i64) -> Result<()>;
     /// Deletes the project's registrations not used since `before`; returns how many.
     async fn purge_unused_dynamic_clients(&self, project_id: &str, before: i64) -> Result<u64>;
+    /// Records a client assertion's jti; false when it was seen before (a replay).
+    async fn use_client_assertion_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
+    async fn purge_client_assertion_jtis(&self, now: i64) -> Result<u64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

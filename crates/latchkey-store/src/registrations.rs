@@ -243,6 +243,32 @@ impl SqlStore {
     }
 }
 
+impl SqlStore {
+    pub(crate) async fn use_client_assertion_jti_impl(
+        &self,
+        jti_hash: &str,
+        expires_at: i64,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO client_assertion_jtis (jti_hash, expires_at) VALUES ($1, $2) \
+             ON CONFLICT (jti_hash) DO NOTHING",
+        )
+        .bind(jti_hash)
+        .bind(expires_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub(crate) async fn purge_client_assertion_jtis_impl(&self, now: i64) -> Result<u64> {
+        let done = sqlx::query("DELETE FROM client_assertion_jtis WHERE expires_at < $1")
+            .bind(now)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected())
+    }
+}
+
 async fn existing(
     tx: &mut Transaction<'static, Any>,
     project_id: &str,

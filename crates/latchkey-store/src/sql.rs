@@ -598,4 +598,15 @@ impl crate::Store for SqlStore {
         self.purge_unused_dynamic_clients_impl(project_id, before)
             .await
     }
+    async fn use_client_assertion_jti(
+        &self,
+        jti_hash: &str,
+        expires_at: i64,
+    ) -> crate::Result<bool> {
+        self.use_client_assertion_jti_impl(jti_hash, expires_at)
+            .await
+    }
+    async fn purge_client_assertion_jtis(&self, now: i64) -> crate::Result<u64> {
+        self.purge_client_assertion_jtis_impl(now).await
+    }
 }

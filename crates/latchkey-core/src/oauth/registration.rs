@@ -58,6 +58,8 @@ pub enum AuthMethod {
     None,
     ClientSecretBasic,
     ClientSecretPost,
+    /// RFC 7523 §2.2 client assertions signed with a registered key.
+    PrivateKeyJwt,
 }
 
 impl AuthMethod {
@@ -66,6 +68,7 @@ impl AuthMethod {
             Self::None => "none",
             Self::ClientSecretBasic => "client_secret_basic",
             Self::ClientSecretPost => "client_secret_post",
+            Self::PrivateKeyJwt => "private_key_jwt",
         }
     }
     /// The Stytch client type this method creates (Stytch §11.1).
@@ -93,26 +96,30 @@ pub struct Registration {
     pub contacts: Vec<String>,
     pub software_id: Option<String>,
     pub software_version: Option<String>,
+    /// `private_key_jwt` clients: their public keys (RFC 7591 `jwks`).
+    pub jwks: Option<Value>,
 }
 
 impl Registration {
     /// Checks a registration request (RFC 7591 §2).
     pub fn parse(req: &ClientRegistrationRequest) -> Result<Self, RegistrationError> {
-        if req.jwks.is_some() || req.jwks_uri.is_some() {
+        if req.jwks_uri.is_some() {
             return Err(bad_metadata(
-                "jwks and jwks_uri are not supported: register with token_endpoint_auth_method none, client_secret_basic or client_secret_post",
+                "jwks_uri is not supported yet: register the public keys inline as jwks",
             ));
         }
         let auth_method = match req.token_endpoint_auth_method.as_deref() {
             None | Some("none") => AuthMethod::None,
             Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
             Some("client_secret_post") => AuthMethod::ClientSecretPost,
+            Some("private_key_jwt") => AuthMethod::PrivateKeyJwt,
             Some(other) => {
                 return Err(bad_metadata(format!(
-                    "token_endpoint_auth_method {other:?} is not supported: use none, client_secret_basic or client_secret_post"
+                    "token_endpoint_auth_method {other:?} is not supported: use none, client_secret_basic, client_secret_post or private_key_jwt"
                 )))
             }
         };
+        let jwks = check_jwks(auth_method, req.jwks.as_ref())?;
         if let Some(rt) = &req.response_types {
             if !rt.iter().any(|t| t == "code") {
                 return Err(bad_metadata(
@@ -190,6 +197,7 @@ impl Registration {
                 .collect(),
             software_id: req.software_id.as_deref().map(sanitise_name),
             software_version: req.software_version.as_deref().map(sanitise_name),
+            jwks,
         })
     }
 
@@ -224,6 +232,9 @@ impl Registration {
                     o.insert(k.into(), v.clone().into());
                 }
             }
+            if let Some(j) = &self.jwks {
+                o.insert("jwks".into(), j.clone());
+            }
             if !self.contacts.is_empty() {
                 o.insert("contacts".into(), self.contacts.clone().into());
             }
@@ -240,6 +251,48 @@ impl Registration {
                 .to_string()
         })
     }
+}
+
+/// Most keys a registered `jwks` may hold, and its largest serialized size.
+pub const MAX_JWKS_KEYS: usize = 10;
+pub const MAX_JWKS_BYTES: usize = 16 * 1024;
+
+/// `jwks` goes with `private_key_jwt` and only with it: an object whose `keys` are 1 to
+/// [`MAX_JWKS_KEYS`] public keys of type RSA, EC or OKP (the server parses each key too).
+fn check_jwks(
+    method: AuthMethod,
+    jwks: Option<&Value>,
+) -> Result<Option<Value>, RegistrationError> {
+    let Some(jwks) = jwks else {
+        return match method {
+            AuthMethod::PrivateKeyJwt => Err(bad_metadata(
+                "private_key_jwt needs the client's public keys in jwks",
+            )),
+            _ => Ok(None),
+        };
+    };
+    if method != AuthMethod::PrivateKeyJwt {
+        return Err(bad_metadata(
+            "jwks is only used with token_endpoint_auth_method private_key_jwt",
+        ));
+    }
+    let keys = jwks
+        .get("keys")
+        .and_then(Value::as_array)
+        .filter(|k| (1..=MAX_JWKS_KEYS).contains(&k.len()))
+        .ok_or_else(|| bad_metadata(format!("jwks must hold 1 to {MAX_JWKS_KEYS} keys")))?;
+    for (i, k) in keys.iter().enumerate() {
+        let kty = k.get("kty").and_then(Value::as_str).unwrap_or_default();
+        if !matches!(kty, "RSA" | "EC" | "OKP") || k.get("d").is_some() {
+            return Err(bad_metadata(format!(
+                "jwks.keys[{i}] must be an RSA, EC or OKP public key (no private parts)"
+            )));
+        }
+    }
+    if jwks.to_string().len() > MAX_JWKS_BYTES {
+        return Err(bad_metadata("jwks is too large"));
+    }
+    Ok(Some(json!({ "keys": keys })))
 }
 
 /// Default scopes of a stored registration: its `scope` member.

@@ -18,6 +18,9 @@ pub struct RawTokenRequest {
     pub scope: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// RFC 7521 §4.2 / RFC 7523 §2.2 client authentication by assertion.
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
 }
 
 /// A well-formed grant.
@@ -39,12 +42,18 @@ pub enum TokenGrant {
 pub struct BodyCredentials {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// `(client_assertion_type, client_assertion)` when the client sent an assertion.
+    pub client_assertion: Option<(String, String)>,
 }
 
 pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAuthError> {
     let creds = BodyCredentials {
         client_id: raw.client_id.filter(|s| !s.is_empty()),
         client_secret: raw.client_secret.filter(|s| !s.is_empty()),
+        client_assertion: raw
+            .client_assertion
+            .filter(|s| !s.is_empty())
+            .map(|a| (raw.client_assertion_type.unwrap_or_default(), a)),
     };
     let required = |v: Option<String>, name: &str| {
         v.filter(|s| !s.is_empty())

@@ -19,7 +19,9 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use latchkey_core::connected_app::{self, new_client_id};
-use latchkey_core::oauth::registration::{Registration, RegistrationError, CREATED_BY_DCR};
+use latchkey_core::oauth::registration::{
+    AuthMethod, Registration, RegistrationError, CREATED_BY_DCR,
+};
 use latchkey_core::secret::SecretHash;
 use latchkey_store::{NewConnectedApp, NewDynamicClient, RegistrationOutcome};
 use latchkey_types::{ClientRegistrationRequest, ConnectedApp, ConnectedAppSettings};
@@ -222,6 +224,7 @@ async fn create(
         ));
     }
     let reg = Registration::parse(&parse_body(body)?)?;
+    check_jwks(&reg)?;
     let (new, secret) = new_client(state, project_id, &reg)?;
     let token = crate::api::idp::random_token(state);
     let outcome = state
@@ -291,12 +294,36 @@ fn new_client(
     })?;
     let mut app = created.app;
     apply(&mut app, reg);
+    // A private_key_jwt client authenticates with its keys only: it gets no secret.
     let secret = created
         .secret
-        .as_ref()
-        .map(|s| s.expose_secret().to_string());
-    let secret_hash = created.secret.as_ref().map(|s| s.hash());
+        .filter(|_| reg.auth_method != AuthMethod::PrivateKeyJwt);
+    if secret.is_none() {
+        app.client_secret_last_four = None;
+    }
+    let secret_hash = secret.as_ref().map(|s| s.hash());
+    let secret = secret.as_ref().map(|s| s.expose_secret().to_string());
     Ok((NewConnectedApp { app, secret_hash }, secret))
+}
+
+/// Registered keys must parse the way assertions are checked.
+fn check_jwks(reg: &Registration) -> Result<(), RegisterFailure> {
+    match &reg.jwks {
+        Some(j) => super::client_assertion::check_keys(j)
+            .map_err(|why| fail(StatusCode::BAD_REQUEST, "invalid_client_metadata", why)),
+        None => Ok(()),
+    }
+}
+
+/// The auth method a stored registration was made with.
+fn reg_method(metadata: &str) -> AuthMethod {
+    let m: Value = serde_json::from_str(metadata).unwrap_or_default();
+    match m["token_endpoint_auth_method"].as_str() {
+        Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
+        Some("client_secret_post") => AuthMethod::ClientSecretPost,
+        Some("private_key_jwt") => AuthMethod::PrivateKeyJwt,
+        _ => AuthMethod::None,
+    }
 }
 
 /// The client settings a registration decides (the type never changes after creation).
@@ -431,6 +458,14 @@ async fn update_impl(
         ));
     }
     let reg = Registration::parse(&req)?;
+    check_jwks(&reg)?;
+    if reg.auth_method != reg_method(&row.metadata) {
+        return Err(fail(
+            StatusCode::BAD_REQUEST,
+            "invalid_client_metadata",
+            "token_endpoint_auth_method cannot change; register a new client instead.",
+        ));
+    }
     if reg.client_type().as_str() != app.client_type {
         return Err(fail(
             StatusCode::BAD_REQUEST,

@@ -15,6 +15,7 @@ use crate::state::AppState;
 
 /// Members that depend on the project's registration settings.
 pub async fn extend(state: &AppState, project_id: &str, iss: &str, doc: &mut Value) {
+    advertise_private_key_jwt(doc);
     if !super::register::enabled(state, project_id).await {
         return;
     }
@@ -83,4 +84,21 @@ pub async fn project_oauth_authorization_server(
     }
     let doc = super::discovery::document(&state, &headers, &project_id, true).await;
     Ok(oauth_ok(doc))
+}
+
+/// RFC 8414 §2: `private_key_jwt` (RFC 7523) at the token, introspection and revocation
+/// endpoints, with the signature algorithms accepted.
+fn advertise_private_key_jwt(doc: &mut Value) {
+    let Value::Object(m) = doc else { return };
+    for endpoint in ["token", "introspection", "revocation"] {
+        if let Some(Value::Array(methods)) =
+            m.get_mut(&format!("{endpoint}_endpoint_auth_methods_supported"))
+        {
+            methods.push("private_key_jwt".into());
+        }
+        m.insert(
+            format!("{endpoint}_endpoint_auth_signing_alg_values_supported"),
+            super::client_assertion::ALGORITHMS.to_vec().into(),
+        );
+    }
 }

@@ -13,6 +13,7 @@ mod interop;
 mod magic_links;
 mod mcp_consent;
 mod mcp_discovery;
+mod mcp_private_key_jwt;
 mod mcp_registration;
 mod members;
 mod oauth_security;

@@ -20,3 +20,11 @@ CREATE TABLE dynamic_clients (
     CONSTRAINT dynamic_clients_dedup_key UNIQUE (project_id, dedup_key)
 );
 CREATE INDEX dynamic_clients_project_used ON dynamic_clients(project_id, last_used_at);
+
+-- RFC 7523 §3 / OIDC Core §9: a private_key_jwt client assertion's `jti` is single use. Keyed
+-- by the SHA-256 of client id and jti, kept until the assertion expires (shared by replicas).
+CREATE TABLE client_assertion_jtis (
+    jti_hash   TEXT PRIMARY KEY,
+    expires_at BIGINT NOT NULL
+);
+CREATE INDEX client_assertion_jtis_expiry ON client_assertion_jtis(expires_at);

@@ -9,7 +9,9 @@
 //! never used are removed by the maintenance loop. Errors use RFC 7591 §3.2.2's JSON.
 //!
 //! A deduplicated answer carries no `registration_access_token`: the token is only ever held
-//! by the first registrant, so nobody can take over a client by repeating its metadata.
+//! by the first registrant, so nobody can take over a client by repeating its metadata. An
+//! RFC 7592 update takes the client out of deduplication (its metadata is no longer what
+//! others registered).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -477,7 +479,7 @@ async fn update_impl(
     let metadata = reg.metadata();
     if !state
         .store
-        .update_dynamic_client(&app, &metadata.to_string(), reg.dedup_key().as_deref())
+        .update_dynamic_client(&app, &metadata.to_string(), None)
         .await?
     {
         return Err(fail(

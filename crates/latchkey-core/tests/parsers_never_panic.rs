@@ -102,7 +102,7 @@ proptest! {
             _ => OneOrMany::Many(v),
         });
         let _ = token_request::parse(RawTokenRequest {
-            grant_type, code, redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret, resource,
+            grant_type, code, redirect_uri, code_verifier, refresh_token, scope, client_id, client_secret, resource, ..RawTokenRequest::default()
         });
     }
 

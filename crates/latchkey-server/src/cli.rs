@@ -17,6 +17,7 @@ use crate::config::{Config, FileConfig, LogFormat};
 mod origins;
 mod rbac;
 mod redirect_urls;
+mod registration;
 mod resource;
 
 pub use rbac::{read_policy_file, RbacCommand};
@@ -67,6 +68,9 @@ pub enum Command {
     /// Set and show the project's RBAC policy (resources, roles, OAuth scopes).
     #[command(subcommand)]
     Rbac(RbacCommand),
+    /// Show or change the project's settings for self-registering clients (dynamic client
+    /// registration on/off, default scopes, abuse limits).
+    Registration(registration::RegistrationArgs),
     /// Inspect and rotate a project's JWT signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -185,6 +189,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Keys(cmd) => keys(config, cmd).await,
         Command::Rbac(cmd) => rbac::run(config, cmd).await,
         Command::Resource(cmd) => resource::run(config, cmd).await,
+        Command::Registration(args) => registration::run(config, args).await,
         Command::Outbox {
             project,
             limit,

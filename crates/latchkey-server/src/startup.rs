@@ -39,6 +39,7 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         )),
         keys: Arc::new(keys),
         templates: Arc::new(crate::ui::page::Templates::load()?),
+        registrations: Arc::default(),
         clock: Arc::new(SystemClock),
         tokens: Arc::new(OsTokens),
         config: Arc::new(config),
@@ -54,6 +55,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::sdk::router(state.clone()))
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(axum::middleware::from_fn(crate::oauth::cors::public_cors))
         .layer(DefaultBodyLimit::max(state.config.max_body_bytes))
         .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
             state.config.limits.request_body_timeout,
@@ -230,6 +232,24 @@ pub async fn maintenance_loop(state: AppState) {
         let now = state.clock.now().unix_timestamp();
         match state.store.list_projects().await {
             Ok(projects) => {
+                for p in &projects {
+                    // Branch mcp: self-registered clients nobody used for too long.
+                    match crate::oauth::registration_settings::purge_unused(
+                        state.store.as_ref(),
+                        &p.project_id,
+                        now,
+                    )
+                    .await
+                    {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(project_id = %p.project_id, removed = n, "unused registered clients removed")
+                        }
+                        Err(e) => {
+                            tracing::error!(project_id = %p.project_id, error = %e, "removing unused registered clients failed")
+                        }
+                    }
+                }
                 for p in projects {
                     match state
                         .keys
@@ -252,6 +272,9 @@ pub async fn maintenance_loop(state: AppState) {
             latchkey_core::password::lockout::LockoutPolicy::default().longest_window_secs();
         if let Err(e) = state.store.purge_password_failures(now - window).await {
             tracing::error!(error = %e, "purging password failure counters failed");
+        }
+        if let Err(e) = state.store.purge_client_assertion_jtis(now).await {
+            tracing::error!(error = %e, "purging spent client assertion ids failed");
         }
         // Codes, tokens, empty families, pending authorizations, magic links and sessions, in
         // bounded batches (store::purge says what is kept past expiry, and why).

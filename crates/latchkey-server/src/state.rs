@@ -23,6 +23,8 @@ pub struct AppState {
     pub email_sends: Arc<crate::limits::SendLimiter>,
     /// The hosted pages' templates, parsed once.
     pub templates: Arc<crate::ui::page::Templates>,
+    /// Dynamic client registrations per address per hour (branch mcp).
+    pub registrations: Arc<crate::oauth::register::RegistrationLimiter>,
 }
 
 impl AppState {

@@ -21,6 +21,7 @@ mod purge;
 mod query;
 mod rbac;
 mod redirect_urls;
+mod registrations;
 mod resources;
 mod sdk_origins;
 mod sessions;
@@ -41,6 +42,7 @@ pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use purge::{PurgePolicy, PurgeReport};
+pub use registrations::{DynamicClient, NewDynamicClient, RegistrationOutcome};
 pub use sql::SqlStore;
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
@@ -542,6 +544,43 @@ pub trait Store: Send + Sync {
     async fn remove_sdk_origin(&self, project_id: &str, origin: &str) -> Result<bool>;
     /// Whether any project authorizes this origin (CORS preflights name no project).
     async fn sdk_origin_known(&self, origin: &str) -> Result<bool>;
+    // Branch mcp (issue 10): self-registered clients (RFC 7591 / 7592) and their settings.
+    /// The project's registration settings document, if one was ever set.
+    async fn client_registration_settings(
+        &self,
+        project_id: &str,
+    ) -> Result<Option<serde_json::Value>>;
+    async fn set_client_registration_settings(
+        &self,
+        project_id: &str,
+        data: &serde_json::Value,
+    ) -> Result<()>;
+    /// Deduplication, the per-project cap and both rows in one transaction.
+    async fn register_dynamic_client(
+        &self,
+        project_id: &str,
+        new: &NewDynamicClient<'_>,
+    ) -> Result<RegistrationOutcome>;
+    /// The client whose RFC 7592 registration access token has this hash.
+    async fn dynamic_client_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(ConnectedApp, DynamicClient)>>;
+    async fn dynamic_client(&self, client_id: &str) -> Result<Option<DynamicClient>>;
+    /// Client settings and registration metadata together; false when the client is gone.
+    async fn update_dynamic_client(
+        &self,
+        app: &ConnectedApp,
+        metadata: &str,
+        dedup_key: Option<&str>,
+    ) -> Result<bool>;
+    /// Records a use (at most one write per client per day).
+    async fn touch_dynamic_client(&self, client_id: &str, now: i64) -> Result<()>;
+    /// Deletes the project's registrations not used since `before`; returns how many.
+    async fn purge_unused_dynamic_clients(&self, project_id: &str, before: i64) -> Result<u64>;
+    /// Records a client assertion's jti; false when it was seen before (a replay).
+    async fn use_client_assertion_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
+    async fn purge_client_assertion_jtis(&self, now: i64) -> Result<u64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

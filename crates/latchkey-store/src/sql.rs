@@ -667,4 +667,67 @@ impl crate::Store for SqlStore {
     async fn sdk_origin_known(&self, origin: &str) -> crate::Result<bool> {
         self.sdk_origin_known_impl(origin).await
     }
+
+    // Branch mcp (issue 10): self-registered clients.
+    async fn client_registration_settings(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Option<serde_json::Value>> {
+        self.client_registration_settings_impl(project_id).await
+    }
+    async fn set_client_registration_settings(
+        &self,
+        project_id: &str,
+        data: &serde_json::Value,
+    ) -> crate::Result<()> {
+        self.set_client_registration_settings_impl(project_id, data)
+            .await
+    }
+    async fn register_dynamic_client(
+        &self,
+        project_id: &str,
+        new: &crate::NewDynamicClient<'_>,
+    ) -> crate::Result<crate::RegistrationOutcome> {
+        self.register_dynamic_client_impl(project_id, new).await
+    }
+    async fn dynamic_client_by_token(
+        &self,
+        token_hash: &str,
+    ) -> crate::Result<Option<(latchkey_types::ConnectedApp, crate::DynamicClient)>> {
+        self.dynamic_client_by_token_impl(token_hash).await
+    }
+    async fn dynamic_client(&self, client_id: &str) -> crate::Result<Option<crate::DynamicClient>> {
+        self.dynamic_client_impl(client_id).await
+    }
+    async fn update_dynamic_client(
+        &self,
+        app: &latchkey_types::ConnectedApp,
+        metadata: &str,
+        dedup_key: Option<&str>,
+    ) -> crate::Result<bool> {
+        self.update_dynamic_client_impl(app, metadata, dedup_key)
+            .await
+    }
+    async fn touch_dynamic_client(&self, client_id: &str, now: i64) -> crate::Result<()> {
+        self.touch_dynamic_client_impl(client_id, now).await
+    }
+    async fn purge_unused_dynamic_clients(
+        &self,
+        project_id: &str,
+        before: i64,
+    ) -> crate::Result<u64> {
+        self.purge_unused_dynamic_clients_impl(project_id, before)
+            .await
+    }
+    async fn use_client_assertion_jti(
+        &self,
+        jti_hash: &str,
+        expires_at: i64,
+    ) -> crate::Result<bool> {
+        self.use_client_assertion_jti_impl(jti_hash, expires_at)
+            .await
+    }
+    async fn purge_client_assertion_jtis(&self, now: i64) -> crate::Result<u64> {
+        self.purge_client_assertion_jtis_impl(now).await
+    }
 }

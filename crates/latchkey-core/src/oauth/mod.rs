@@ -20,6 +20,7 @@ pub mod pkce;
 pub mod rbac;
 pub mod redirect;
 pub mod refresh;
+pub mod registration;
 pub mod resource;
 pub mod scope;
 pub mod token_request;
@@ -45,7 +46,7 @@ pub use rbac::{
     RbacScope, Resource, Role, ScopeResult,
 };
 pub use redirect::{
-    redirect_uri_matches, InvalidRedirectReason, LoopbackPort, MatchKind, MatchedRedirect,
-    RedirectKind, RedirectUrl, RedirectUrlError,
+    redirect_uri_matches, redirect_uri_matches_native, InvalidRedirectReason, LoopbackPort,
+    MatchKind, MatchedRedirect, RedirectKind, RedirectUrl, RedirectUrlError,
 };
 pub use scope::{BuiltinScope, Scope, ScopeError, ScopeSet};

@@ -11,7 +11,7 @@ use url::{Host, Url};
 mod matching;
 mod syntax;
 
-pub use matching::{redirect_uri_matches, MatchKind, MatchedRedirect};
+pub use matching::{redirect_uri_matches, redirect_uri_matches_native, MatchKind, MatchedRedirect};
 use syntax::{authority, has_dot_segment, is_localhost, split_port, split_scheme};
 
 /// Longest redirect URL accepted at registration, in bytes (browsers cap URLs near 2 KiB).

@@ -20,6 +20,9 @@ pub struct RawTokenRequest {
     pub client_secret: Option<String>,
     /// RFC 8707 §2.2 `resource`: one value in a form body, one or an array in JSON.
     pub resource: Option<OneOrMany>,
+    /// RFC 7521 §4.2 / RFC 7523 §2.2 client authentication by assertion.
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
 }
 
 /// A parameter given once or, in JSON, as an array.
@@ -61,12 +64,18 @@ pub enum TokenGrant {
 pub struct BodyCredentials {
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    /// `(client_assertion_type, client_assertion)` when the client sent an assertion.
+    pub client_assertion: Option<(String, String)>,
 }
 
 pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAuthError> {
     let creds = BodyCredentials {
         client_id: raw.client_id.filter(|s| !s.is_empty()),
         client_secret: raw.client_secret.filter(|s| !s.is_empty()),
+        client_assertion: raw
+            .client_assertion
+            .filter(|s| !s.is_empty())
+            .map(|a| (raw.client_assertion_type.unwrap_or_default(), a)),
     };
     let required = |v: Option<String>, name: &str| {
         v.filter(|s| !s.is_empty())

@@ -8,8 +8,8 @@ use latchkey_core::oauth::code::{CodeRecord, CODE_LIFETIME_SECS};
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::resource::consent as resource_consent;
 use latchkey_core::oauth::{
-    decide_consent, redirect_uri_matches, require_challenge, submit_decision, AuthorizeError,
-    ConsentClient, ConsentDecision, ConsentRequest, FullAccess, GrantingClient, MatchedRedirect,
+    decide_consent, require_challenge, submit_decision, AuthorizeError, ConsentClient,
+    ConsentDecision, ConsentRequest, FullAccess, GrantingClient, MatchedRedirect,
     OfflineAccessConsent, OrgConnectedAppsPolicy, PkceChallenge, Prompt, ResponseType, ScopeResult,
     ScopeSet, SubmitOutcome, UserConsent,
 };
@@ -73,13 +73,14 @@ pub async fn prepare(
         .await?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
     // Never redirect to an unregistered URI: this is a plain error, not a redirect.
-    let redirect = redirect_uri_matches(&app.redirect_urls, redirect_uri).ok_or_else(|| {
-        ApiError::new(
-            401,
-            "connected_app_supplied_redirect_url_not_found_in_client",
-            "The redirect_uri is not registered on this Connected App.",
-        )
-    })?;
+    let redirect = crate::oauth::registration_settings::match_redirect(&app, redirect_uri)
+        .ok_or_else(|| {
+            ApiError::new(
+                401,
+                "connected_app_supplied_redirect_url_not_found_in_client",
+                "The redirect_uri is not registered on this Connected App.",
+            )
+        })?;
     ResponseType::parse(req.response_type.as_deref().unwrap_or_default())
         .map_err(authorize_error)?;
     let client_type = latchkey_core::oauth::ClientType::parse(&app.client_type).map_err(|_| {
@@ -91,8 +92,13 @@ pub async fn prepare(
     })?;
     let (member, org, session_id, auth_time) = resolve_member(state, project_id, req).await?;
     let prompt = Prompt::parse(req.prompt.as_deref()).map_err(authorize_error)?;
-    let requested = ScopeSet::from_list(req.scopes.clone().unwrap_or_default())
-        .map_err(|e| authorize_error(e.into()))?;
+    let mut scopes = req.scopes.clone().unwrap_or_default();
+    if scopes.is_empty() && crate::oauth::registration_settings::is_self_registered(&app) {
+        // MCP clients send no `scope`; Start's own documentation then passes `[]` (issue 10).
+        scopes = crate::oauth::registration_settings::default_scopes_for(state, project_id, &app)
+            .await?;
+    }
+    let requested = ScopeSet::from_list(scopes).map_err(|e| authorize_error(e.into()))?;
     let policy = state.effective_policy(project_id).await?;
     let roles = latchkey_core::member::effective_role_ids(&member, &org);
     let perms = policy.member_permissions(&roles);
@@ -359,6 +365,16 @@ pub async fn authorize(
         .store
         .insert_code(SecretHash::of(&code).as_str(), &record, Some(&consent))
         .await?;
+    if crate::oauth::registration_settings::is_self_registered(&p.app) {
+        // A use, for the removal of registered clients nobody uses (issue 10).
+        if let Err(e) = state
+            .store
+            .touch_dynamic_client(&p.app.client_id, now)
+            .await
+        {
+            tracing::warn!(error = %e, "recording a registered client's use failed");
+        }
+    }
     let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
     Ok(SubmitResponse {
         redirect_uri: url,

@@ -122,6 +122,11 @@ pub fn router() -> Router<AppState> {
         .route(SESSIONS_EXCHANGE, post(sessions::exchange))
         .route(SESSIONS_JWKS, get(sessions::jwks))
         .route(WELL_KNOWN_JWKS, get(sessions::well_known_jwks))
+        .route(
+            crate::oauth::registration_settings::PATH,
+            get(crate::oauth::registration_settings::get)
+                .put(crate::oauth::registration_settings::put),
+        )
         .route(CONNECTED_APP_CLIENTS, post(connected_apps::create))
         .route(
             CONNECTED_APP_CLIENT,

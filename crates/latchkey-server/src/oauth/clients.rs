@@ -36,6 +36,34 @@ pub async fn authenticate(
     body_secret: Option<&str>,
     path_project: Option<&str>,
 ) -> Result<AuthedClient, OAuthFailure> {
+    authenticate_any(state, headers, body_id, body_secret, None, path_project).await
+}
+
+/// [`authenticate`], also accepting a `private_key_jwt` client assertion
+/// (`(client_assertion_type, client_assertion)`, RFC 7523 §2.2).
+pub async fn authenticate_any(
+    state: &AppState,
+    headers: &HeaderMap,
+    body_id: Option<&str>,
+    body_secret: Option<&str>,
+    assertion: Option<(&str, &str)>,
+    path_project: Option<&str>,
+) -> Result<AuthedClient, OAuthFailure> {
+    if let Some((kind, jwt)) = assertion {
+        if kind != super::client_assertion::JWT_BEARER_ASSERTION {
+            return Err(invalid_client(
+                "client_assertion_type must be urn:ietf:params:oauth:client-assertion-type:jwt-bearer.",
+            ));
+        }
+        if body_secret.is_some() || headers.contains_key(header::AUTHORIZATION) {
+            // RFC 6749 §2.3: one authentication method per request.
+            return Err(invalid_client(
+                "Send either a client_assertion or a client secret, not both.",
+            ));
+        }
+        return super::client_assertion::authenticate(state, headers, body_id, jwt, path_project)
+            .await;
+    }
     let basic = basic(headers)?.filter(|(id, _)| !is_project_credential(id, body_id));
     let (client_id, secret) = match (basic, body_id) {
         (Some((id, _)), Some(body)) if id != body => {

@@ -57,7 +57,7 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
-async fn document(
+pub(crate) async fn document(
     state: &AppState,
     headers: &HeaderMap,
     project_id: &str,
@@ -110,6 +110,7 @@ async fn document(
         // OpenID Connect RP-Initiated Logout 1.0 §2.1.
         "end_session_endpoint": format!("{iss}{}", crate::ui::paths::LOGOUT),
     });
+    super::well_known::extend(state, project_id, &iss, &mut doc).await;
     if rfc8414 {
         // RFC 8414 §2 has no subject types; OIDC clients reading this document ignore it anyway.
         if let Value::Object(m) = &mut doc {

@@ -9,7 +9,6 @@ use latchkey_core::secret::SecretHash;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::clients::authenticate;
 use super::envelope::{oauth_ok, OAuthBody, OAuthFailure};
 use super::tokens::{check_access, Inactive};
 use crate::state::AppState;
@@ -20,6 +19,8 @@ pub struct IntrospectRequest {
     pub token_type_hint: Option<String>,
     pub client_id: Option<String>,
     pub client_secret: Option<String>,
+    pub client_assertion_type: Option<String>,
+    pub client_assertion: Option<String>,
 }
 
 /// The client authentication and `token` parameter shared by introspection and revocation.
@@ -29,11 +30,17 @@ pub async fn authenticated(
     path_project: Option<&str>,
     req: &IntrospectRequest,
 ) -> Result<(super::clients::AuthedClient, String), OAuthFailure> {
-    let client = authenticate(
+    let assertion = req
+        .client_assertion
+        .as_deref()
+        .filter(|a| !a.is_empty())
+        .map(|a| (req.client_assertion_type.as_deref().unwrap_or_default(), a));
+    let client = super::clients::authenticate_any(
         state,
         headers,
-        req.client_id.as_deref(),
+        req.client_id.as_deref().filter(|c| !c.is_empty()),
         req.client_secret.as_deref(),
+        assertion,
         path_project,
     )
     .await?;

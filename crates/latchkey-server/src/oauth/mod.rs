@@ -7,14 +7,19 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod client_assertion;
 pub mod clients;
+pub mod cors;
 pub mod discovery;
 pub mod envelope;
 pub mod introspect;
+pub mod register;
+pub mod registration_settings;
 pub mod revoke;
 pub mod token;
 pub mod tokens;
 pub mod userinfo;
+pub mod well_known;
 
 /// Route paths, shared by the router and the discovery document.
 pub mod paths {
@@ -62,6 +67,33 @@ pub fn router() -> Router<AppState> {
         .route(
             LEGACY_OPENID_CONFIGURATION,
             get(discovery::project_openid_configuration),
+        )
+        // Branch mcp (issue 10): registration, more discovery paths.
+        .route(register::REGISTER, post(register::register))
+        .route(register::LEGACY_REGISTER, post(register::legacy_register))
+        .route(
+            register::REGISTRATION,
+            get(register::read)
+                .put(register::update)
+                .delete(register::delete),
+        )
+        .route(
+            register::LEGACY_REGISTRATION,
+            get(register::legacy_read)
+                .put(register::legacy_update)
+                .delete(register::legacy_delete),
+        )
+        .route(
+            "/.well-known/oauth-authorization-server/{*rest}",
+            get(well_known::inserted_oauth_authorization_server),
+        )
+        .route(
+            "/.well-known/openid-configuration/{*rest}",
+            get(well_known::inserted_openid_configuration),
+        )
+        .route(
+            "/v1/public/{project_id}/.well-known/oauth-authorization-server",
+            get(well_known::project_oauth_authorization_server),
         )
         .layer(cors)
 }

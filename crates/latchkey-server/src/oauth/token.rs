@@ -19,7 +19,7 @@ use latchkey_store::{CodeRedemption, MemberLookup, NewRefresh};
 use latchkey_types::{Member, Organization};
 use serde_json::json;
 
-use super::clients::{authenticate, AuthedClient};
+use super::clients::AuthedClient;
 use super::envelope::{oauth_ok, OAuthBody, OAuthFailure};
 use super::tokens::{issuer, mint, AccessSettings, Minted};
 use crate::state::AppState;
@@ -52,11 +52,15 @@ async fn handle(
     OAuthBody(raw): OAuthBody<RawTokenRequest>,
 ) -> Result<Response, OAuthFailure> {
     let (grant, creds) = token_request::parse(raw)?;
-    let client = authenticate(
+    let client = super::clients::authenticate_any(
         &state,
         &headers,
         creds.client_id.as_deref(),
         creds.client_secret.as_deref(),
+        creds
+            .client_assertion
+            .as_ref()
+            .map(|(t, a)| (t.as_str(), a.as_str())),
         path_project.as_deref(),
     )
     .await?;

@@ -10,8 +10,8 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use latchkey_core::oauth::{
-    redirect_uri_matches, require_challenge, AuthorizeError, ClientType, Interaction,
-    MatchedRedirect, OAuthError, PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
+    require_challenge, AuthorizeError, ClientType, Interaction, MatchedRedirect, OAuthError,
+    PkceChallenge, PkceMethod, Prompt, ResponseType, ScopeSet,
 };
 
 use super::page::{error_page, respond, see_other, with_cookies, Fail};
@@ -83,7 +83,9 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
         .await?
         .ok_or_else(unknown)?;
     let redirect = match one("redirect_uri") {
-        Some(u) if !repeated("redirect_uri") => redirect_uri_matches(&app.redirect_urls, u),
+        Some(u) if !repeated("redirect_uri") => {
+            crate::oauth::registration_settings::match_redirect(&app, u)
+        }
         _ => None,
     }
     .ok_or_else(|| bad("This link is not valid", "The app asked to send you back to an address it has not registered (redirect_uri), so we stopped here to keep you safe. Contact the app's developer."))?;
@@ -107,10 +109,16 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
     crate::api::resources::authorization_targets(state, &creds.project_id, &req.resources)
         .await
         .map_err(|f| back(super::flow::oauth_error_of(&f)))?;
-    let req = PendingRequest {
+    let mut req = PendingRequest {
         state: st.map(str::to_string),
         ..req
     };
+    if req.scopes.is_empty() {
+        // RFC 6749 §3.3: no `scope` means the documented default, never `invalid_scope`.
+        req.scopes =
+            crate::oauth::registration_settings::default_scopes_for(state, &creds.project_id, &app)
+                .await?;
+    }
     let id = pending::create(state, &creds.project_id, req).await?;
     let secure = cookies::secure(state, headers);
     let cookie = cookies::set(

@@ -227,6 +227,7 @@ fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
             not_grantable,
             resources,
             redirect_host,
+            provenance => super::provenance::view(&prep.app),
             csrf_token => &p.req.csrf_token,
         },
     )

@@ -19,6 +19,7 @@ pub mod login;
 pub mod logout;
 pub mod page;
 pub mod pending;
+mod provenance;
 
 /// Route paths of the hosted pages.
 pub mod paths {

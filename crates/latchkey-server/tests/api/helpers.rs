@@ -141,6 +141,15 @@ impl TestApp {
         Self::spawn_custom(backend, |_| {}, |_| {}, true).await
     }
 
+    /// [`TestApp::spawn_default_project`] with the configuration adjusted first (branch mcp:
+    /// an issuer with a path).
+    pub async fn spawn_default_project_with_config(
+        backend: Backend,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestApp {
+        Self::spawn_custom(backend, adjust, |_| {}, true).await
+    }
+
     async fn spawn_custom(
         backend: Backend,
         adjust: impl FnOnce(&mut Config),

@@ -113,3 +113,42 @@ fn loopback_any_port_matches(registered: &str, requested: &str) -> bool {
     let digits = tail.bytes().take_while(u8::is_ascii_digit).count();
     parse_port(&tail[..digits]).is_some() && &tail[digits..] == suffix
 }
+
+/// Request-time matching for native clients that registered themselves (RFC 7591 with
+/// `application_type: native`, RFC 8252 §7.3): exact, or a registered `http` loopback URL
+/// (`localhost`, `127.0.0.1`, `[::1]`, with or without a port) with the same host, path and
+/// query on any port. Clients created through the management API never come here.
+pub fn redirect_uri_matches_native(
+    registered: &[String],
+    requested: &str,
+) -> Option<MatchedRedirect> {
+    if let Some(m) = redirect_uri_matches(registered, requested) {
+        return Some(m);
+    }
+    let (req_host, req_tail) = loopback_parts(requested)?;
+    let reg = registered.iter().find(|r| {
+        loopback_parts(r).is_some_and(|(h, t)| h.eq_ignore_ascii_case(req_host) && t == req_tail)
+    })?;
+    Some(MatchedRedirect {
+        requested: requested.to_owned(),
+        url: Url::parse(requested).ok()?,
+        registered: reg.clone(),
+        kind: MatchKind::LoopbackAnyPort,
+    })
+}
+
+/// `http://HOST[:PORT]TAIL` with a loopback HOST: (HOST, TAIL), the port checked and dropped.
+fn loopback_parts(raw: &str) -> Option<(&str, &str)> {
+    let rest = raw.strip_prefix("http://")?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let (auth, tail) = rest.split_at(end);
+    let (host, port) = match auth.rsplit_once(':') {
+        Some((h, p)) if !h.is_empty() && !p.contains(']') => (h, Some(p)),
+        _ => (auth, None),
+    };
+    if let Some(p) = port {
+        parse_port(p)?;
+    }
+    let loopback = host.eq_ignore_ascii_case("localhost") || host == "127.0.0.1" || host == "[::1]";
+    (loopback && !tail.contains('#')).then_some((host, tail))
+}

@@ -1,0 +1,25 @@
+//! Who is asking, for the consent page (branch mcp, issue 10): a client that registered itself
+//! (RFC 7591) chose its own name and logo, so the page says they are unverified; and when every
+//! redirect the client registered goes to this computer (loopback, RFC 8252 §7.3), the page
+//! warns that the app runs locally, which is what a desktop or command-line MCP client is and
+//! what a phishing page pretending to be one cannot be.
+
+use latchkey_core::oauth::registration::is_http_loopback;
+use latchkey_types::ConnectedApp;
+use minijinja::{context, Value};
+
+use crate::oauth::registration_settings::is_self_registered;
+
+/// The template's `provenance` value.
+pub fn view(app: &ConnectedApp) -> Value {
+    let loopback_only =
+        !app.redirect_urls.is_empty() && app.redirect_urls.iter().all(|u| is_loopback(u));
+    context! {
+        unverified => is_self_registered(app),
+        loopback_only,
+    }
+}
+
+fn is_loopback(u: &str) -> bool {
+    is_http_loopback(u) || u.starts_with("https://127.0.0.1") || u.starts_with("https://[::1]")
+}

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod connected_apps;
+mod governance;
 mod keys;
 mod magic_links;
 mod members;
@@ -490,6 +491,19 @@ pub trait Store: Send + Sync {
         &self,
         project_id: &str,
     ) -> Result<Vec<latchkey_types::ResourceServer>>;
+    /// Revokes a client for a whole organization in one transaction: every member's consent,
+    /// unspent code, refresh token and access token. Returns how many consents ended.
+    async fn revoke_organization_client(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64>;
+    /// Per client, the latest expiry of an access token issued to the organization's members.
+    async fn organization_client_activity(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<(String, i64)>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

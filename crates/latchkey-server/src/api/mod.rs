@@ -6,6 +6,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod agents;
 pub mod auth;
 pub mod connected_apps;
 pub mod consents;
@@ -75,6 +76,10 @@ pub mod paths {
     pub const RESOURCES_SEARCH: &str = "/v1/connected_apps/resources/search";
     pub const RESOURCE_METADATA: &str =
         "/v1/connected_apps/resources/{resource_id}/oauth-protected-resource";
+    pub const ORGANIZATION_AGENTS: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/agents";
+    pub const ORGANIZATION_CONNECTED_APP_REVOKE: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}/revoke";
 }
 
 pub fn router() -> Router<AppState> {
@@ -166,4 +171,6 @@ pub fn router() -> Router<AppState> {
             RESOURCE_METADATA,
             get(resources::metadata).layer(resources::public_cors()),
         )
+        .route(ORGANIZATION_AGENTS, get(agents::installed))
+        .route(ORGANIZATION_CONNECTED_APP_REVOKE, post(agents::revoke))
 }

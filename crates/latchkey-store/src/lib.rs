@@ -8,6 +8,7 @@
 
 mod connected_apps;
 mod flows;
+mod governance;
 mod grants;
 mod keys;
 mod magic_links;
@@ -581,6 +582,19 @@ pub trait Store: Send + Sync {
     /// Records a client assertion's jti; false when it was seen before (a replay).
     async fn use_client_assertion_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
     async fn purge_client_assertion_jtis(&self, now: i64) -> Result<u64>;
+    /// Revokes a client for a whole organization in one transaction: every member's consent,
+    /// unspent code, refresh token and access token. Returns how many consents ended.
+    async fn revoke_organization_client(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64>;
+    /// Per client, the latest expiry of an access token issued to the organization's members.
+    async fn organization_client_activity(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<(String, i64)>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

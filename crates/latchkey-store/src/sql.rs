@@ -730,4 +730,20 @@ impl crate::Store for SqlStore {
     async fn purge_client_assertion_jtis(&self, now: i64) -> crate::Result<u64> {
         self.purge_client_assertion_jtis_impl(now).await
     }
+    async fn revoke_organization_client(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> crate::Result<u64> {
+        self.revoke_organization_client_impl(organization_id, client_id, now)
+            .await
+    }
+    async fn organization_client_activity(
+        &self,
+        organization_id: &str,
+    ) -> crate::Result<Vec<(String, i64)>> {
+        self.organization_client_activity_impl(organization_id)
+            .await
+    }
 }

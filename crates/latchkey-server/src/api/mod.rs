@@ -6,6 +6,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod agents;
 pub mod auth;
 pub mod connected_apps;
 pub mod consents;
@@ -78,6 +79,10 @@ pub mod paths {
     pub const RESOURCES_SEARCH: &str = "/v1/connected_apps/resources/search";
     pub const RESOURCE_METADATA: &str =
         "/v1/connected_apps/resources/{resource_id}/oauth-protected-resource";
+    pub const ORGANIZATION_AGENTS: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/agents";
+    pub const ORGANIZATION_CONNECTED_APP_REVOKE: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}/revoke";
 }
 
 pub fn router() -> Router<AppState> {
@@ -181,4 +186,6 @@ pub fn router() -> Router<AppState> {
                 .post(sdk_origins::add)
                 .delete(sdk_origins::remove),
         )
+        .route(ORGANIZATION_AGENTS, get(agents::installed))
+        .route(ORGANIZATION_CONNECTED_APP_REVOKE, post(agents::revoke))
 }

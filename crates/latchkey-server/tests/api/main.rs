@@ -1,6 +1,7 @@
 //! Integration tests: the real server on an ephemeral port, against SQLite and PostgreSQL.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod agents;
 mod browser;
 mod helpers;
 

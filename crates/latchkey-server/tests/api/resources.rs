@@ -24,7 +24,7 @@ pub async fn create_resource(app: &TestApp, body: Value) -> Value {
 }
 
 /// Docs (read, write; 5-minute tokens) and Billing (invoices; carries the project id too).
-async fn two_resources(app: &TestApp) -> (Value, Value) {
+pub async fn two_resources(app: &TestApp) -> (Value, Value) {
     let docs = create_resource(
         app,
         json!({"url": DOCS, "name": "Docs MCP", "access_token_expiry_minutes": 5,
@@ -180,14 +180,14 @@ async fn protected_resource_metadata(app: TestApp) {
 }
 both!(protected_resource_metadata);
 
-fn with_resources(client: &Client, s: &Subject, scopes: &str, resources: &[&str]) -> Value {
+pub fn with_resources(client: &Client, s: &Subject, scopes: &str, resources: &[&str]) -> Value {
     let mut body = authorize_body(client, s, scopes);
     body["resources"] = json!(resources);
     body
 }
 
 /// Submit with consent; returns the code.
-async fn code(app: &TestApp, body: &Value) -> String {
+pub async fn code(app: &TestApp, body: &Value) -> String {
     let mut body = body.clone();
     body["consent_granted"] = true.into();
     let (status, out) = app.post("/v1/b2b/idp/oauth/authorize", body).await;
@@ -195,7 +195,7 @@ async fn code(app: &TestApp, body: &Value) -> String {
     out["authorization_code"].as_str().unwrap().to_string()
 }
 
-async fn redeem_with(
+pub async fn redeem_with(
     app: &TestApp,
     c: &Client,
     code: &str,
@@ -469,7 +469,6 @@ async fn project_without_resources_is_unchanged(app: TestApp) {
         claims(r["access_token"].as_str().unwrap())["aud"],
         json!([app.project_id])
     );
-    let _ = unique();
 }
 both!(project_without_resources_is_unchanged);
 

@@ -1,9 +1,8 @@
 //! The pages' cookies: all `HttpOnly` and `SameSite=Lax`, `Secure` unless the issuer is
 //! plain-http loopback (local development). Values are base64url, so no quoting is needed.
 //!
-//! One session cookie serves every project of the server: a session that is not this project's
-//! but is live in another is left alone rather than cleared (security review #18), so signing
-//! in to one project's app does not sign the browser out of another's until it logs in there.
+//! Each project has its own session cookie ([`session`]), so signing in to one project's app
+//! never replaces or clears the browser's session in another's (security review #18).
 
 use axum::http::{header, HeaderMap};
 
@@ -11,7 +10,7 @@ use crate::state::AppState;
 
 /// The pending authorization request's random id (the row is keyed by its hash).
 pub const PENDING: &str = "latchkey_authz";
-/// The member session token.
+/// The prefix of the member session cookies (one per project, see [`session`]).
 pub const SESSION: &str = "latchkey_session";
 /// The logout form's CSRF token (double-submit).
 pub const LOGOUT_CSRF: &str = "latchkey_logout_csrf";
@@ -33,22 +32,12 @@ pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// True when `token` is a live member session of a project other than `project_id` (then the
-/// cookie belongs to that project's flow and must not be cleared here).
-pub async fn is_foreign_session(state: &AppState, token: &str, project_id: &str) -> bool {
-    let hash = latchkey_core::secret::SecretHash::of(token);
-    let now = state.clock.now().unix_timestamp();
-    let Ok(projects) = state.store.list_projects().await else {
-        return false;
-    };
-    for p in projects.iter().filter(|p| p.project_id != project_id) {
-        if let Ok(Some(s)) = state.store.session_by_token(&p.project_id, &hash).await {
-            if s.expires_at > now {
-                return true;
-            }
-        }
-    }
-    false
+/// The name of `project_id`'s member session cookie: `latchkey_session_` and the first 16 hex
+/// digits of the project id's SHA-256 (a cookie name is a token: no `/` or `=`, and short).
+pub fn session(project_id: &str) -> String {
+    let hash = latchkey_core::secret::SecretHash::of(project_id);
+    let short = hash.as_str().get(..16).unwrap_or_default();
+    format!("{SESSION}_{short}")
 }
 
 /// `Secure` unless the issuer is `http://` on a loopback host.
@@ -95,6 +84,8 @@ mod tests {
         h.append(header::COOKIE, "a=1; latchkey_session=tok".parse().unwrap());
         h.append(header::COOKIE, "b=2".parse().unwrap());
         assert_eq!(get(&h, SESSION).as_deref(), Some("tok"));
+        assert_eq!(session("project-test-a").len(), SESSION.len() + 17);
+        assert_ne!(session("project-test-a"), session("project-test-b"));
         assert_eq!(get(&h, "b").as_deref(), Some("2"));
         assert_eq!(get(&h, "c"), None);
         assert_eq!(

@@ -39,7 +39,8 @@ pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Respon
 pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<Response, Fail> {
     let secure = cookies::secure(state, headers);
     let interaction = p.req.interaction();
-    let Some(token) = cookies::get(headers, cookies::SESSION) else {
+    let name = cookies::session(&p.project_id);
+    let Some(token) = cookies::get(headers, &name) else {
         return login_step(state, headers, p, &interaction, None).await;
     };
     match idp::prepare(state, &p.project_id, &p.authorize_request(&token, None)).await {
@@ -58,12 +59,8 @@ pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<R
             }
         }
         Err(f) if is_session_failure(&f) => {
-            let foreign = cookies::is_foreign_session(state, &token, &p.project_id).await;
             let res = login_step(state, headers, p, &interaction, None).await?;
-            if foreign {
-                return Ok(res);
-            }
-            let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
+            let clear = cookies::clear(&name, cookies::SESSION_PATH, secure);
             Ok(with_cookies(res, &[clear]))
         }
         Err(f) => fail_to_client(state, headers, &p, &oauth_error_of(&f)).await,
@@ -260,7 +257,7 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: By
                 )))
             }
         };
-        let Some(token) = cookies::get(&headers, cookies::SESSION) else {
+        let Some(token) = cookies::get(&headers, &cookies::session(&p.project_id)) else {
             return Ok(see_other(super::paths::CONTINUE));
         };
         complete(&state, &headers, &p, &token, granted).await

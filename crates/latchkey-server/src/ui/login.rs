@@ -329,7 +329,7 @@ async fn logged_in(
     pending::save(state, &p).await?;
     let secure = cookies::secure(state, headers);
     let cookie = cookies::set(
-        cookies::SESSION,
+        &cookies::session(&p.project_id),
         &issued.session_token,
         cookies::SESSION_PATH,
         None,
@@ -541,14 +541,10 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
         pending::save(&state, &p).await?;
-        // Another project's live session is not this flow's to end (review #18).
-        if let Some(token) = cookies::get(&headers, cookies::SESSION) {
-            if cookies::is_foreign_session(&state, &token, &p.project_id).await {
-                return Ok(see_other(paths::CONTINUE));
-            }
-        }
+        // Only this project's cookie: another project's session is not this flow's (review #18).
         let secure = cookies::secure(&state, &headers);
-        let clear = cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure);
+        let name = cookies::session(&p.project_id);
+        let clear = cookies::clear(&name, cookies::SESSION_PATH, secure);
         Ok(with_cookies(see_other(paths::CONTINUE), &[clear]))
     }
     .await;
@@ -561,7 +557,7 @@ pub async fn browser_session(
     headers: &HeaderMap,
     project_id: &str,
 ) -> Option<latchkey_core::session::SessionRecord> {
-    let token = cookies::get(headers, cookies::SESSION)?;
+    let token = cookies::get(headers, &cookies::session(project_id))?;
     live::resolve(state, project_id, Credential::Token(&token))
         .await
         .ok()

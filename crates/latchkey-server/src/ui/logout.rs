@@ -241,14 +241,17 @@ async fn sign_out(state: &AppState, headers: &HeaderMap, t: &Target) -> Result<R
         Some((pid, _)) => Some(pid.clone()),
         None => crate::state::default_project(state).await.ok(),
     };
+    let secure = cookies::secure(state, headers);
+    let mut clear = vec![cookies::clear(
+        cookies::LOGOUT_CSRF,
+        cookies::LOGOUT_PATH,
+        secure,
+    )];
     if let Some(pid) = project {
         login::end_session(state, headers, &pid).await?;
+        let name = cookies::session(&pid);
+        clear.push(cookies::clear(&name, cookies::SESSION_PATH, secure));
     }
-    let secure = cookies::secure(state, headers);
-    let clear = [
-        cookies::clear(cookies::SESSION, cookies::SESSION_PATH, secure),
-        cookies::clear(cookies::LOGOUT_CSRF, cookies::LOGOUT_PATH, secure),
-    ];
     let res = match &t.redirect {
         Some(u) => see_other(u.as_str()),
         None => Page::new("signed_out.html", "Signed out", context! {}).render(state),

@@ -120,6 +120,13 @@ impl latchkey_core::clock::Clock for TestClock {
 }
 
 impl TestApp {
+    /// The name of this project's member session cookie on the hosted pages.
+    pub fn session_cookie(&self) -> String {
+        latchkey_server::ui::cookies::session(&self.project_id)
+    }
+}
+
+impl TestApp {
     pub async fn spawn(backend: Backend) -> TestApp {
         Self::spawn_with(backend, |_| {}).await
     }

@@ -119,7 +119,8 @@ pub async fn log_in(b: &mut Browser, email: &str, org_id: Option<&str>) -> Resp 
         )
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    let cookie = r.last_set_cookie_for("latchkey_session");
+    // One session cookie per project: `latchkey_session_<16 hex digits>`.
+    let cookie = r.last_set_cookie_for_prefix("latchkey_session_");
     assert!(
         cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
         "{cookie}"
@@ -133,6 +134,7 @@ pub async fn log_in(b: &mut Browser, email: &str, org_id: Option<&str>) -> Resp 
 
 trait SetCookie {
     fn last_set_cookie_for(&self, name: &str) -> String;
+    fn last_set_cookie_for_prefix(&self, prefix: &str) -> String;
 }
 
 impl SetCookie for Resp {
@@ -143,6 +145,14 @@ impl SetCookie for Resp {
             .map(|v| v.to_str().unwrap().to_string())
             .find(|c| c.starts_with(&format!("{name}=")))
             .unwrap_or_else(|| panic!("no {name} cookie"))
+    }
+    fn last_set_cookie_for_prefix(&self, prefix: &str) -> String {
+        self.headers
+            .get_all("set-cookie")
+            .iter()
+            .map(|v| v.to_str().unwrap().to_string())
+            .find(|c| c.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix}* cookie"))
     }
 }
 
@@ -498,7 +508,7 @@ async fn logout(app: TestApp) {
         .await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
     assert_eq!(out.location(), format!("{BYE}?state=s1"));
-    assert!(!b.cookies.contains_key("latchkey_session"));
+    assert!(!b.cookies.contains_key(&app.session_cookie()));
     // Without a hint: a confirmation form.
     let confirm = b
         .get(&q(&[

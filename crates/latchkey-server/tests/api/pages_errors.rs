@@ -110,8 +110,7 @@ async fn session_and_form_errors(app: TestApp) {
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST);
     // A garbage session cookie is ignored (and cleared): the login step shows.
-    b.cookies
-        .insert("latchkey_session".into(), "garbage".into());
+    b.cookies.insert(app.session_cookie(), "garbage".into());
     let email = format!("gil-{}@acme.io", unique());
     org_with_member(&app, "Acme", &email).await;
     let r = b
@@ -121,7 +120,7 @@ async fn session_and_form_errors(app: TestApp) {
         )
         .await;
     assert!(r.body.contains("name=\"password\""), "{}", r.body);
-    assert!(!b.cookies.contains_key("latchkey_session"));
+    assert!(!b.cookies.contains_key(&app.session_cookie()));
     // Restart goes back to the email step.
     let r = b
         .submit("/oauth2/authorize/restart", &[("csrf_token", &csrf)])

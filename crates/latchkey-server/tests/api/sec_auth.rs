@@ -501,7 +501,10 @@ async fn hosted_page_fails_closed(app: TestApp) {
         .get_all("set-cookie")
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .any(|c| c.starts_with("latchkey_session=") && !c.starts_with("latchkey_session=;"));
+        .any(|c| {
+            c.starts_with(&format!("{}=", app.session_cookie()))
+                && !c.starts_with(&format!("{}=;", app.session_cookie()))
+        });
     assert!(!session_set, "no session cookie");
     // RESTRICTED to SSO: neither the password form nor a sign-in link is offered or sent.
     let (status, _) = app

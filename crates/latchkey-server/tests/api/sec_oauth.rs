@@ -204,7 +204,7 @@ async fn hosted_login(app: &TestApp, c: &crate::pages::Client, email: &str) -> (
 async fn session_live(app: &TestApp, b: &Browser) -> bool {
     let token = b
         .cookies
-        .get("latchkey_session")
+        .get(&app.session_cookie())
         .cloned()
         .unwrap_or_default();
     let (status, _) = app
@@ -244,6 +244,6 @@ async fn logout_hint_must_name_the_browsers_member(app: TestApp) {
     let out = browser.get(&url(&alice_hint)).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER, "{}", out.body);
     assert_eq!(out.location(), bye);
-    assert!(!browser.cookies.contains_key("latchkey_session"));
+    assert!(!browser.cookies.contains_key(&app.session_cookie()));
 }
 both!(logout_hint_must_name_the_browsers_member);

@@ -405,7 +405,7 @@ async fn other_projects_session_cookie_is_left_alone(app: TestApp) {
     let mut b = start(&app, &authorize_url(&c.id, &[])).await;
     let consent = log_in(&mut b, &email, None).await;
     assert!(consent.body.contains("wants access"), "{}", consent.body);
-    let session = b.cookies["latchkey_session"].clone();
+    let session = b.cookies[&app.session_cookie()].clone();
     // The same browser starts a request for another project's app.
     let (other, secret) = second_project(&app).await;
     let resp = reqwest::Client::new()
@@ -434,18 +434,18 @@ async fn other_projects_session_cookie_is_left_alone(app: TestApp) {
     assert!(
         !b.last_set_cookies
             .iter()
-            .any(|c| c.starts_with("latchkey_session=")),
+            .any(|c| c.starts_with(&format!("{}=", app.session_cookie()))),
         "{:?}",
         b.last_set_cookies
     );
-    assert_eq!(b.cookies["latchkey_session"], session);
+    assert_eq!(b.cookies[&app.session_cookie()], session);
     // "Use a different email" in the second project's flow does not end the first's session.
     let csrf = page.csrf();
     let r = b
         .post("/oauth2/authorize/restart", &[("csrf_token", &csrf)])
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
-    assert_eq!(b.cookies["latchkey_session"], session);
+    assert_eq!(b.cookies[&app.session_cookie()], session);
     // Back at the first project's app, the browser is still signed in: straight to consent.
     let r = b.get(&authorize_url(&c.id, &[])).await;
     assert_eq!(r.status, StatusCode::SEE_OTHER);

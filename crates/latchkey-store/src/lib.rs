@@ -9,6 +9,7 @@
 mod connected_apps;
 mod flows;
 mod grants;
+mod health;
 mod keys;
 mod magic_links;
 mod members;
@@ -36,6 +37,7 @@ use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
 use latchkey_types::{ConnectedApp, Member, Organization};
 
+pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
@@ -530,6 +532,13 @@ pub trait Store: Send + Sync {
         &self,
         project_id: &str,
     ) -> Result<Vec<latchkey_types::ResourceServer>>;
+
+    // ops (issue 15): readiness and pool metrics. Read only.
+    /// One read of the migration bookkeeping: the database answers and this build's migrations
+    /// are all applied.
+    async fn migration_status(&self) -> Result<MigrationStatus>;
+    /// Open and idle connections of the read pool (no I/O).
+    fn pool_stats(&self) -> PoolStats;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

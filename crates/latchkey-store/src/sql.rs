@@ -642,4 +642,11 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Vec<latchkey_types::ResourceServer>> {
         self.project_resource_servers_impl(project_id).await
     }
+    // ops (issue 15): readiness and pool metrics.
+    async fn migration_status(&self) -> crate::Result<crate::MigrationStatus> {
+        self.migration_status_impl().await
+    }
+    fn pool_stats(&self) -> crate::PoolStats {
+        self.pool_stats_impl()
+    }
 }

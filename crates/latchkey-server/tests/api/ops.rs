@@ -1,0 +1,153 @@
+//! Health, readiness and metrics (issue 15 items 1 and 2): `/healthz`, `/readyz` (503 naming the
+//! failing check), `/metrics` by route template without raw ids, and `metrics_listen`.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::both;
+use crate::helpers::{Backend, TestApp};
+
+/// GET without credentials, as a load balancer or Prometheus would: status, headers, body.
+async fn probe(base: &str, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+    let res = reqwest::get(format!("{base}{path}")).await.unwrap();
+    let status = res.status();
+    let headers = res.headers().clone();
+    (status, headers, res.text().await.unwrap())
+}
+
+fn json_of(text: &str) -> Value {
+    serde_json::from_str(text).unwrap_or_else(|_| panic!("not JSON: {text}"))
+}
+
+fn no_store(headers: &reqwest::header::HeaderMap) -> bool {
+    headers.get("cache-control").and_then(|v| v.to_str().ok()) == Some("no-store")
+}
+
+async fn health_and_readiness_answer(app: TestApp) {
+    let (status, headers, body) = probe(&app.base, "/healthz").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(no_store(&headers));
+    assert_eq!(json_of(&body), json!({"status": "ok"}));
+
+    let (status, headers, body) = probe(&app.base, "/readyz").await;
+    let v = json_of(&body);
+    assert_eq!(status, 200, "{v}");
+    assert!(no_store(&headers));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/json"));
+    assert_eq!(v["status"], "ok", "{v}");
+    assert_eq!(v["failed"], json!([]), "{v}");
+    assert_eq!(v["checks"]["database"]["status"], "ok", "{v}");
+    assert_eq!(v["checks"]["migrations"]["status"], "ok", "{v}");
+    assert!(
+        v["checks"]["migrations"]["applied"].as_u64().unwrap() > 0,
+        "{v}"
+    );
+    // SQLite holds only the test's project, whose keys are checked; the shared PostgreSQL
+    // database holds many and no default is configured.
+    let keys = &v["checks"]["signing_keys"]["status"];
+    match app.backend {
+        Backend::Sqlite => assert_eq!(keys, "ok", "{v}"),
+        Backend::Postgres => assert_eq!(keys, "skipped", "{v}"),
+    }
+
+    // The probes' own errors are JSON too, not Stytch's envelope and not text.
+    let res = app
+        .client
+        .post(format!("{}/healthz", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 405);
+    let v = json_of(&res.text().await.unwrap());
+    assert_eq!(v["status"], "error", "{v}");
+}
+both!(health_and_readiness_answer);
+
+async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
+    app.state.store.close().await;
+    let (status, headers, body) = probe(&app.base, "/readyz").await;
+    let v = json_of(&body);
+    assert_eq!(status, 503, "{v}");
+    assert!(no_store(&headers));
+    assert_eq!(v["status"], "fail", "{v}");
+    assert_eq!(v["failed"], json!(["database"]), "{v}");
+    assert_eq!(v["checks"]["database"]["status"], "fail", "{v}");
+    // The process still serves.
+    let (status, _, _) = probe(&app.base, "/healthz").await;
+    assert_eq!(status, 200);
+}
+both!(readiness_fails_when_the_database_is_gone);
+
+async fn metrics_count_requests_by_route_template(app: TestApp) {
+    let org = app
+        .create_org(json!({"organization_name": "Metrics"}))
+        .await;
+    let org_id = org["organization_id"].as_str().unwrap().to_string();
+    let (status, _) = app.get(&format!("/v1/b2b/organizations/{org_id}")).await;
+    assert_eq!(status, 200);
+    let (status, headers, text) = probe(&app.base, "/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    assert!(no_store(&headers));
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/plain; version=0.0.4"));
+    let line = text
+        .lines()
+        .find(|l| {
+            l.starts_with("latchkey_http_requests_total{")
+                && l.contains(r#"route="/v1/b2b/organizations/{organization_id}""#)
+                && l.contains(r#"method="GET""#)
+                && l.contains(r#"status="200""#)
+        })
+        .unwrap_or_else(|| panic!("no request counter for the template:\n{text}"));
+    let count: f64 = line.rsplit(' ').next().unwrap().parse().unwrap();
+    assert!(count >= 1.0, "{line}");
+    assert!(text.contains("latchkey_http_request_duration_seconds_bucket{"));
+    assert!(text.contains("latchkey_db_pool_connections"));
+    // Never a raw path, an id or a secret.
+    assert!(!text.contains(&org_id), "raw id in metrics");
+    assert!(!text.contains(&app.project_id), "project id in metrics");
+    assert!(!text.contains(&app.secret), "secret in metrics");
+}
+both!(metrics_count_requests_by_route_template);
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_listen_moves_metrics_to_their_own_listener() {
+    let app = TestApp::spawn_with_config(Backend::Sqlite, |c| {
+        c.metrics_listen = Some("127.0.0.1:0".parse().unwrap());
+    })
+    .await;
+    // Not on the main listener (its 404 is in the probes' JSON), health still is.
+    let (status, _, body) = probe(&app.base, "/metrics").await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(json_of(&body)["status"], "error");
+    let (status, _, _) = probe(&app.base, "/healthz").await;
+    assert_eq!(status, 200);
+
+    // The second listener, as `latchkey serve` starts it.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let state = app.state.clone();
+    tokio::spawn(async move {
+        latchkey_server::startup::serve_metrics(listener, state, async {
+            let _ = rx.await;
+        })
+        .await
+        .unwrap();
+    });
+    let (status, _, text) = probe(&base, "/metrics").await;
+    assert_eq!(status, 200, "{text}");
+    assert!(
+        text.contains(r#"latchkey_http_requests_total{route="/healthz""#),
+        "{text}"
+    );
+    // Only metrics there: the API is not served on the metrics address.
+    let (status, _, _) = probe(&base, "/v1/b2b/organizations").await;
+    assert_eq!(status, 404);
+    drop(tx);
+}

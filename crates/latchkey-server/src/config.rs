@@ -541,4 +541,31 @@ mod tests {
         )
         .is_err());
     }
+
+    // ops (issue 15): the metrics listener.
+    #[test]
+    fn metrics_listen_env_over_file() {
+        let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"").unwrap();
+        let c = Config::resolve(&file, &EnvSettings::default(), None, None, None).unwrap();
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9100));
+        let env = EnvSettings {
+            metrics_listen: Some("0.0.0.0:9200".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&file, &env, None, None, None).unwrap();
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9200));
+        let c = Config::resolve(
+            &FileConfig::default(),
+            &EnvSettings::default(),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(c.unwrap().metrics_listen, None);
+        let env = EnvSettings {
+            metrics_listen: Some("nope".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&file, &env, None, None, None).is_err());
+    }
 }

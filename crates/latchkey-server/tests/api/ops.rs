@@ -151,3 +151,47 @@ async fn metrics_listen_moves_metrics_to_their_own_listener() {
     assert_eq!(status, 404);
     drop(tx);
 }
+
+/// The counter line whose labels include every one of `labels`, parsed.
+fn counter(text: &str, name: &str, labels: &[&str]) -> f64 {
+    let line = text
+        .lines()
+        .find(|l| l.starts_with(&format!("{name}{{")) && labels.iter().all(|x| l.contains(x)))
+        .unwrap_or_else(|| panic!("no {name} with {labels:?}:\n{text}"));
+    line.rsplit(' ').next().unwrap().parse().unwrap()
+}
+
+async fn metrics_count_logins_consents_and_tokens(app: TestApp) {
+    use crate::oauth_support::{code_for, create_client, redeem, subject};
+    let s = subject(&app).await;
+    let (status, _) = app
+        .post(
+            "/v1/b2b/passwords/authenticate",
+            json!({"organization_id": s.org_id, "email_address": s.email,
+                   "password": "not-the-password-1234"}),
+        )
+        .await;
+    assert_eq!(status, 401);
+    let client = create_client(&app, "first_party").await;
+    let code = code_for(&app, &client, &s, None).await;
+    redeem(&app, &client, &code, None).await;
+
+    let (_, _, text) = probe(&app.base, "/metrics").await;
+    let logins = [
+        r#"factor="password""#,
+        r#"surface="api""#,
+        r#"outcome="failure""#,
+    ];
+    assert!(counter(&text, "latchkey_logins_total", &logins) >= 1.0);
+    let consent = [r#"decision="granted""#, r#"client_type="first_party""#];
+    assert!(counter(&text, "latchkey_consent_decisions_total", &consent) >= 1.0);
+    let tokens = [
+        r#"grant_type="authorization_code""#,
+        r#"client_type="first_party""#,
+    ];
+    assert!(counter(&text, "latchkey_tokens_issued_total", &tokens) >= 1.0);
+    for secret in [&s.email, &s.member_id, &s.org_id, &client.id, &code] {
+        assert!(!text.contains(secret.as_str()), "{secret} in metrics");
+    }
+}
+both!(metrics_count_logins_consents_and_tokens);

@@ -195,3 +195,90 @@ async fn metrics_count_logins_consents_and_tokens(app: TestApp) {
     }
 }
 both!(metrics_count_logins_consents_and_tokens);
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// `latchkey serve` with `LATCHKEY_METRICS_LISTEN`: metrics on the second port only, probes
+/// not logged at the default `info` level, both listeners stopped by SIGTERM.
+#[test]
+fn serve_with_metrics_listen_and_quiet_probes() {
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LATCHKEY_") {
+            cmd.env_remove(k);
+        }
+    }
+    let child = cmd
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .args(["--log-format", "json"])
+        .env(
+            "LATCHKEY_DATABASE_URL",
+            format!("sqlite://{}", dir.path().join("ops.db").display()),
+        )
+        .env(
+            "LATCHKEY_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let main = format!("http://127.0.0.1:{port}");
+    let metrics = format!("http://127.0.0.1:{metrics_port}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let mut up = false;
+        for _ in 0..100 {
+            if reqwest::get(format!("{main}/healthz")).await.is_ok() {
+                up = true;
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert!(up, "server did not start");
+        for _ in 0..3 {
+            assert_eq!(probe(&main, "/readyz").await.0, 200);
+        }
+        assert_eq!(probe(&main, "/metrics").await.0, 404);
+        let (status, _, _) = probe(&main, "/v1/b2b/organizations/search").await;
+        assert_eq!(status, 405);
+        let (status, _, text) = probe(&metrics, "/metrics").await;
+        assert_eq!(status, 200, "{text}");
+        assert!(text.contains(r#"route="/readyz""#), "{text}");
+    });
+    let ok = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "exit status {:?}", out.status);
+    let logs = String::from_utf8_lossy(&out.stderr);
+    let paths: Vec<String> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["fields"]["message"] == "request")
+        .map(|v| v["fields"]["path"].as_str().unwrap_or_default().to_string())
+        .collect();
+    // The ordinary request is logged; the probes (and the 404 for /metrics) are not at info.
+    assert!(
+        paths.contains(&"/v1/b2b/organizations/search".to_string()),
+        "{logs}"
+    );
+    assert!(
+        !paths
+            .iter()
+            .any(|p| p == "/healthz" || p == "/readyz" || p == "/metrics"),
+        "{paths:?}"
+    );
+    assert!(logs.contains("metrics listening"), "{logs}");
+}

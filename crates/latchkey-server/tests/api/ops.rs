@@ -172,6 +172,27 @@ async fn metrics_count_logins_consents_and_tokens(app: TestApp) {
         )
         .await;
     assert_eq!(status, 401);
+    // A magic link: mailed (the outbox here), redeemed once, then refused as spent.
+    let (status, body) = app
+        .post(
+            "/v1/b2b/magic_links/email/login_or_signup",
+            json!({"organization_id": s.org_id, "email_address": s.email,
+                   "login_redirect_url": "http://localhost:3000/authenticate"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, token) = crate::magic_links::outbox_link(&app, &s.email).await;
+    let auth = json!({"magic_links_token": token});
+    assert_eq!(
+        app.post("/v1/b2b/magic_links/authenticate", auth.clone())
+            .await
+            .0,
+        200
+    );
+    assert_ne!(
+        app.post("/v1/b2b/magic_links/authenticate", auth).await.0,
+        200
+    );
     let client = create_client(&app, "first_party").await;
     let code = code_for(&app, &client, &s, None).await;
     redeem(&app, &client, &code, None).await;
@@ -183,6 +204,24 @@ async fn metrics_count_logins_consents_and_tokens(app: TestApp) {
         r#"outcome="failure""#,
     ];
     assert!(counter(&text, "latchkey_logins_total", &logins) >= 1.0);
+    let link = [r#"factor="magic_link""#, r#"surface="api""#];
+    assert!(
+        counter(
+            &text,
+            "latchkey_logins_total",
+            &[link[0], link[1], r#"outcome="success""#]
+        ) >= 1.0
+    );
+    assert!(
+        counter(
+            &text,
+            "latchkey_logins_total",
+            &[link[0], link[1], r#"outcome="failure""#]
+        ) >= 1.0
+    );
+    let mail = [r#"transport="outbox""#, r#"outcome="kept""#];
+    assert!(counter(&text, "latchkey_mail_deliveries_total", &mail) >= 1.0);
+    assert!(!text.contains(&token), "magic link token in metrics");
     let consent = [r#"decision="granted""#, r#"client_type="first_party""#];
     assert!(counter(&text, "latchkey_consent_decisions_total", &consent) >= 1.0);
     let tokens = [

@@ -324,7 +324,23 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         "latchkey listening"
     );
     let maintenance = tokio::spawn(crate::startup::maintenance_loop(state.clone()));
+    let metrics = match state.config.metrics_listen {
+        Some(addr) => {
+            let l = tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {addr} (metrics_listen): {e}"))?;
+            tracing::info!(addr = %l.local_addr()?, "metrics listening");
+            let s = state.clone();
+            Some(tokio::spawn(async move {
+                crate::startup::serve_metrics(l, s, crate::startup::shutdown_signal()).await
+            }))
+        }
+        None => None,
+    };
     crate::startup::serve(listener, state.clone(), crate::startup::shutdown_signal()).await?;
+    if let Some(m) = metrics {
+        m.abort();
+    }
     maintenance.abort();
     state.store.close().await;
     tracing::info!("latchkey stopped");

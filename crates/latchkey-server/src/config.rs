@@ -61,6 +61,7 @@ pub struct FileConfig {
     pub header_read_timeout_secs: Option<u64>,
     pub request_body_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
+    pub metrics_listen: Option<String>,
 }
 
 impl FileConfig {
@@ -113,6 +114,9 @@ pub struct Config {
     pub branding: Branding,
     /// Timeouts and the connection cap of the HTTP listener.
     pub limits: ConnectionLimits,
+    /// When set, `/metrics` is served only on this address (a second listener), not on
+    /// `listen` (`metrics_listen` / `LATCHKEY_METRICS_LISTEN`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// How long slow clients may take and how many connections are served at once (security
@@ -233,6 +237,7 @@ pub struct EnvSettings {
     pub product_name: Option<String>,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
+    pub metrics_listen: Option<String>,
 }
 
 impl EnvSettings {
@@ -251,6 +256,7 @@ impl EnvSettings {
             product_name: var("LATCHKEY_PRODUCT_NAME"),
             logo_url: var("LATCHKEY_LOGO_URL"),
             accent_color: var("LATCHKEY_ACCENT_COLOR"),
+            metrics_listen: var("LATCHKEY_METRICS_LISTEN"),
         }
     }
 }
@@ -331,6 +337,7 @@ impl Config {
                 .transpose()?,
             branding: Branding::resolve(file, env)?,
             limits: ConnectionLimits::resolve(file),
+            metrics_listen: metrics_listen(file, env)?,
         })
     }
 
@@ -355,6 +362,7 @@ impl Config {
             magic_link_redirect_url: None,
             branding: Branding::default(),
             limits: ConnectionLimits::default(),
+            metrics_listen: None,
         }
     }
 }
@@ -428,6 +436,21 @@ fn check_redirect_url(u: &str) -> anyhow::Result<String> {
             "magic_link_redirect_url / LATCHKEY_MAGIC_LINK_REDIRECT_URL {u:?} is not an absolute http(s) URL"
         ),
     }
+}
+
+/// `metrics_listen`: the environment over the file; HOST:PORT.
+fn metrics_listen(file: &FileConfig, env: &EnvSettings) -> anyhow::Result<Option<SocketAddr>> {
+    env.metrics_listen
+        .as_deref()
+        .or(file.metrics_listen.as_deref())
+        .map(|a| {
+            a.parse().map_err(|e| {
+                anyhow::anyhow!(
+                    "metrics_listen / LATCHKEY_METRICS_LISTEN {a:?} is not HOST:PORT: {e}"
+                )
+            })
+        })
+        .transpose()
 }
 
 #[cfg(test)]
@@ -517,5 +540,32 @@ mod tests {
             None
         )
         .is_err());
+    }
+
+    // ops (issue 15): the metrics listener.
+    #[test]
+    fn metrics_listen_env_over_file() {
+        let file: FileConfig = toml::from_str("metrics_listen = \"127.0.0.1:9100\"").unwrap();
+        let c = Config::resolve(&file, &EnvSettings::default(), None, None, None).unwrap();
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9100));
+        let env = EnvSettings {
+            metrics_listen: Some("0.0.0.0:9200".into()),
+            ..Default::default()
+        };
+        let c = Config::resolve(&file, &env, None, None, None).unwrap();
+        assert_eq!(c.metrics_listen.map(|a| a.port()), Some(9200));
+        let c = Config::resolve(
+            &FileConfig::default(),
+            &EnvSettings::default(),
+            None,
+            None,
+            None,
+        );
+        assert_eq!(c.unwrap().metrics_listen, None);
+        let env = EnvSettings {
+            metrics_listen: Some("nope".into()),
+            ..Default::default()
+        };
+        assert!(Config::resolve(&file, &env, None, None, None).is_err());
     }
 }

@@ -24,11 +24,16 @@ pub enum Family {
     OAuth,
     /// The hosted pages under `/oauth2/`: an HTML page.
     Page,
+    /// `/healthz`, `/readyz`, `/metrics` ([`crate::health`]): a small JSON document.
+    Ops,
 }
 
 impl Family {
     /// The family of a request path (raw, still percent-encoded).
     pub fn of(path: &str) -> Family {
+        if crate::health::is_probe_path(path) {
+            return Family::Ops;
+        }
         let segments: Vec<&str> = path.split('/').skip(1).collect();
         match segments.as_slice() {
             ["oauth2", ..] => Family::Page,
@@ -61,6 +66,7 @@ impl Family {
                 let page = crate::ui::page::error_page(state, status, heading, text, Some(message));
                 with_page_headers(page)
             }
+            Family::Ops => crate::health::error(status, message),
         }
     }
 }
@@ -176,6 +182,10 @@ mod tests {
             ("/v1/b2b/organizations/%ff%fe", Family::Api),
             ("/v1/b2b/sessions/jwks/%ff%fe", Family::Api),
             ("/", Family::Api),
+            ("/healthz", Family::Ops),
+            ("/readyz", Family::Ops),
+            ("/metrics", Family::Ops),
+            ("/healthz/x", Family::Api),
         ] {
             assert_eq!(Family::of(path), family, "{path}");
         }

@@ -86,7 +86,9 @@ impl Mailer {
                         link: mail.link.clone(),
                         created_at: now,
                     })
-                    .await?;
+                    .await
+                    .inspect_err(|_| crate::metrics::mail("outbox", "failed"))?;
+                crate::metrics::mail("outbox", "kept");
                 let link = redact_link(&mail.link);
                 tracing::info!(outbox_id = id, to = %mail.to, %link, "mail kept in the outbox (no SMTP configured); `latchkey outbox` shows the link");
                 Ok(())
@@ -103,6 +105,7 @@ impl Mailer {
                 let sent = tokio::time::timeout(SMTP_TIMEOUT, transport.send(message)).await;
                 match sent {
                     Ok(Ok(_)) => {
+                        crate::metrics::mail("smtp", "sent");
                         tracing::info!(to = %to, "mail sent");
                         Ok(())
                     }
@@ -115,6 +118,7 @@ impl Mailer {
 }
 
 fn delivery_failed(to: &str, why: &str) -> ApiFailure {
+    crate::metrics::mail("smtp", "failed");
     tracing::error!(to = %to, error = %why, "SMTP delivery failed");
     ApiFailure(ApiError::new(
         503,

@@ -4,7 +4,7 @@
 
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -16,18 +16,29 @@ use crate::envelope::{ApiFailure, REQUEST_ID};
 use crate::family::Family;
 use crate::state::AppState;
 
-/// Gives the request an id, runs it inside that id's scope, and logs one line when it ends.
+/// Gives the request an id, runs it inside that id's scope, logs one line when it ends (probes
+/// at `debug`: an orchestrator asks every second) and counts it by route template.
 pub async fn request_context(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let env = environment_hint(&req);
     let id = make_id("request-id", env, state.tokens.uuid());
     let method = req.method().clone();
     let path = req.uri().path().to_string();
+    // The template, never the raw path (ids would make one series per object).
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string());
     let started = Instant::now();
     let mut resp = REQUEST_ID.scope(id.clone(), next.run(req)).await;
     let status = resp.status().as_u16();
-    let latency_us = started.elapsed().as_micros() as u64;
+    let elapsed = started.elapsed();
+    let latency_us = elapsed.as_micros() as u64;
+    let route = route.as_deref().unwrap_or("unmatched");
+    crate::metrics::request(route, &method, status, elapsed.as_secs_f64());
     if status >= 500 {
         tracing::error!(request_id = %id, %method, %path, status, latency_us, "request");
+    } else if crate::health::is_probe_path(&path) {
+        tracing::debug!(request_id = %id, %method, %path, status, latency_us, "request");
     } else {
         tracing::info!(request_id = %id, %method, %path, status, latency_us, "request");
     }

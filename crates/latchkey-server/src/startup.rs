@@ -15,6 +15,8 @@ use crate::state::AppState;
 
 /// Opens the store (running migrations) and assembles the state.
 pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
+    // Once per process; tests build many states.
+    crate::metrics::install();
     let store = latchkey_store::connect(&config.database_url)
         .await
         .map_err(|e| {
@@ -46,9 +48,11 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     })
 }
 
-/// The whole HTTP application.
+/// The whole HTTP application (with `/metrics` unless `metrics_listen` moves it elsewhere).
 pub fn app(state: AppState) -> Router {
+    let metrics_here = state.config.metrics_listen.is_none();
     Router::new()
+        .merge(crate::health::router(metrics_here))
         .merge(crate::api::router())
         .merge(crate::oauth::router())
         .merge(crate::ui::router())
@@ -73,6 +77,27 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The separate metrics listener's application (`metrics_listen`): `/metrics` only, with the
+/// same envelope for anything else.
+pub fn metrics_app(state: AppState) -> Router {
+    crate::health::metrics_router()
+        .fallback(middleware::not_found)
+        .method_not_allowed_fallback(middleware::method_not_allowed)
+        .layer(CatchPanicLayer::custom(middleware::panic_response))
+        .with_state(state)
+}
+
+/// Serves [`metrics_app`] on its own listener until `shutdown` resolves, with the main
+/// listener's timeouts and connection cap.
+pub async fn serve_metrics(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let limits = state.config.limits;
+    serve_router(listener, metrics_app(state), limits, shutdown).await
+}
+
 /// Serves until `shutdown` resolves; requests in flight are allowed to finish.
 ///
 /// hyper is driven directly (not `axum::serve`) so that it has a timer: a client gets
@@ -84,8 +109,18 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let limits = state.config.limits;
+    serve_router(listener, app(state), limits, shutdown).await
+}
+
+/// Serves `router` on `listener` (see [`serve`]).
+async fn serve_router(
+    listener: TcpListener,
+    router: Router,
+    limits: crate::config::ConnectionLimits,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
     // The peer address feeds password-login throttling (`api::client_address`).
-    let mut make = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let mut make = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let slots = Arc::new(tokio::sync::Semaphore::new(limits.max_connections));
     // Dropping `stop_rx` tells the accept loop and every connection to wind down; each
     // connection holds a `done_rx` clone until it has finished.

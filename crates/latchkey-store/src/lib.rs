@@ -10,6 +10,7 @@ mod connected_apps;
 mod flows;
 mod governance;
 mod grants;
+mod health;
 mod keys;
 mod magic_links;
 mod members;
@@ -39,6 +40,7 @@ use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
 use latchkey_types::{ConnectedApp, Member, Organization};
 
+pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
@@ -595,6 +597,13 @@ pub trait Store: Send + Sync {
         &self,
         organization_id: &str,
     ) -> Result<Vec<(String, i64)>>;
+
+    // ops (issue 15): readiness and pool metrics. Read only.
+    /// One read of the migration bookkeeping: the database answers and this build's migrations
+    /// are all applied.
+    async fn migration_status(&self) -> Result<MigrationStatus>;
+    /// Open and idle connections of the read pool (no I/O).
+    fn pool_stats(&self) -> PoolStats;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

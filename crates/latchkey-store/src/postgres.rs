@@ -10,7 +10,7 @@ use sqlx::{Connection, Executor};
 use crate::sql::{Dialect, SqlStore};
 use crate::Result;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// Connects to PostgreSQL at `url` and migrates it. Migrations take an advisory lock, so
 /// replicas starting together do not race.

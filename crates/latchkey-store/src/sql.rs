@@ -746,4 +746,12 @@ impl crate::Store for SqlStore {
         self.organization_client_activity_impl(organization_id)
             .await
     }
+
+    // ops (issue 15): readiness and pool metrics.
+    async fn migration_status(&self) -> crate::Result<crate::MigrationStatus> {
+        self.migration_status_impl().await
+    }
+    fn pool_stats(&self) -> crate::PoolStats {
+        self.pool_stats_impl()
+    }
 }

@@ -9,7 +9,7 @@ use sqlx::Executor;
 use crate::sql::{Dialect, SqlStore};
 use crate::Result;
 
-static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
 /// Opens (creating if needed) the SQLite database at `url` and migrates it.
 pub async fn connect(url: &str) -> Result<SqlStore> {

@@ -318,6 +318,7 @@ pub async fn authorize(
     .map_err(authorize_error)?;
     let (granted, grant_record) = match outcome {
         SubmitOutcome::Denied(err) => {
+            crate::metrics::consent("denied", p.client_type);
             let url = with_iss(p.redirect.with_error(&err, state_param), issuer);
             return Ok(SubmitResponse {
                 redirect_uri: url,
@@ -375,6 +376,7 @@ pub async fn authorize(
             tracing::warn!(error = %e, "recording a registered client's use failed");
         }
     }
+    crate::metrics::consent("granted", p.client_type);
     let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
     Ok(SubmitResponse {
         redirect_uri: url,

@@ -372,7 +372,9 @@ pub async fn authenticate(
         .transpose()
         .map_err(pkce_error)?;
     let now = state.clock.now();
-    let (record, existing) = redeem(&state, pid, token, verifier, cred, now).await?;
+    let redeemed = redeem(&state, pid, token, verifier, cred, now).await;
+    crate::metrics::magic_link_login("api", &redeemed);
+    let (record, existing) = redeemed?;
     let (org, m) = activate_member(&state, pid, &record, now).await?;
     let factor = session::factor("magic_link", "email", &m, now);
     let method_id = factor

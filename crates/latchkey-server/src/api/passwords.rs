@@ -75,9 +75,9 @@ pub async fn authenticate(
     session::duration(req.session_duration_minutes)?;
     let org = super::organizations::load(&state, &project, org_key).await?;
     let now = state.clock.now();
-    let m = &check_password(&state, pid, ip, &org, email, password)
-        .await
-        .map_err(PasswordFailure::into_api)?;
+    let checked = check_password(&state, pid, ip, &org, email, password).await;
+    crate::metrics::password_login("api", &checked);
+    let m = &checked.map_err(PasswordFailure::into_api)?;
     let factor = session::factor("password", "knowledge", m, now);
     let issued = live::start_or_extend(
         &state,

@@ -65,7 +65,11 @@ async fn handle(
     )
     .await?;
     let iss = issuer(&state, &headers)?;
-    match grant {
+    let grant_type = match &grant {
+        TokenGrant::AuthorizationCode { .. } => "authorization_code",
+        TokenGrant::RefreshToken { .. } => "refresh_token",
+    };
+    let out = match grant {
         TokenGrant::AuthorizationCode {
             code,
             redirect_uri,
@@ -143,7 +147,11 @@ async fn handle(
             };
             refresh_grant(&state, &client, req, &iss).await
         }
+    };
+    if out.is_ok() {
+        crate::metrics::token_issued(grant_type, client.client_type());
     }
+    out
 }
 
 /// A refresh request's own parameters.

@@ -358,9 +358,11 @@ pub async fn password(
             return Ok(see_other(paths::CONTINUE));
         };
         let pw = PasswordInput::new(f.password.unwrap_or_default());
-        match crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw)
-            .await
-        {
+        let checked =
+            crate::api::passwords::check_password(&state, &p.project_id, ip, &org, &email, pw)
+                .await;
+        crate::metrics::password_login("hosted", &checked);
+        match checked {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
                 logged_in(&state, &headers, p, &m, &org, factor).await
@@ -502,6 +504,7 @@ pub async fn magic_link_callback(
         let now = state.clock.now();
         let redeemed =
             magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
+        crate::metrics::magic_link_login("hosted", &redeemed);
         let record = match redeemed {
             Ok((record, _)) => record,
             Err(f) => {

@@ -21,6 +21,7 @@ mod members;
 mod oauth_security;
 mod oauth_support;
 mod oidc_rp;
+mod ops;
 mod organizations;
 mod pages;
 mod pages_errors;

@@ -85,7 +85,8 @@ export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami
 
   async function handle(req, res) {
     const url = new URL(req.url, origin);
-    if (url.pathname === PRM_PATH && req.method === "GET") {
+    // The URL the 401 names, and the RFC 9728 §3.1 path-insertion URL of `<origin>/mcp`.
+    if ((url.pathname === PRM_PATH || url.pathname === `${PRM_PATH}/mcp`) && req.method === "GET") {
       res.writeHead(200, { "content-type": "application/json", "access-control-allow-origin": "*" });
       res.end(JSON.stringify(await metadata()));
       return;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the SDK interop suites need. Idempotent: re-running does nothing when up to date.
 #   interop/node    -> npm ci (only when node_modules is missing or package-lock.json changed)
+#   interop/mcp     -> npm ci (same rule; the MCP SDK end-to-end suite)
 #   interop/python  -> .venv + pip install -r requirements.txt (only when missing or requirements changed)
 # Needs: node >= 18 with npm, python3 (with the venv module). Reaches only the npm registry and PyPI
 # (and Debian's archive, if python3-venv has to be installed).
@@ -35,6 +36,18 @@ if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$BROWSER_DIR/node_modul
 else
   log "interop/browser: npm ci"
   (cd "$BROWSER_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  echo "$want" >"$stamp"
+fi
+
+# ---- MCP end-to-end suite (@modelcontextprotocol/sdk, jose, playwright-core; Debian's chromium) ----
+MCP_DIR="$ROOT/interop/mcp"
+want="$(hash_of "$MCP_DIR/package.json" "$MCP_DIR/package-lock.json")"
+stamp="$MCP_DIR/node_modules/.latchkey-setup-stamp"
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$MCP_DIR/node_modules/@modelcontextprotocol/sdk" ]]; then
+  log "interop/mcp: node_modules up to date"
+else
+  log "interop/mcp: npm ci"
+  (cd "$MCP_DIR" && npm ci --no-audit --no-fund --loglevel=error)
   echo "$want" >"$stamp"
 fi
 

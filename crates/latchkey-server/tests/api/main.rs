@@ -14,6 +14,7 @@ mod interop;
 mod magic_links;
 mod mcp_consent;
 mod mcp_discovery;
+mod mcp_e2e;
 mod mcp_private_key_jwt;
 mod mcp_registration;
 mod member_auth;

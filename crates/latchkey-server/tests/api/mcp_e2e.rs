@@ -1,0 +1,72 @@
+//! The MCP TypeScript SDK's OAuth client end to end: `interop/mcp` (node:test; the example MCP
+//! server `interop/mcp/server.mjs`, `@modelcontextprotocol/sdk`, `jose`, playwright-core driving
+//! Debian's `chromium` through the hosted login and consent pages) against the server on SQLite
+//! and PostgreSQL. Installed by `scripts/setup-interop.sh` (npm).
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use crate::helpers::{Backend, TestApp};
+
+fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `CHROMIUM`, else the first of Debian's and other usual paths that exists.
+fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
+}
+
+async fn run_suite(backend: Backend) {
+    let app = TestApp::spawn(backend).await;
+    let dir = repo_root().join("interop/mcp");
+    assert!(
+        dir.join("node_modules/@modelcontextprotocol/sdk").exists()
+            && dir.join("node_modules/playwright-core").exists(),
+        "the MCP suite is not installed: run scripts/setup-interop.sh"
+    );
+    let chromium =
+        chromium().expect("Chromium is missing: apt-get install -y chromium (or set CHROMIUM)");
+    let mut cmd = Command::new("node");
+    cmd.args(["--test", "--test-concurrency=1", "test/"])
+        .current_dir(&dir)
+        .env("LATCHKEY_BASE_URL", &app.base)
+        .env("LATCHKEY_PROJECT_ID", &app.project_id)
+        .env("LATCHKEY_SECRET", &app.secret)
+        .env("LATCHKEY_BIN", env!("CARGO_BIN_EXE_latchkey"))
+        .env("LATCHKEY_DATABASE_URL", &app.database_url)
+        .env("CHROMIUM", chromium);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "MCP suite failed:\n{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_sdk_end_to_end_sqlite() {
+    run_suite(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mcp_sdk_end_to_end_postgres() {
+    run_suite(Backend::Postgres).await;
+}

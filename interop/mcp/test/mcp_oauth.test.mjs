@@ -1,0 +1,221 @@
+// The MCP TypeScript SDK's OAuth client end to end against latchkey and the example MCP server
+// (../server.mjs): starting from the MCP server URL alone, the SDK gets 401, reads the server's
+// protected resource metadata (RFC 9728) and latchkey's AS metadata (RFC 8414), registers by DCR
+// (RFC 7591), sends the member through latchkey's hosted login and consent pages (Debian's
+// Chromium via playwright-core), redeems the code with PKCE and `resource` (RFC 8707), calls the
+// tool, refreshes when its access token is refused, and a token minted for another resource is
+// refused by this server.
+// Env: LATCHKEY_BASE_URL, LATCHKEY_PROJECT_ID, LATCHKEY_SECRET (set by tests/api/mcp_e2e.rs),
+// CHROMIUM (default /usr/bin/chromium).
+//
+// Registration paths are cases of `REGISTRATIONS` below: DCR today; a CIMD case (the provider's
+// `clientMetadataUrl`, used by the SDK when the AS metadata says
+// `client_id_metadata_document_supported`) is one more entry.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import crypto from "node:crypto";
+import http from "node:http";
+import { chromium } from "playwright-core";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UnauthorizedError } from "@modelcontextprotocol/sdk/client/auth.js";
+import { startMcpServer } from "../server.mjs";
+
+const BASE = process.env.LATCHKEY_BASE_URL;
+const AUTH = "Basic " + Buffer.from(`${process.env.LATCHKEY_PROJECT_ID}:${process.env.LATCHKEY_SECRET}`).toString("base64");
+const PASSWORD = "Kk4DQuMMfZL9o"; // the pyca/bcrypt vector below (as interop/browser)
+const BCRYPT = "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm";
+const unique = () => crypto.randomBytes(4).toString("hex");
+
+let browser;
+const cleanups = [];
+
+async function api(method, path, body) {
+  const resp = await fetch(`${BASE}${path}`, {
+    method, headers: { authorization: AUTH, "content-type": "application/json" },
+    body: body && JSON.stringify(body),
+  });
+  const json = await resp.json();
+  assert.equal(resp.status, 200, `${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function orgWithMember(email) {
+  const { organization } = await api("POST", "/v1/b2b/organizations", { organization_name: "Acme", organization_slug: `acme-${unique()}` });
+  const { member } = await api("POST", "/v1/b2b/passwords/migrate", { organization_id: organization.organization_id, email_address: email, hash_type: "bcrypt", hash: BCRYPT, name: "Ann Example" });
+  return { organization, member };
+}
+
+/** An example MCP server registered at latchkey as a resource accepting `whoami`. */
+async function registeredMcpServer(name) {
+  const server = await startMcpServer({ issuer: BASE });
+  cleanups.push(() => server.close());
+  const { resource } = await api("POST", "/v1/connected_apps/resources", {
+    url: server.resourceUrl, name, scopes: [{ scope: "whoami", description: "Know who you are" }],
+  });
+  server.useResource(resource.resource_id);
+  return server;
+}
+
+/** A loopback redirect_uri (RFC 8252 §7.3) that hands over the `code` (or `error`) it receives. */
+async function callbackListener() {
+  let deliver;
+  const received = new Promise((resolve) => { deliver = resolve; });
+  const server = http.createServer((req, res) => {
+    const url = new URL(req.url, "http://127.0.0.1");
+    res.writeHead(200, { "content-type": "text/html" }).end("<p id=done>You can close this window.</p>");
+    deliver(Object.fromEntries(url.searchParams));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
+  return { url: `http://127.0.0.1:${server.address().port}/callback`, received };
+}
+
+/**
+ * An in-memory `OAuthClientProvider` whose `redirectToAuthorization` logs the member in through
+ * latchkey's hosted pages in Chromium and consents.
+ */
+function browserProvider({ redirectUrl, email, clientMetadataUrl }) {
+  const store = { state: crypto.randomBytes(16).toString("base64url"), authorizations: 0 };
+  return {
+    store,
+    get redirectUrl() { return redirectUrl; },
+    clientMetadataUrl,
+    get clientMetadata() {
+      return { client_name: "MCP SDK e2e", redirect_uris: [redirectUrl], grant_types: ["authorization_code", "refresh_token"], response_types: ["code"], token_endpoint_auth_method: "none" };
+    },
+    state: () => store.state,
+    clientInformation: () => store.client,
+    saveClientInformation: (info) => { store.client = info; },
+    tokens: () => store.tokens,
+    saveTokens: (tokens) => { store.tokens = tokens; },
+    saveCodeVerifier: (v) => { store.verifier = v; },
+    codeVerifier: () => store.verifier,
+    saveDiscoveryState: (s) => { store.discovery = s; },
+    discoveryState: () => store.discovery,
+    invalidateCredentials: (scope) => {
+      if (scope === "all" || scope === "client") delete store.client;
+      if (scope === "all" || scope === "tokens") delete store.tokens;
+      if (scope === "all" || scope === "verifier") delete store.verifier;
+    },
+    async redirectToAuthorization(url) {
+      store.authorizations += 1;
+      store.authorizationUrl = url;
+      const context = await browser.newContext();
+      const page = await context.newPage();
+      await page.goto(url.toString());
+      await page.getByLabel("Work email").fill(email);
+      await page.getByRole("button", { name: "Continue" }).click();
+      await page.getByLabel("Password").fill(PASSWORD);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await page.getByRole("button", { name: "Allow" }).click();
+      await page.locator("#done").waitFor();
+      await context.close();
+    },
+  };
+}
+
+/** Connects as far as the SDK gets on its own, completes the browser step, reconnects. */
+async function connectWithOAuth(server, provider, callback) {
+  const first = new StreamableHTTPClientTransport(new URL(server.resourceUrl), { authProvider: provider });
+  await assert.rejects(new Client({ name: "e2e", version: "0.0.0" }).connect(first), UnauthorizedError);
+  const { code, state, error, iss } = await callback.received;
+  assert.equal(error, undefined, `authorization failed: ${error}`);
+  assert.equal(state, provider.store.state);
+  assert.equal(iss, BASE, "RFC 9207 iss on the redirect");
+  await first.finishAuth(code);
+  const transport = new StreamableHTTPClientTransport(new URL(server.resourceUrl), { authProvider: provider });
+  const client = new Client({ name: "e2e", version: "0.0.0" });
+  await client.connect(transport);
+  cleanups.push(() => client.close());
+  return client;
+}
+
+async function whoami(client) {
+  const result = await client.callTool({ name: "whoami", arguments: {} });
+  assert.notEqual(result.isError, true, JSON.stringify(result));
+  return JSON.parse(result.content[0].text);
+}
+
+const claimsOf = (jwt) => JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString());
+
+before(async () => {
+  for (const name of ["LATCHKEY_BASE_URL", "LATCHKEY_PROJECT_ID", "LATCHKEY_SECRET"]) assert.ok(process.env[name], `${name} is not set`);
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    headless: true,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  for (const f of cleanups.reverse()) await f().catch(() => {});
+  await browser?.close();
+});
+
+test("the example server answers 401 with its metadata and serves RFC 9728 naming latchkey", async () => {
+  const server = await registeredMcpServer(`Plain ${unique()}`);
+  const resp = await fetch(server.resourceUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.equal(resp.status, 401);
+  assert.equal(resp.headers.get("www-authenticate"), `Bearer resource_metadata="${server.prmUrl}"`);
+  const prm = await (await fetch(server.prmUrl)).json();
+  assert.equal(prm.resource, server.resourceUrl);
+  assert.deepEqual(prm.authorization_servers, [BASE]);
+  assert.ok(prm.scopes_supported.includes("whoami"));
+});
+
+const REGISTRATIONS = [
+  { name: "dynamic client registration (RFC 7591)", clientMetadataUrl: undefined, expectDcr: true },
+  // CIMD: { name: "client ID metadata document", clientMetadataUrl: "https://…/client.json", expectDcr: false },
+];
+
+for (const reg of REGISTRATIONS) {
+  test(`MCP SDK client from the server URL alone: ${reg.name}, login, tool call, refresh, audience`, async () => {
+    const email = `mcp-${unique()}@acme.io`;
+    const { organization, member } = await orgWithMember(email);
+    const server = await registeredMcpServer(`Whoami ${unique()}`);
+    const callback = await callbackListener();
+    const provider = browserProvider({ redirectUrl: callback.url, email, clientMetadataUrl: reg.clientMetadataUrl });
+
+    const client = await connectWithOAuth(server, provider, callback);
+    assert.equal(provider.store.authorizations, 1);
+    if (reg.expectDcr) assert.match(provider.store.client.client_id, /^connected-app-/, JSON.stringify(provider.store.client));
+    const authUrl = provider.store.authorizationUrl;
+    assert.equal(authUrl.searchParams.get("resource"), server.resourceUrl);
+    assert.equal(authUrl.searchParams.get("code_challenge_method"), "S256");
+    const first = provider.store.tokens;
+    assert.ok(first.refresh_token, "offline_access granted a refresh token");
+    const claims = claimsOf(first.access_token);
+    assert.deepEqual([claims.aud].flat(), [server.resourceUrl]);
+    assert.equal(claims.iss, BASE);
+
+    const who = await whoami(client);
+    assert.equal(who.sub, member.member_id);
+    assert.equal(who.organization_id, organization.organization_id);
+
+    // A refused access token: the SDK refreshes (RFC 6749 §6, with `resource`) and retries.
+    provider.store.tokens = { ...provider.store.tokens, access_token: first.access_token.slice(0, -4) + "AAAA" };
+    const again = await whoami(client);
+    assert.equal(again.sub, member.member_id);
+    assert.notEqual(provider.store.tokens.access_token, first.access_token);
+    assert.notEqual(provider.store.tokens.refresh_token, first.refresh_token, "public clients rotate refresh tokens");
+    assert.equal(provider.store.authorizations, 1, "refreshed without a new authorization");
+    assert.deepEqual([claimsOf(provider.store.tokens.access_token).aud].flat(), [server.resourceUrl]);
+
+    // A token minted for ANOTHER registered resource is refused here (RFC 8707 audience).
+    const other = await registeredMcpServer(`Other ${unique()}`);
+    const otherCallback = await callbackListener();
+    const otherProvider = browserProvider({ redirectUrl: otherCallback.url, email, clientMetadataUrl: reg.clientMetadataUrl });
+    const otherClient = await connectWithOAuth(other, otherProvider, otherCallback);
+    assert.equal((await whoami(otherClient)).sub, member.member_id);
+    const foreign = otherProvider.store.tokens.access_token;
+    assert.deepEqual([claimsOf(foreign).aud].flat(), [other.resourceUrl]);
+    const refused = await fetch(server.resourceUrl, {
+      method: "POST",
+      headers: { authorization: `Bearer ${foreign}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "whoami", arguments: {} } }),
+    });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get("www-authenticate"), new RegExp(`resource_metadata="${server.prmUrl}".*error="invalid_token"`));
+  });
+}

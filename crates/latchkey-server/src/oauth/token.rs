@@ -109,7 +109,16 @@ async fn handle(
             let target = target_for(&state, &grant, &resources, &grant.scopes).await?;
             let scopes = token_scopes(&target, &grant.scopes);
             let minted = mint_for(
-                &state, &client, &grant, &scopes, &iss, &member, &org, &target,
+                &state,
+                &Issue {
+                    client: &client,
+                    grant: &grant,
+                    scopes: &scopes,
+                    iss: &iss,
+                    member: &member,
+                    org: &org,
+                    target: &target,
+                },
             )
             .await?;
             let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
@@ -191,10 +200,18 @@ async fn refresh_grant(
     let target = target_for(state, &grant, resources, &scopes).await?;
     let scopes = token_scopes(&target, &scopes);
     let (member, org) = load_member(state, &grant).await?;
+    let issue = Issue {
+        client,
+        grant: &grant,
+        scopes: &scopes,
+        iss,
+        member: &member,
+        org: &org,
+        target: &target,
+    };
     match decision {
         RefreshDecision::Slide { expires_at } => {
-            let minted =
-                mint_for(state, client, &grant, &scopes, iss, &member, &org, &target).await?;
+            let minted = mint_for(state, &issue).await?;
             if !state
                 .store
                 .slide_refresh(&hash, expires_at, &minted.row)
@@ -209,8 +226,7 @@ async fn refresh_grant(
         }
         RefreshDecision::Rotate { expires_at } => {
             let successor = successor_of(state, &grant.project_id, presented).await?;
-            let minted =
-                mint_for(state, client, &grant, &scopes, iss, &member, &org, &target).await?;
+            let minted = mint_for(state, &issue).await?;
             let next = NewRefresh {
                 token_hash: SecretHash::of(&successor).as_str().to_string(),
                 record: RefreshRecord {
@@ -227,17 +243,11 @@ async fn refresh_grant(
                 return Ok(respond(minted, &scopes, Some(successor)));
             }
             // A parallel refresh won the race a moment ago: the grace rule applies.
-            replay(
-                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace, &target,
-            )
-            .await
+            replay(state, &issue, &successor, now, grace).await
         }
         RefreshDecision::ReplaySuccessor => {
             let successor = successor_of(state, &grant.project_id, presented).await?;
-            replay(
-                state, client, &grant, &scopes, iss, &member, &org, &successor, now, grace, &target,
-            )
-            .await
+            replay(state, &issue, &successor, now, grace).await
         }
         RefreshDecision::Reuse => {
             state.store.revoke_grant(&grant.grant_id, now).await?;
@@ -248,19 +258,12 @@ async fn refresh_grant(
 
 /// Within the grace window, a spent token's holder gets its successor again, provided the
 /// successor itself is still live; otherwise this is reuse.
-#[allow(clippy::too_many_arguments)]
 async fn replay(
     state: &AppState,
-    client: &AuthedClient,
-    grant: &Grant,
-    scopes: &[String],
-    iss: &str,
-    member: &Member,
-    org: &Organization,
+    issue: &Issue<'_>,
     successor: &str,
     now: i64,
     grace: i64,
-    target: &Option<TokenTarget>,
 ) -> Result<Response, OAuthFailure> {
     let live = state
         .store
@@ -275,27 +278,38 @@ async fn replay(
         // Grace 0 disables the window: a parallel refresh that lost the race is reuse too.
         .filter(|_| grace > 0);
     if live.is_none() {
-        state.store.revoke_grant(&grant.grant_id, now).await?;
+        state.store.revoke_grant(&issue.grant.grant_id, now).await?;
         return Err(OAuthError::invalid_grant(REFRESH_REUSED).into());
     }
-    let minted = mint_for(state, client, grant, scopes, iss, member, org, target).await?;
+    let minted = mint_for(state, issue).await?;
     if !state.store.record_access(&minted.row).await? {
         return Err(OAuthError::invalid_grant("This authorization has been revoked.").into());
     }
-    Ok(respond(minted, scopes, Some(successor.to_string())))
+    Ok(respond(minted, issue.scopes, Some(successor.to_string())))
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn mint_for(
-    state: &AppState,
-    client: &AuthedClient,
-    grant: &Grant,
-    scopes: &[String],
-    iss: &str,
-    member: &Member,
-    org: &Organization,
-    target: &Option<TokenTarget>,
-) -> Result<Minted, OAuthFailure> {
+/// Everything an access token is minted from: the authenticated client, the grant, the scopes
+/// and resource it carries, and the member and organization it speaks for.
+struct Issue<'a> {
+    client: &'a AuthedClient,
+    grant: &'a Grant,
+    scopes: &'a [String],
+    iss: &'a str,
+    member: &'a Member,
+    org: &'a Organization,
+    target: &'a Option<TokenTarget>,
+}
+
+async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFailure> {
+    let Issue {
+        client,
+        grant,
+        scopes,
+        iss,
+        member,
+        org,
+        target,
+    } = *issue;
     // A resource's own lifetime wins over the client's (docs/resources.md).
     let minutes = target
         .as_ref()

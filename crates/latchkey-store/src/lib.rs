@@ -467,7 +467,6 @@ pub trait Store: Send + Sync {
     async fn update_pending_authorization(&self, id_hash: &str, data: &str) -> Result<bool>;
     /// True for exactly one of any number of concurrent callers.
     async fn delete_pending_authorization(&self, id_hash: &str) -> Result<bool>;
-    async fn purge_pending_authorizations(&self, now: i64) -> Result<u64>;
     async fn list_outbox(&self, project_id: Option<&str>, limit: i64)
         -> Result<Vec<OutboxMessage>>;
 

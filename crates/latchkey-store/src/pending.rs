@@ -89,12 +89,4 @@ impl SqlStore {
             .await?;
         Ok(done.rows_affected() == 1)
     }
-
-    pub(crate) async fn purge_pending_authorizations_impl(&self, now: i64) -> Result<u64> {
-        let done = sqlx::query("DELETE FROM pending_authorizations WHERE expires_at <= $1")
-            .bind(now)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected())
-    }
 }

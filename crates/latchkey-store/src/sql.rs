@@ -548,9 +548,6 @@ impl crate::Store for SqlStore {
     async fn delete_pending_authorization(&self, id_hash: &str) -> crate::Result<bool> {
         self.delete_pending_authorization_impl(id_hash).await
     }
-    async fn purge_pending_authorizations(&self, now: i64) -> crate::Result<u64> {
-        self.purge_pending_authorizations_impl(now).await
-    }
 
     // sec-oauth: purging.
     async fn purge_expired(&self, policy: crate::PurgePolicy) -> crate::Result<crate::PurgeReport> {

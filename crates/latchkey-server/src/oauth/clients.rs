@@ -27,20 +27,10 @@ fn invalid_client(why: &str) -> OAuthFailure {
     OAuthError::new(OAuthErrorCode::InvalidClient, why).into()
 }
 
-/// Authenticates the caller as a client. `path_project` is the `{project_id}` of the legacy
-/// path family, which the client must belong to.
-pub async fn authenticate(
-    state: &AppState,
-    headers: &HeaderMap,
-    body_id: Option<&str>,
-    body_secret: Option<&str>,
-    path_project: Option<&str>,
-) -> Result<AuthedClient, OAuthFailure> {
-    authenticate_any(state, headers, body_id, body_secret, None, path_project).await
-}
-
-/// [`authenticate`], also accepting a `private_key_jwt` client assertion
-/// (`(client_assertion_type, client_assertion)`, RFC 7523 §2.2).
+/// Authenticates the caller as a client: HTTP Basic or body credentials, or a `private_key_jwt`
+/// client assertion (`(client_assertion_type, client_assertion)`, RFC 7523 §2.2).
+/// `path_project` is the `{project_id}` of the legacy path family, which the client must belong
+/// to.
 pub async fn authenticate_any(
     state: &AppState,
     headers: &HeaderMap,

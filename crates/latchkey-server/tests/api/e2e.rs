@@ -2,32 +2,9 @@
 //! playwright-core driving Debian's `chromium`) against the server on SQLite. Installed by
 //! `scripts/setup-interop.sh` (npm) and `.ci/run` (the chromium package when missing).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::helpers::{Backend, TestApp};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// `CHROMIUM`, else the first of Debian's and other usual paths that exists.
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
+use crate::helpers::{chromium, repo_root, Backend, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hosted_pages_in_chromium() {

@@ -1,6 +1,7 @@
 //! `TestApp`: the real server on an ephemeral port over a fresh database, with a project and
 //! its credentials, and a method per HTTP verb. Every test runs once per backend.
 
+use std::path::PathBuf;
 use std::sync::OnceLock;
 
 use latchkey_core::clock::{OsTokens, SystemClock};
@@ -51,6 +52,29 @@ pub struct TestApp {
     pub state: AppState,
     _dir: Option<tempfile::TempDir>,
     _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The repository's root (the interop suites live under it).
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .unwrap()
+}
+
+/// `CHROMIUM`, else the first of Debian's and other usual paths that exists.
+pub fn chromium() -> Option<PathBuf> {
+    if let Ok(p) = std::env::var("CHROMIUM") {
+        return Some(PathBuf::from(p));
+    }
+    [
+        "/usr/bin/chromium",
+        "/usr/bin/chromium-browser",
+        "/usr/bin/google-chrome",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.exists())
 }
 
 /// The PostgreSQL server tests use: `LATCHKEY_TEST_POSTGRES_URL`, else the local one.

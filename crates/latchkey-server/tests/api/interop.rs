@@ -5,14 +5,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::both;
-use crate::helpers::TestApp;
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
+use crate::helpers::{repo_root, TestApp};
 
 /// Runs a suite in a blocking thread (the server keeps serving on the runtime meanwhile), with
 /// the example RBAC policy (docs/examples/rbac-policy.json) set on the project.

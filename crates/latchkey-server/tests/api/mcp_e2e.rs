@@ -3,32 +3,9 @@
 //! Debian's `chromium` through the hosted login and consent pages) against the server on SQLite
 //! and PostgreSQL. Installed by `scripts/setup-interop.sh` (npm).
 
-use std::path::PathBuf;
 use std::process::Command;
 
-use crate::helpers::{Backend, TestApp};
-
-fn repo_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../..")
-        .canonicalize()
-        .unwrap()
-}
-
-/// `CHROMIUM`, else the first of Debian's and other usual paths that exists.
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
+use crate::helpers::{chromium, repo_root, Backend, TestApp};
 
 /// Runs the suite. The MCP SDK discovers latchkey at the root well-known URLs, which serve the
 /// default project: on the PostgreSQL database the tests share, that must be configured.

@@ -6,21 +6,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::both;
-use crate::helpers::TestApp;
-
-fn chromium() -> Option<PathBuf> {
-    if let Ok(p) = std::env::var("CHROMIUM") {
-        return Some(PathBuf::from(p));
-    }
-    [
-        "/usr/bin/chromium",
-        "/usr/bin/chromium-browser",
-        "/usr/bin/google-chrome",
-    ]
-    .into_iter()
-    .map(PathBuf::from)
-    .find(|p| p.exists())
-}
+use crate::helpers::{chromium, TestApp};
 
 async fn frontend_sdk_in_chromium(app: TestApp) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/browser");

@@ -20,6 +20,7 @@ pub mod pkce;
 pub mod rbac;
 pub mod redirect;
 pub mod refresh;
+pub mod client_metadata;
 pub mod registration;
 pub mod resource;
 pub mod scope;

@@ -96,18 +96,15 @@ pub struct Registration {
     pub contacts: Vec<String>,
     pub software_id: Option<String>,
     pub software_version: Option<String>,
-    /// `private_key_jwt` clients: their public keys (RFC 7591 `jwks`).
+    /// `private_key_jwt` clients: their public keys (RFC 7591 `jwks`)...
     pub jwks: Option<Value>,
+    /// ...or where they are published (RFC 7591 `jwks_uri`), fetched with the SSRF guard.
+    pub jwks_uri: Option<String>,
 }
 
 impl Registration {
     /// Checks a registration request (RFC 7591 §2).
     pub fn parse(req: &ClientRegistrationRequest) -> Result<Self, RegistrationError> {
-        if req.jwks_uri.is_some() {
-            return Err(bad_metadata(
-                "jwks_uri is not supported yet: register the public keys inline as jwks",
-            ));
-        }
         let auth_method = match req.token_endpoint_auth_method.as_deref() {
             None | Some("none") => AuthMethod::None,
             Some("client_secret_basic") => AuthMethod::ClientSecretBasic,
@@ -119,7 +116,8 @@ impl Registration {
                 )))
             }
         };
-        let jwks = check_jwks(auth_method, req.jwks.as_ref())?;
+        let jwks = check_jwks(auth_method, req.jwks.as_ref(), req.jwks_uri.as_deref())?;
+        let jwks_uri = check_jwks_uri(req.jwks_uri.as_deref())?;
         if let Some(rt) = &req.response_types {
             if !rt.iter().any(|t| t == "code") {
                 return Err(bad_metadata(
@@ -198,6 +196,7 @@ impl Registration {
             software_id: req.software_id.as_deref().map(sanitise_name),
             software_version: req.software_version.as_deref().map(sanitise_name),
             jwks,
+            jwks_uri,
         })
     }
 
@@ -235,6 +234,9 @@ impl Registration {
             if let Some(j) = &self.jwks {
                 o.insert("jwks".into(), j.clone());
             }
+            if let Some(j) = &self.jwks_uri {
+                o.insert("jwks_uri".into(), j.clone().into());
+            }
             if !self.contacts.is_empty() {
                 o.insert("contacts".into(), self.contacts.clone().into());
             }
@@ -257,16 +259,26 @@ impl Registration {
 pub const MAX_JWKS_KEYS: usize = 10;
 pub const MAX_JWKS_BYTES: usize = 16 * 1024;
 
-/// `jwks` goes with `private_key_jwt` and only with it: an object whose `keys` are 1 to
-/// [`MAX_JWKS_KEYS`] public keys of type RSA, EC or OKP (the server parses each key too).
+/// `jwks` or `jwks_uri` go with `private_key_jwt` and only with it, never both (RFC 7591
+/// §2). `jwks` is an object whose `keys` are 1 to [`MAX_JWKS_KEYS`] public keys of type RSA,
+/// EC or OKP (the server parses each key too).
 fn check_jwks(
     method: AuthMethod,
     jwks: Option<&Value>,
+    jwks_uri: Option<&str>,
 ) -> Result<Option<Value>, RegistrationError> {
+    if jwks.is_some() && jwks_uri.is_some() {
+        return Err(bad_metadata("send jwks or jwks_uri, not both"));
+    }
+    if jwks_uri.is_some() && method != AuthMethod::PrivateKeyJwt {
+        return Err(bad_metadata(
+            "jwks_uri is only used with token_endpoint_auth_method private_key_jwt",
+        ));
+    }
     let Some(jwks) = jwks else {
         return match method {
-            AuthMethod::PrivateKeyJwt => Err(bad_metadata(
-                "private_key_jwt needs the client's public keys in jwks",
+            AuthMethod::PrivateKeyJwt if jwks_uri.is_none() => Err(bad_metadata(
+                "private_key_jwt needs the client's public keys in jwks or jwks_uri",
             )),
             _ => Ok(None),
         };
@@ -293,6 +305,27 @@ fn check_jwks(
         return Err(bad_metadata("jwks is too large"));
     }
     Ok(Some(json!({ "keys": keys })))
+}
+
+/// `jwks_uri`: an absolute `https` URL (or, for development with loopback documents allowed,
+/// `http` on a loopback host: the fetch guard decides), without user information or fragment.
+fn check_jwks_uri(v: Option<&str>) -> Result<Option<String>, RegistrationError> {
+    let Some(v) = v.filter(|v| !v.is_empty()) else {
+        return Ok(None);
+    };
+    let ok = v.len() <= MAX_REDIRECT_URL_LEN
+        && Url::parse(v).is_ok_and(|u| {
+            (u.scheme() == "https" || (u.scheme() == "http" && is_http_loopback(v)))
+                && u.has_host()
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.fragment().is_none()
+        });
+    if ok {
+        Ok(Some(v.to_string()))
+    } else {
+        Err(bad_metadata("jwks_uri must be an https URL"))
+    }
 }
 
 /// Default scopes of a stored registration: its `scope` member.

@@ -49,6 +49,7 @@ pub struct FileConfig {
     pub authorization_url: Option<String>,
     pub refresh_grace_seconds: Option<i64>,
     pub trust_x_forwarded_for: Option<bool>,
+    pub client_metadata_allow_http_loopback: Option<bool>,
     pub password_strength_policy: Option<String>,
     pub password_luds_min_length: Option<u32>,
     pub password_luds_min_complexity: Option<u32>,
@@ -102,6 +103,9 @@ pub struct Config {
     /// Take the client address for password throttling from the last `X-Forwarded-For` entry
     /// (set only behind a reverse proxy that appends it); otherwise the TCP peer address.
     pub trust_x_forwarded_for: bool,
+    /// Development and tests only: client ID metadata documents (and `jwks_uri`) may be
+    /// fetched over `http` from loopback addresses. Logged as a warning at start.
+    pub client_metadata_allow_http_loopback: bool,
     /// `passwords/strength_check` policy: zxcvbn (default) or LUDS.
     pub password_strength_policy: latchkey_core::password::StrengthPolicy,
     /// SMTP server for outgoing mail; without it mail goes to the database outbox.
@@ -230,6 +234,7 @@ pub struct EnvSettings {
     pub issuer: Option<String>,
     pub authorization_url: Option<String>,
     pub trust_x_forwarded_for: Option<String>,
+    pub client_metadata_allow_http_loopback: Option<String>,
     pub password_strength_policy: Option<String>,
     pub smtp_url: Option<String>,
     pub mail_from: Option<String>,
@@ -249,6 +254,7 @@ impl EnvSettings {
             issuer: var("LATCHKEY_ISSUER"),
             authorization_url: var("LATCHKEY_AUTHORIZATION_URL"),
             trust_x_forwarded_for: var("LATCHKEY_TRUST_X_FORWARDED_FOR"),
+            client_metadata_allow_http_loopback: var("LATCHKEY_CLIENT_METADATA_ALLOW_HTTP_LOOPBACK"),
             password_strength_policy: var("LATCHKEY_PASSWORD_STRENGTH_POLICY"),
             smtp_url: var("LATCHKEY_SMTP_URL"),
             mail_from: var("LATCHKEY_MAIL_FROM"),
@@ -322,6 +328,13 @@ impl Config {
                 Some(v) => parse_bool("LATCHKEY_TRUST_X_FORWARDED_FOR", v)?,
                 None => file.trust_x_forwarded_for.unwrap_or(false),
             },
+            client_metadata_allow_http_loopback: match env
+                .client_metadata_allow_http_loopback
+                .as_deref()
+            {
+                Some(v) => parse_bool("LATCHKEY_CLIENT_METADATA_ALLOW_HTTP_LOOPBACK", v)?,
+                None => file.client_metadata_allow_http_loopback.unwrap_or(false),
+            },
             password_strength_policy: strength_policy(file, env)?,
             smtp_url: env
                 .smtp_url
@@ -356,6 +369,7 @@ impl Config {
             authorization_url: None,
             refresh_grace_seconds: DEFAULT_REFRESH_GRACE_SECONDS,
             trust_x_forwarded_for: false,
+            client_metadata_allow_http_loopback: false,
             password_strength_policy: Default::default(),
             smtp_url: None,
             mail_from: None,

@@ -12,6 +12,7 @@ pub mod client_address;
 pub mod config;
 pub mod envelope;
 pub mod family;
+pub mod fetch;
 pub mod health;
 pub mod issuer;
 pub mod keys;

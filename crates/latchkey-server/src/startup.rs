@@ -42,6 +42,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         keys: Arc::new(keys),
         templates: Arc::new(crate::ui::page::Templates::load()?),
         registrations: Arc::default(),
+        documents: crate::oauth::cimd::DocumentCache::new(
+            config.client_metadata_allow_http_loopback,
+        )?,
         clock: Arc::new(SystemClock),
         tokens: Arc::new(OsTokens),
         config: Arc::new(config),
@@ -214,6 +217,13 @@ pub fn insecure_defaults(config: &Config) -> Vec<String> {
         w.push(
             "no `smtp_url` configured (LATCHKEY_SMTP_URL): mail is not sent but kept in the \
              database outbox (`latchkey outbox`), magic-link tokens included"
+                .into(),
+        );
+    }
+    if config.client_metadata_allow_http_loopback {
+        w.push(
+            "`client_metadata_allow_http_loopback` is on: client metadata documents and jwks_uri \
+             are fetched over plain http from loopback addresses. For development and tests only"
                 .into(),
         );
     }

@@ -25,6 +25,8 @@ pub struct AppState {
     pub templates: Arc<crate::ui::page::Templates>,
     /// Dynamic client registrations per address per hour (branch mcp).
     pub registrations: Arc<crate::oauth::register::RegistrationLimiter>,
+    /// Client ID metadata documents and `jwks_uri` key sets: the guarded fetch and its cache.
+    pub documents: crate::oauth::cimd::DocumentCache,
 }
 
 impl AppState {

@@ -89,10 +89,14 @@ impl SqlStore {
         if done.rows_affected() == 0 {
             return Ok(false);
         }
-        self.revoke_families(&mut tx, crate::grants::Families::Client(client_id), None)
-            .await?;
-        sqlx::query("DELETE FROM consent_grants WHERE client_id = $1")
+        let families = crate::grants::Families::Client {
+            project_id,
+            client_id,
+        };
+        self.revoke_families(&mut tx, families, None).await?;
+        sqlx::query("DELETE FROM consent_grants WHERE client_id = $1 AND project_id = $2")
             .bind(client_id)
+            .bind(project_id)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -161,15 +165,26 @@ impl SqlStore {
 
     pub(crate) async fn connected_app_credentials_impl(
         &self,
+        project_id: Option<&str>,
         client_id: &str,
     ) -> Result<Option<(ClientCredentials, ConnectedApp)>> {
         // One read for both: client authentication needs the secrets, the grant the settings.
-        let row = sqlx::query(&format!(
-            "SELECT project_id, client_type, {COLUMNS} FROM connected_apps WHERE client_id = $1"
-        ))
-        .bind(client_id)
-        .fetch_optional(&self.pool)
-        .await?;
+        let row = match project_id {
+            Some(p) => sqlx::query(&format!(
+                "SELECT project_id, client_type, {COLUMNS} FROM connected_apps \
+                 WHERE project_id = $1 AND client_id = $2"
+            ))
+            .bind(p)
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?,
+            None => sqlx::query(&format!(
+                "SELECT project_id, client_type, {COLUMNS} FROM connected_apps WHERE client_id = $1"
+            ))
+            .bind(client_id)
+            .fetch_optional(&self.pool)
+            .await?,
+        };
         let Some(r) = row else { return Ok(None) };
         let client_type: String = r.try_get("client_type")?;
         let creds = ClientCredentials {
@@ -262,7 +277,7 @@ fn app_from_row(row: &AnyRow) -> Result<ConnectedApp> {
 }
 
 /// The document as stored: settings only, the secret state is in columns.
-fn settings_only(app: &ConnectedApp) -> ConnectedApp {
+pub(crate) fn settings_only(app: &ConnectedApp) -> ConnectedApp {
     ConnectedApp {
         client_secret_last_four: None,
         next_client_secret_last_four: None,

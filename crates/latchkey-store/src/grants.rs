@@ -23,8 +23,12 @@ pub(crate) enum Families<'a> {
     Member(&'a str),
     /// Every family of every member of an organization (the organization is being deleted).
     Organization(&'a str),
-    /// Every family of a client (the client is being deleted).
-    Client(&'a str),
+    /// Every family of a client in one project (the client is being deleted; a metadata
+    /// document URL may name a client in other projects too).
+    Client {
+        project_id: &'a str,
+        client_id: &'a str,
+    },
 }
 
 impl Families<'_> {
@@ -38,7 +42,9 @@ impl Families<'_> {
             Families::Organization(_) => {
                 format!("member_id IN (SELECT member_id FROM members WHERE organization_id = ${a})")
             }
-            Families::Client(_) => format!("client_id = ${a}"),
+            Families::Client { .. } => format!(
+                "client_id = ${a} AND member_id IN (SELECT member_id FROM members WHERE project_id = ${b})"
+            ),
         }
     }
 
@@ -48,7 +54,11 @@ impl Families<'_> {
                 member_id,
                 client_id,
             } => vec![member_id, client_id],
-            Families::Member(v) | Families::Organization(v) | Families::Client(v) => vec![v],
+            Families::Client {
+                project_id,
+                client_id,
+            } => vec![client_id, project_id],
+            Families::Member(v) | Families::Organization(v) => vec![v],
         }
     }
 }

@@ -6,6 +6,7 @@
 //! database and surfaced as [`Conflict`], never by check-then-insert.
 #![forbid(unsafe_code)]
 
+mod client_metadata;
 mod connected_apps;
 mod flows;
 mod governance;
@@ -40,6 +41,7 @@ use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
 use latchkey_types::{ConnectedApp, Member, Organization};
 
+pub use client_metadata::ClientMetadataDocument;
 pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
@@ -362,12 +364,32 @@ pub trait Store: Send + Sync {
         client_id: &str,
         step: SecretRotation<'_>,
     ) -> Result<RotationOutcome>;
-    /// The client's type and secret hashes, for client authentication (any project; client ids
-    /// are globally unique).
+    /// The client's type and secret hashes, for client authentication (any project; generated
+    /// client ids are globally unique).
     async fn connected_app_credentials(
         &self,
         client_id: &str,
     ) -> Result<Option<(ClientCredentials, ConnectedApp)>>;
+    /// The same within one project: the only lookup for a metadata-document client, whose id
+    /// (its URL) may name a client in several projects.
+    async fn connected_app_credentials_in(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> Result<Option<(ClientCredentials, ConnectedApp)>>;
+    // Issue 10: clients known by a client ID metadata document.
+    async fn client_metadata_document(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ClientMetadataDocument>>;
+    /// Inserts or replaces the client and its document in one transaction; returns the client
+    /// as stored.
+    async fn save_client_metadata_document(
+        &self,
+        app: &ConnectedApp,
+        doc: &ClientMetadataDocument,
+    ) -> Result<(ClientCredentials, ConnectedApp)>;
     // RBAC: the operator's custom policy (Stytch's defaults are not stored).
     async fn get_rbac_policy(&self, project_id: &str) -> Result<Option<RbacPolicy>>;
     /// Inserts or replaces the project's policy.

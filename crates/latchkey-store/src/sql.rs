@@ -401,7 +401,38 @@ impl crate::Store for SqlStore {
             latchkey_types::ConnectedApp,
         )>,
     > {
-        self.connected_app_credentials_impl(client_id).await
+        self.connected_app_credentials_impl(None, client_id).await
+    }
+    async fn connected_app_credentials_in(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> crate::Result<
+        Option<(
+            latchkey_core::connected_app::ClientCredentials,
+            latchkey_types::ConnectedApp,
+        )>,
+    > {
+        self.connected_app_credentials_impl(Some(project_id), client_id)
+            .await
+    }
+    async fn client_metadata_document(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> crate::Result<Option<crate::ClientMetadataDocument>> {
+        self.client_metadata_document_impl(project_id, client_id)
+            .await
+    }
+    async fn save_client_metadata_document(
+        &self,
+        app: &latchkey_types::ConnectedApp,
+        doc: &crate::ClientMetadataDocument,
+    ) -> crate::Result<(
+        latchkey_core::connected_app::ClientCredentials,
+        latchkey_types::ConnectedApp,
+    )> {
+        self.save_client_metadata_document_impl(app, doc).await
     }
     async fn get_rbac_policy(
         &self,

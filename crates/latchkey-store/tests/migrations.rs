@@ -26,9 +26,21 @@ fn files(engine: &str) -> BTreeMap<String, String> {
 }
 
 /// The SQLite text in PostgreSQL's words: the only differences the two dirs may have. A
-/// statement only PostgreSQL needs sits in the SQLite file as a `-- postgres: ` comment.
+/// statement only PostgreSQL needs sits in the SQLite file as a `-- postgres: ` comment; what
+/// only SQLite needs (a table rebuild, as SQLite cannot drop a constraint) sits between
+/// `-- sqlite only: begin` and `-- sqlite only: end`.
 fn to_postgres(sqlite: &str) -> String {
-    sqlite
+    let mut kept = Vec::new();
+    let mut skipping = false;
+    for line in sqlite.lines() {
+        match line {
+            "-- sqlite only: begin" => skipping = true,
+            "-- sqlite only: end" => skipping = false,
+            _ if !skipping => kept.push(line),
+            _ => {}
+        }
+    }
+    kept.join("\n")
         .replace(
             "INTEGER PRIMARY KEY AUTOINCREMENT",
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",

@@ -67,10 +67,9 @@ pub async fn prepare(
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::missing_field("redirect_uri"))?;
-    let app = state
-        .store
-        .get_connected_app(project_id, client_id)
-        .await?
+    let app = crate::oauth::cimd::find_in(state, project_id, client_id)
+        .await
+        .map_err(crate::oauth::cimd::CimdError::api)?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
     // Never redirect to an unregistered URI: this is a plain error, not a redirect.
     let redirect = crate::oauth::registration_settings::match_redirect(&app, redirect_uri)

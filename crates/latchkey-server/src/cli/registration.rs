@@ -31,6 +31,25 @@ pub struct RegistrationArgs {
     /// Registrations allowed per client address per hour (default: 20).
     #[arg(long)]
     per_address_per_hour: Option<i64>,
+    /// Accept clients identified by a metadata document URL (the default).
+    #[arg(long, conflicts_with = "disable_cimd")]
+    enable_cimd: bool,
+    /// Refuse clients identified by a metadata document URL.
+    #[arg(long)]
+    disable_cimd: bool,
+    /// Accept metadata documents only from these hosts and their subdomains (repeatable;
+    /// replaces the list). `--cimd-allow-host ''` clears it.
+    #[arg(long = "cimd-allow-host", value_name = "HOST")]
+    cimd_allow_hosts: Vec<String>,
+    /// Never accept metadata documents from these hosts and their subdomains (repeatable;
+    /// replaces the list). `--cimd-deny-host ''` clears it.
+    #[arg(long = "cimd-deny-host", value_name = "HOST")]
+    cimd_deny_hosts: Vec<String>,
+}
+
+/// A repeated host flag: absent leaves the list, `''` alone clears it.
+fn host_list(v: &[String]) -> Option<Vec<String>> {
+    (!v.is_empty()).then(|| v.iter().filter(|h| !h.is_empty()).cloned().collect())
 }
 
 pub async fn run(config: Config, args: RegistrationArgs) -> anyhow::Result<()> {
@@ -51,6 +70,15 @@ pub async fn run(config: Config, args: RegistrationArgs) -> anyhow::Result<()> {
         dynamic_client_registration_max_clients: args.max_clients,
         dynamic_client_registration_unused_days: args.unused_days,
         dynamic_client_registration_per_address_per_hour: args.per_address_per_hour,
+        client_id_metadata_document_enabled: if args.enable_cimd {
+            Some(true)
+        } else if args.disable_cimd {
+            Some(false)
+        } else {
+            None
+        },
+        client_id_metadata_document_allowed_hosts: host_list(&args.cimd_allow_hosts),
+        client_id_metadata_document_denied_hosts: host_list(&args.cimd_deny_hosts),
     };
     let settings = registration_settings::update(&store, &project, &change)
         .await

@@ -1,6 +1,6 @@
-//! `private_key_jwt` client authentication (RFC 7523 §2.2, §3; OIDC Core §9) for clients that
-//! registered public keys (`jwks`) through dynamic client registration, at the token,
-//! introspection and revocation endpoints.
+//! `private_key_jwt` client authentication (RFC 7523 §2.2, §3; OIDC Core §9) for clients with
+//! public keys (`jwks` or `jwks_uri`, from dynamic client registration or a client ID metadata
+//! document), at the token, introspection and revocation endpoints.
 //!
 //! Rules: `iss` = `sub` = the client id; `aud` is latchkey's issuer
 //! (draft-ietf-oauth-rfc7523bis, after the 2025 audience-injection findings) or, for clients
@@ -18,6 +18,10 @@ use latchkey_core::oauth::{OAuthError, OAuthErrorCode};
 use latchkey_core::secret::SecretHash;
 use serde_json::Value;
 
+use latchkey_core::connected_app::ClientCredentials;
+use latchkey_core::oauth::client_metadata::is_client_id_url;
+
+use super::cimd::MAX_JWKS_BYTES;
 use super::clients::AuthedClient;
 use super::envelope::OAuthFailure;
 use crate::state::AppState;
@@ -34,19 +38,57 @@ fn invalid_client(why: impl Into<String>) -> OAuthFailure {
     OAuthError::new(OAuthErrorCode::InvalidClient, why).into()
 }
 
-/// The keys a client registered, if it authenticates with `private_key_jwt`.
+/// The keys of a client that authenticates with `private_key_jwt`: its registration's or
+/// metadata document's `jwks`, or the set at its `jwks_uri` (fetched through the SSRF guard,
+/// cached like documents, fetched again once when no key has the assertion's `kid`, for
+/// clients that rotated their keys).
 pub async fn registered_keys(
     state: &AppState,
-    client_id: &str,
+    creds: &ClientCredentials,
+    kid: Option<&str>,
 ) -> Result<Option<JwkSet>, OAuthFailure> {
-    let Some(reg) = state.store.dynamic_client(client_id).await? else {
-        return Ok(None);
+    let metadata: Value = if is_client_id_url(&creds.client_id) {
+        match super::cimd::metadata(state, &creds.project_id, &creds.client_id).await? {
+            Some(m) => m,
+            None => return Ok(None),
+        }
+    } else {
+        match state.store.dynamic_client(&creds.client_id).await? {
+            Some(reg) => serde_json::from_str(&reg.metadata).unwrap_or_default(),
+            None => return Ok(None),
+        }
     };
-    let metadata: Value = serde_json::from_str(&reg.metadata).unwrap_or_default();
     if metadata["token_endpoint_auth_method"] != "private_key_jwt" {
         return Ok(None);
     }
-    Ok(serde_json::from_value(metadata["jwks"].clone()).ok())
+    match metadata["jwks_uri"].as_str() {
+        Some(uri) => fetch_keys(state, uri, kid).await.map(Some),
+        None => Ok(serde_json::from_value(metadata["jwks"].clone()).ok()),
+    }
+}
+
+async fn fetch_keys(state: &AppState, uri: &str, kid: Option<&str>) -> Result<JwkSet, OAuthFailure> {
+    let url = url::Url::parse(uri)
+        .map_err(|_| invalid_client("The client's registered jwks_uri is not a URL."))?;
+    let now = state.clock.now().unix_timestamp();
+    let load = || async {
+        let c = state
+            .documents
+            .get(&url, MAX_JWKS_BYTES, now)
+            .await
+            .map_err(|why| invalid_client(format!("The client's jwks_uri: {why}")))?;
+        serde_json::from_slice::<JwkSet>(&c.body).map_err(|e| {
+            invalid_client(format!("The client's jwks_uri does not hold a JWK set: {e}."))
+        })
+    };
+    let set = load().await?;
+    match kid {
+        Some(kid) if set.find(kid).is_none() => {
+            state.documents.forget(&url, MAX_JWKS_BYTES).await;
+            load().await
+        }
+        _ => Ok(set),
+    }
 }
 
 /// Parses a registered `jwks` the way assertions will be checked; an error names the problem.
@@ -85,15 +127,14 @@ pub async fn authenticate(
             "client_id and the client_assertion's sub differ.",
         ));
     }
-    let (creds, app) = state
-        .store
-        .connected_app_credentials(&client_id)
-        .await?
+    let (creds, app) = super::cimd::find(state, &client_id, path_project)
+        .await
+        .map_err(super::cimd::CimdError::oauth)?
         .ok_or_else(|| invalid_client("Unknown client."))?;
     if path_project.is_some_and(|p| p != creds.project_id) {
         return Err(invalid_client("Unknown client."));
     }
-    let keys = registered_keys(state, &client_id)
+    let keys = registered_keys(state, &creds, header.kid.as_deref())
         .await?
         .ok_or_else(|| invalid_client("This client does not authenticate with private_key_jwt."))?;
     let jwk = match &header.kid {

@@ -77,10 +77,9 @@ pub async fn authenticate_any(
             ))
         }
     };
-    let (creds, app) = state
-        .store
-        .connected_app_credentials(&client_id)
-        .await?
+    let (creds, app) = super::cimd::find(state, &client_id, path_project)
+        .await
+        .map_err(super::cimd::CimdError::oauth)?
         .ok_or_else(|| invalid_client("Unknown client."))?;
     if path_project.is_some_and(|p| p != creds.project_id) {
         return Err(invalid_client("Unknown client."));

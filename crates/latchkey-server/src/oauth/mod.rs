@@ -7,6 +7,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod cimd;
 pub mod client_assertion;
 pub mod clients;
 pub mod cors;

@@ -9,6 +9,7 @@
 
 use axum::extract::State;
 use latchkey_core::ids::Environment;
+use latchkey_core::oauth::client_metadata::CREATED_BY_CIMD;
 use latchkey_core::oauth::registration::{default_scopes, CREATED_BY_DCR};
 use latchkey_core::oauth::ScopeSet;
 use latchkey_core::ApiError;
@@ -35,6 +36,12 @@ pub struct StoredSettings {
     pub dynamic_client_registration_unused_days: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dynamic_client_registration_per_address_per_hour: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id_metadata_document_enabled: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id_metadata_document_allowed_hosts: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id_metadata_document_denied_hosts: Option<Vec<String>>,
 }
 
 /// The effective settings (defaults applied), as the API shows them.
@@ -45,6 +52,13 @@ pub struct RegistrationSettings {
     pub dynamic_client_registration_max_clients: i64,
     pub dynamic_client_registration_unused_days: i64,
     pub dynamic_client_registration_per_address_per_hour: i64,
+    /// Clients identified by a metadata document URL (draft-ietf-oauth-client-id-metadata-
+    /// document): on by default in every project, as MCP clients expect.
+    pub client_id_metadata_document_enabled: bool,
+    /// When not empty, only documents from these hosts (and their subdomains).
+    pub client_id_metadata_document_allowed_hosts: Vec<String>,
+    /// Never documents from these hosts (and their subdomains).
+    pub client_id_metadata_document_denied_hosts: Vec<String>,
 }
 
 pub const DEFAULT_MAX_CLIENTS: i64 = 1000;
@@ -71,6 +85,17 @@ impl RegistrationSettings {
             dynamic_client_registration_per_address_per_hour: s
                 .dynamic_client_registration_per_address_per_hour
                 .unwrap_or(DEFAULT_PER_ADDRESS_PER_HOUR),
+            client_id_metadata_document_enabled: s
+                .client_id_metadata_document_enabled
+                .unwrap_or(true),
+            client_id_metadata_document_allowed_hosts: s
+                .client_id_metadata_document_allowed_hosts
+                .clone()
+                .unwrap_or_default(),
+            client_id_metadata_document_denied_hosts: s
+                .client_id_metadata_document_denied_hosts
+                .clone()
+                .unwrap_or_default(),
         }
     }
 }
@@ -128,6 +153,17 @@ pub async fn update(
             return Err(ApiError::invalid_field("default_scopes", "must not be empty").into());
         }
     }
+    let change = &StoredSettings {
+        client_id_metadata_document_allowed_hosts: hosts(
+            "client_id_metadata_document_allowed_hosts",
+            &change.client_id_metadata_document_allowed_hosts,
+        )?,
+        client_id_metadata_document_denied_hosts: hosts(
+            "client_id_metadata_document_denied_hosts",
+            &change.client_id_metadata_document_denied_hosts,
+        )?,
+        ..change.clone()
+    };
     let mut s = stored(store, project_id).await?;
     macro_rules! take {
         ($($f:ident),*) => { $( if change.$f.is_some() { s.$f = change.$f.clone(); } )* };
@@ -137,13 +173,34 @@ pub async fn update(
         default_scopes,
         dynamic_client_registration_max_clients,
         dynamic_client_registration_unused_days,
-        dynamic_client_registration_per_address_per_hour
+        dynamic_client_registration_per_address_per_hour,
+        client_id_metadata_document_enabled,
+        client_id_metadata_document_allowed_hosts,
+        client_id_metadata_document_denied_hosts
     );
     let doc = serde_json::to_value(&s).map_err(|_| ApiError::internal())?;
     store
         .set_client_registration_settings(project_id, &doc)
         .await?;
     Ok(RegistrationSettings::effective(project_id, &s))
+}
+
+/// Host list entries: host names (a leading `*.` allowed), lowercased, at most 100.
+fn hosts(field: &str, list: &Option<Vec<String>>) -> Result<Option<Vec<String>>, ApiFailure> {
+    let Some(list) = list else { return Ok(None) };
+    if list.len() > 100 {
+        return Err(ApiError::invalid_field(field, "may hold at most 100 hosts").into());
+    }
+    let mut out = Vec::with_capacity(list.len());
+    for h in list {
+        let h = h.trim().to_ascii_lowercase();
+        let bare = h.strip_prefix("*.").unwrap_or(&h);
+        if url::Host::parse(bare).is_err() || bare.is_empty() || bare.contains(['/', ':', '@']) {
+            return Err(ApiError::invalid_field(field, &format!("{h:?} is not a host name")).into());
+        }
+        out.push(h);
+    }
+    Ok(Some(out))
 }
 
 #[derive(Serialize)]
@@ -177,7 +234,12 @@ pub async fn default_scopes_for(
     project_id: &str,
     app: &ConnectedApp,
 ) -> Result<Vec<String>, StoreError> {
-    if is_self_registered(app) {
+    if app.creation_method == CREATED_BY_CIMD {
+        let doc = super::cimd::metadata(state, project_id, &app.client_id).await?;
+        if let Some(s) = doc.as_ref().and_then(default_scopes) {
+            return Ok(s);
+        }
+    } else if is_self_registered(app) {
         if let Some(reg) = state.store.dynamic_client(&app.client_id).await? {
             let registered = serde_json::from_str(&reg.metadata)
                 .ok()
@@ -193,7 +255,7 @@ pub async fn default_scopes_for(
 /// Clients that registered themselves follow RFC 7591 / RFC 8252 rules (native loopback
 /// redirects on any port, default scopes); management-API clients keep Stytch's.
 pub fn is_self_registered(app: &ConnectedApp) -> bool {
-    app.creation_method == CREATED_BY_DCR
+    app.creation_method == CREATED_BY_DCR || app.creation_method == CREATED_BY_CIMD
 }
 
 /// The maintenance loop's part: removes the project's self-registered clients unused for

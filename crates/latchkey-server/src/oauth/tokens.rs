@@ -196,12 +196,26 @@ async fn token_project(state: &AppState, token: &str) -> Result<(String, String)
     }
     .ok_or(Inactive::Invalid)?;
     let client_id = unverified_claim(token, "client_id").ok_or(Inactive::Invalid)?;
-    let (creds, _) = state
-        .store
-        .connected_app_credentials(&client_id)
-        .await
-        .map_err(Inactive::Store)?
-        .ok_or(Inactive::Invalid)?;
+    // A metadata document URL may name a client in several projects: the project served at
+    // project-less paths first (the signature check settles it either way).
+    let mut found = None;
+    if latchkey_core::oauth::client_metadata::is_client_id_url(&client_id) {
+        if let Ok(p) = crate::state::default_project(state).await {
+            found = state
+                .store
+                .connected_app_credentials_in(&p, &client_id)
+                .await
+                .map_err(Inactive::Store)?;
+        }
+    }
+    if found.is_none() {
+        found = state
+            .store
+            .connected_app_credentials(&client_id)
+            .await
+            .map_err(Inactive::Store)?;
+    }
+    let (creds, _) = found.ok_or(Inactive::Invalid)?;
     Ok((creds.project_id, first_aud))
 }
 

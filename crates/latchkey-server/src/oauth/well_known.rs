@@ -16,7 +16,18 @@ use crate::state::AppState;
 /// Members that depend on the project's registration settings.
 pub async fn extend(state: &AppState, project_id: &str, iss: &str, doc: &mut Value) {
     advertise_private_key_jwt(doc);
-    if !super::register::enabled(state, project_id).await {
+    // draft-ietf-oauth-client-id-metadata-document-02 "Authorization Server Metadata".
+    // One read of the settings for both members (unreadable: both off, fail closed).
+    let settings = super::registration_settings::load(state.store.as_ref(), project_id)
+        .await
+        .ok();
+    let cimd = settings
+        .as_ref()
+        .is_some_and(|s| s.client_id_metadata_document_enabled);
+    if let Value::Object(m) = doc {
+        m.insert("client_id_metadata_document_supported".into(), cimd.into());
+    }
+    if !settings.is_some_and(|s| s.idp_dynamic_client_registration_enabled) {
         return;
     }
     // The project-less path serves the default project only (as `jwks_uri` does).

@@ -77,11 +77,20 @@ async fn start(state: &AppState, headers: &HeaderMap, query: &str) -> Result<Res
     let unknown = || {
         bad("Unknown app", "The app that sent you here is not registered. Go back to the app and try again, or contact its developer.")
     };
-    let (creds, app) = state
-        .store
-        .connected_app_credentials(client_id)
-        .await?
-        .ok_or_else(unknown)?;
+    let (creds, app) = match crate::oauth::cimd::find(state, client_id, None).await {
+        Ok(found) => found.ok_or_else(unknown)?,
+        // A metadata document that cannot be used: shown with its reason, never redirected.
+        Err(crate::oauth::cimd::CimdError::Refused(why)) => {
+            return Err(Fail::Page(error_page(
+                state,
+                StatusCode::BAD_REQUEST,
+                "This app cannot be used",
+                "The app that sent you here identifies itself with a client metadata document that this server could not use. Go back to the app and try again, or contact its developer.",
+                Some(&why),
+            )))
+        }
+        Err(crate::oauth::cimd::CimdError::Store(e)) => return Err(e.into()),
+    };
     let redirect = match one("redirect_uri") {
         Some(u) if !repeated("redirect_uri") => {
             crate::oauth::registration_settings::match_redirect(&app, u)

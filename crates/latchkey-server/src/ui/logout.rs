@@ -132,7 +132,12 @@ async fn target(state: &AppState, headers: &HeaderMap, q: &LogoutParams) -> Resu
         (None, a) => a.map(str::to_string),
     };
     let app = match &client_id {
-        Some(c) => match state.store.connected_app_credentials(c).await? {
+        Some(c) => match crate::oauth::cimd::find(state, c, None)
+            .await
+            .map_err(|e| match e {
+                crate::oauth::cimd::CimdError::Refused(why) => invalid(state, &why),
+                crate::oauth::cimd::CimdError::Store(e) => e.into(),
+            })? {
             Some((cr, a)) => Some((cr.project_id, a)),
             None => {
                 return Err(invalid(

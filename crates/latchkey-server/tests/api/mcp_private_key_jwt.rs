@@ -12,11 +12,11 @@ use crate::oauth_support::subject;
 
 /// RFC 8037 Appendix A.1 Ed25519 test key.
 const SEED: &str = "nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A";
-const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
+pub(crate) const X: &str = "11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo";
 const REDIRECT: &str = "https://agent.example/callback";
 const ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
-fn key() -> EncodingKey {
+pub(crate) fn key() -> EncodingKey {
     let seed = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(SEED)
         .unwrap();
@@ -33,7 +33,7 @@ fn hex_prefix() -> Vec<u8> {
     ]
 }
 
-fn assertion(app: &TestApp, client_id: &str, aud: Value, exp_in: i64, jti: &str) -> String {
+pub(crate) fn assertion(app: &TestApp, client_id: &str, aud: Value, exp_in: i64, jti: &str) -> String {
     let now = app.state.clock.now().unix_timestamp();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("k1".into());
@@ -42,7 +42,7 @@ fn assertion(app: &TestApp, client_id: &str, aud: Value, exp_in: i64, jti: &str)
     encode(&header, &claims, &key()).unwrap()
 }
 
-fn with(a: String, extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
+pub(crate) fn with(a: String, extra: &[(&'static str, String)]) -> Vec<(&'static str, String)> {
     let mut f = vec![
         ("client_assertion_type", ASSERTION_TYPE.to_string()),
         ("client_assertion", a),
@@ -51,7 +51,7 @@ fn with(a: String, extra: &[(&'static str, String)]) -> Vec<(&'static str, Strin
     f
 }
 
-async fn post_form(app: &TestApp, path: &str, form: &[(&str, String)]) -> (StatusCode, Value) {
+pub(crate) async fn post_form(app: &TestApp, path: &str, form: &[(&str, String)]) -> (StatusCode, Value) {
     let resp = app
         .client
         .post(format!("{}{path}", app.base))

@@ -8,9 +8,12 @@
 // Env: LATCHKEY_BASE_URL, LATCHKEY_PROJECT_ID, LATCHKEY_SECRET (set by tests/api/mcp_e2e.rs),
 // CHROMIUM (default /usr/bin/chromium).
 //
-// Registration paths are cases of `REGISTRATIONS` below: DCR today; a CIMD case (the provider's
-// `clientMetadataUrl`, used by the SDK when the AS metadata says
-// `client_id_metadata_document_supported`) is one more entry.
+// Registration paths are cases of `REGISTRATIONS` below: DCR, and a client ID metadata document
+// (CIMD) served on loopback. The SDK's own CIMD path (`clientMetadataUrl`, taken when the AS
+// metadata says `client_id_metadata_document_supported`) insists on an https URL, which a CI
+// machine without a public certificate cannot serve; so the CIMD case gives the SDK the
+// document's URL as its known client id (`clientInformation`), and latchkey, started with
+// `client_metadata_allow_http_loopback`, fetches and validates the document as it would any.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
@@ -75,8 +78,9 @@ async function callbackListener() {
  * An in-memory `OAuthClientProvider` whose `redirectToAuthorization` logs the member in through
  * latchkey's hosted pages in Chromium and consents.
  */
-function browserProvider({ redirectUrl, email, clientMetadataUrl }) {
+function browserProvider({ redirectUrl, email, clientMetadataUrl, knownClientId }) {
   const store = { state: crypto.randomBytes(16).toString("base64url"), authorizations: 0 };
+  if (knownClientId) store.client = { client_id: knownClientId };
   return {
     store,
     get redirectUrl() { return redirectUrl; },
@@ -164,9 +168,25 @@ test("the example server answers 401 with its metadata and serves RFC 9728 namin
   assert.ok(prm.scopes_supported.includes("whoami"));
 });
 
+/** A client ID metadata document on loopback (draft-ietf-oauth-client-id-metadata-document). */
+async function metadataDocument() {
+  const server = http.createServer((req, res) => {
+    if (req.url !== "/mcp-e2e/client.json") return res.writeHead(404).end();
+    const url = `http://127.0.0.1:${server.address().port}/mcp-e2e/client.json`;
+    res.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=300" }).end(JSON.stringify({
+      client_id: url, client_name: "MCP SDK e2e (metadata document)", client_uri: "https://example.com/",
+      redirect_uris: ["http://127.0.0.1/callback"], grant_types: ["authorization_code", "refresh_token"],
+      response_types: ["code"], token_endpoint_auth_method: "none",
+    }));
+  });
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanups.push(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
+  return `http://127.0.0.1:${server.address().port}/mcp-e2e/client.json`;
+}
+
 const REGISTRATIONS = [
-  { name: "dynamic client registration (RFC 7591)", clientMetadataUrl: undefined, expectDcr: true },
-  // CIMD: { name: "client ID metadata document", clientMetadataUrl: "https://…/client.json", expectDcr: false },
+  { name: "dynamic client registration (RFC 7591)", expectDcr: true },
+  { name: "client ID metadata document", cimd: true },
 ];
 
 for (const reg of REGISTRATIONS) {
@@ -175,11 +195,19 @@ for (const reg of REGISTRATIONS) {
     const { organization, member } = await orgWithMember(email);
     const server = await registeredMcpServer(`Whoami ${unique()}`);
     const callback = await callbackListener();
-    const provider = browserProvider({ redirectUrl: callback.url, email, clientMetadataUrl: reg.clientMetadataUrl });
+    const knownClientId = reg.cimd ? await metadataDocument() : undefined;
+    const provider = browserProvider({ redirectUrl: callback.url, email, knownClientId });
 
     const client = await connectWithOAuth(server, provider, callback);
     assert.equal(provider.store.authorizations, 1);
     if (reg.expectDcr) assert.match(provider.store.client.client_id, /^connected-app-/, JSON.stringify(provider.store.client));
+    if (reg.cimd) {
+      assert.equal(provider.store.client.client_id, knownClientId, "no registration: the document URL is the client id");
+      const { connected_app } = await api("GET", `/v1/connected_apps/clients/${encodeURIComponent(knownClientId)}`);
+      assert.equal(connected_app.creation_method, "client_id_metadata_document");
+      assert.equal(connected_app.client_id_metadata_url, knownClientId);
+      assert.equal(connected_app.client_type, "third_party_public");
+    }
     const authUrl = provider.store.authorizationUrl;
     assert.equal(authUrl.searchParams.get("resource"), server.resourceUrl);
     assert.equal(authUrl.searchParams.get("code_challenge_method"), "S256");
@@ -205,7 +233,7 @@ for (const reg of REGISTRATIONS) {
     // A token minted for ANOTHER registered resource is refused here (RFC 8707 audience).
     const other = await registeredMcpServer(`Other ${unique()}`);
     const otherCallback = await callbackListener();
-    const otherProvider = browserProvider({ redirectUrl: otherCallback.url, email, clientMetadataUrl: reg.clientMetadataUrl });
+    const otherProvider = browserProvider({ redirectUrl: otherCallback.url, email, knownClientId });
     const otherClient = await connectWithOAuth(other, otherProvider, otherCallback);
     assert.equal((await whoami(otherClient)).sub, member.member_id);
     const foreign = otherProvider.store.tokens.access_token;

@@ -28,6 +28,9 @@ use crate::state::AppState;
 
 /// Most documents (and key sets) kept in memory.
 const CACHE_CAPACITY: u64 = 10_000;
+/// A failed fetch is remembered this long, so that a client cannot turn the server into a
+/// stream of requests at someone else's host.
+const FAILURE_TTL_SECS: u64 = 10;
 /// Largest `jwks_uri` document accepted.
 pub const MAX_JWKS_BYTES: usize = 16 * 1024;
 
@@ -54,11 +57,17 @@ pub struct Cached {
     ttl_secs: u64,
 }
 
+/// A fetch's outcome, as cached.
+type Outcome = Result<Arc<Cached>, Arc<str>>;
+
 struct ByLifetime;
 
-impl moka::Expiry<String, Arc<Cached>> for ByLifetime {
-    fn expire_after_create(&self, _: &String, v: &Arc<Cached>, _: Instant) -> Option<Duration> {
-        Some(Duration::from_secs(v.ttl_secs))
+impl moka::Expiry<String, Outcome> for ByLifetime {
+    fn expire_after_create(&self, _: &String, v: &Outcome, _: Instant) -> Option<Duration> {
+        Some(Duration::from_secs(match v {
+            Ok(c) => c.ttl_secs,
+            Err(_) => FAILURE_TTL_SECS,
+        }))
     }
 }
 
@@ -66,7 +75,7 @@ impl moka::Expiry<String, Arc<Cached>> for ByLifetime {
 #[derive(Clone)]
 pub struct DocumentCache {
     fetcher: GuardedFetcher,
-    cache: moka::future::Cache<String, Arc<Cached>>,
+    cache: moka::future::Cache<String, Outcome>,
 }
 
 impl DocumentCache {
@@ -81,23 +90,26 @@ impl DocumentCache {
     }
 
     /// The body at `url`, from the cache or fetched once however many ask at the same time.
-    /// Failures are not cached.
+    /// Failures are cached briefly too.
     pub async fn get(&self, url: &Url, max_bytes: usize, now: i64) -> Result<Arc<Cached>, String> {
         let key = format!("{max_bytes} {url}");
-        self.cache
-            .try_get_with(key, async {
-                let f = self.fetcher.get(url, max_bytes).await?;
-                let ttl = cache_lifetime(f.cache_control.as_deref(), f.expires, now);
-                Ok::<_, String>(Arc::new(Cached {
-                    hash: SecretHash::of(&String::from_utf8_lossy(&f.body))
-                        .as_str()
-                        .to_string(),
-                    body: f.body,
-                    ttl_secs: ttl.max(1) as u64,
-                }))
+        let outcome = self
+            .cache
+            .get_with(key, async {
+                let fetched = self.fetcher.get(url, max_bytes).await.map(|f| {
+                    let ttl = cache_lifetime(f.cache_control.as_deref(), f.expires, now);
+                    Cached {
+                        hash: SecretHash::of(&String::from_utf8_lossy(&f.body))
+                            .as_str()
+                            .to_string(),
+                        body: f.body,
+                        ttl_secs: ttl.max(1) as u64,
+                    }
+                });
+                fetched.map(Arc::new).map_err(Arc::from)
             })
-            .await
-            .map_err(|e: Arc<String>| (*e).clone())
+            .await;
+        outcome.map_err(|why| why.to_string())
     }
 
     /// Drops a cached body (a key set that lacks the `kid` an assertion names).

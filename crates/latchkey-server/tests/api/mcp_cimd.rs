@@ -333,11 +333,11 @@ async fn document_refusals_name_the_reason(backend: Backend) {
         assert_eq!(status, 401, "{id}: {body}");
         assert_eq!(body["error"], "invalid_client", "{body}");
     }
-    // The redirect was not followed (no-name.json was fetched once for its own case, and
-    // the body stayed cached for the page and the token endpoint), and refused documents are
-    // cached like good ones, so retrying costs no fetch.
+    // The redirect was not followed (no-name.json was fetched once, for its own case), and
+    // refusals are cached too: the page and the token endpoint caused no second fetch.
     assert_eq!(docs.hits("no-name.json"), 1);
     assert_eq!(docs.hits("redirect.json"), 1);
+    assert_eq!(docs.hits("missing.json"), 1);
 }
 both_backends!(document_refusals_name_the_reason);
 

@@ -1,7 +1,8 @@
 //! The MCP TypeScript SDK's OAuth client end to end: `interop/mcp` (node:test; the example MCP
 //! server `interop/mcp/server.mjs`, `@modelcontextprotocol/sdk`, `jose`, playwright-core driving
 //! Debian's `chromium` through the hosted login and consent pages) against the server on SQLite
-//! and PostgreSQL. Installed by `scripts/setup-interop.sh` (npm).
+//! and PostgreSQL, registering once by DCR and once by a client ID metadata document. Installed
+//! by `scripts/setup-interop.sh` (npm).
 
 use std::process::Command;
 
@@ -16,7 +17,11 @@ async fn run_suite(backend: Backend) {
 }
 
 async fn attempt(backend: Backend) -> Result<(), String> {
-    let app = TestApp::spawn_default_project(backend).await;
+    // The CIMD case serves its metadata document on loopback over http (development setting).
+    let app = TestApp::spawn_default_project_with_config(backend, |c| {
+        c.client_metadata_allow_http_loopback = true;
+    })
+    .await;
     let dir = repo_root().join("interop/mcp");
     assert!(
         dir.join("node_modules/@modelcontextprotocol/sdk").exists()

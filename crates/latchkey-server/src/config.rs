@@ -254,7 +254,9 @@ impl EnvSettings {
             issuer: var("LATCHKEY_ISSUER"),
             authorization_url: var("LATCHKEY_AUTHORIZATION_URL"),
             trust_x_forwarded_for: var("LATCHKEY_TRUST_X_FORWARDED_FOR"),
-            client_metadata_allow_http_loopback: var("LATCHKEY_CLIENT_METADATA_ALLOW_HTTP_LOOPBACK"),
+            client_metadata_allow_http_loopback: var(
+                "LATCHKEY_CLIENT_METADATA_ALLOW_HTTP_LOOPBACK",
+            ),
             password_strength_policy: var("LATCHKEY_PASSWORD_STRENGTH_POLICY"),
             smtp_url: var("LATCHKEY_SMTP_URL"),
             mail_from: var("LATCHKEY_MAIL_FROM"),

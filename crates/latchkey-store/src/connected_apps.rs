@@ -170,20 +170,24 @@ impl SqlStore {
     ) -> Result<Option<(ClientCredentials, ConnectedApp)>> {
         // One read for both: client authentication needs the secrets, the grant the settings.
         let row = match project_id {
-            Some(p) => sqlx::query(&format!(
-                "SELECT project_id, client_type, {COLUMNS} FROM connected_apps \
+            Some(p) => {
+                sqlx::query(&format!(
+                    "SELECT project_id, client_type, {COLUMNS} FROM connected_apps \
                  WHERE project_id = $1 AND client_id = $2"
-            ))
-            .bind(p)
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await?,
-            None => sqlx::query(&format!(
+                ))
+                .bind(p)
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await?
+            }
+            None => {
+                sqlx::query(&format!(
                 "SELECT project_id, client_type, {COLUMNS} FROM connected_apps WHERE client_id = $1"
             ))
-            .bind(client_id)
-            .fetch_optional(&self.pool)
-            .await?,
+                .bind(client_id)
+                .fetch_optional(&self.pool)
+                .await?
+            }
         };
         let Some(r) = row else { return Ok(None) };
         let client_type: String = r.try_get("client_type")?;

@@ -49,7 +49,8 @@ pub fn parse_client_id_url(raw: &str, allow_http_loopback: bool) -> Result<Url, 
     if raw.len() > MAX_URL_LEN {
         return Err(err("The client_id URL is too long."));
     }
-    let url = Url::parse(raw).map_err(|e| err(format!("The client_id is not a valid URL: {e}.")))?;
+    let url =
+        Url::parse(raw).map_err(|e| err(format!("The client_id is not a valid URL: {e}.")))?;
     match url.scheme() {
         "https" => {}
         "http" if allow_http_loopback && is_loopback_host(&url) => {}
@@ -69,10 +70,9 @@ pub fn parse_client_id_url(raw: &str, allow_http_loopback: bool) -> Result<Url, 
         .and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..]))
         .unwrap_or("");
     let path_text = after_host.split(['?', '#']).next().unwrap_or("");
-    if path_text
-        .split('/')
-        .any(|s| s == "." || s == ".." || s.eq_ignore_ascii_case("%2e") || s.eq_ignore_ascii_case("%2e%2e"))
-    {
+    if path_text.split('/').any(|s| {
+        s == "." || s == ".." || s.eq_ignore_ascii_case("%2e") || s.eq_ignore_ascii_case("%2e%2e")
+    }) {
         return Err(err(
             "The client_id URL must not contain . or .. path segments.",
         ));
@@ -118,8 +118,11 @@ pub fn parse_document(url: &str, body: &[u8]) -> Result<Registration, CimdError>
             "The client metadata document is larger than {MAX_DOCUMENT_BYTES} bytes."
         )));
     }
-    let value: serde_json::Value = serde_json::from_slice(body)
-        .map_err(|e| err(format!("The client metadata document is not valid JSON: {e}.")))?;
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
+        err(format!(
+            "The client metadata document is not valid JSON: {e}."
+        ))
+    })?;
     if !value.is_object() {
         return Err(err("The client metadata document is not a JSON object."));
     }

@@ -10,6 +10,7 @@
 pub mod authorize;
 pub mod claims;
 pub mod client;
+pub mod client_metadata;
 pub mod code;
 pub mod consent;
 pub mod error;
@@ -20,7 +21,6 @@ pub mod pkce;
 pub mod rbac;
 pub mod redirect;
 pub mod refresh;
-pub mod client_metadata;
 pub mod registration;
 pub mod resource;
 pub mod scope;

@@ -14,8 +14,7 @@ use std::time::{Duration, Instant};
 use latchkey_core::connected_app::{self, ClientCredentials};
 use latchkey_core::oauth::client_metadata::{
     cache_lifetime, host_allowed, is_client_id_url, parse_client_id_url, parse_document,
-    CREATED_BY_CIMD,
-    MAX_DOCUMENT_BYTES,
+    CREATED_BY_CIMD, MAX_DOCUMENT_BYTES,
 };
 use latchkey_core::oauth::registration::{AuthMethod, Registration};
 use latchkey_core::secret::SecretHash;
@@ -127,8 +126,7 @@ pub async fn client(
     let settings = super::registration_settings::load(state.store.as_ref(), project_id).await?;
     if !settings.client_id_metadata_document_enabled {
         return Err(CimdError::Refused(
-            "This project does not accept clients identified by a metadata document URL."
-                .into(),
+            "This project does not accept clients identified by a metadata document URL.".into(),
         ));
     }
     let url = parse_client_id_url(client_id, state.config.client_metadata_allow_http_loopback)
@@ -278,12 +276,9 @@ impl CimdError {
     /// On the Stytch API: 400 `invalid_client_id_metadata_document` naming why.
     pub fn api(self) -> crate::envelope::ApiFailure {
         match self {
-            CimdError::Refused(why) => latchkey_core::ApiError::new(
-                400,
-                "invalid_client_id_metadata_document",
-                why,
-            )
-            .into(),
+            CimdError::Refused(why) => {
+                latchkey_core::ApiError::new(400, "invalid_client_id_metadata_document", why).into()
+            }
             CimdError::Store(e) => e.into(),
         }
     }

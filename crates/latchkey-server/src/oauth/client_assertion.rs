@@ -67,7 +67,11 @@ pub async fn registered_keys(
     }
 }
 
-async fn fetch_keys(state: &AppState, uri: &str, kid: Option<&str>) -> Result<JwkSet, OAuthFailure> {
+async fn fetch_keys(
+    state: &AppState,
+    uri: &str,
+    kid: Option<&str>,
+) -> Result<JwkSet, OAuthFailure> {
     let url = url::Url::parse(uri)
         .map_err(|_| invalid_client("The client's registered jwks_uri is not a URL."))?;
     let now = state.clock.now().unix_timestamp();
@@ -78,7 +82,9 @@ async fn fetch_keys(state: &AppState, uri: &str, kid: Option<&str>) -> Result<Jw
             .await
             .map_err(|why| invalid_client(format!("The client's jwks_uri: {why}")))?;
         serde_json::from_slice::<JwkSet>(&c.body).map_err(|e| {
-            invalid_client(format!("The client's jwks_uri does not hold a JWK set: {e}."))
+            invalid_client(format!(
+                "The client's jwks_uri does not hold a JWK set: {e}."
+            ))
         })
     };
     let set = load().await?;

@@ -196,7 +196,9 @@ fn hosts(field: &str, list: &Option<Vec<String>>) -> Result<Option<Vec<String>>,
         let h = h.trim().to_ascii_lowercase();
         let bare = h.strip_prefix("*.").unwrap_or(&h);
         if url::Host::parse(bare).is_err() || bare.is_empty() || bare.contains(['/', ':', '@']) {
-            return Err(ApiError::invalid_field(field, &format!("{h:?} is not a host name")).into());
+            return Err(
+                ApiError::invalid_field(field, &format!("{h:?} is not a host name")).into(),
+            );
         }
         out.push(h);
     }

@@ -41,6 +41,24 @@ macro_rules! both {
     };
 }
 
+/// `both_engines!(name)`: `async fn name(backend: Backend)` once per engine, for tests that
+/// spawn the server with their own configuration.
+#[macro_export]
+macro_rules! both_engines {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                super::$name($crate::helpers::Backend::Postgres).await
+            }
+        }
+    };
+}
+
 pub struct TestApp {
     pub backend: Backend,
     pub base: String,

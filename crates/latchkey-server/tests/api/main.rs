@@ -13,6 +13,7 @@ mod exchange_access_token;
 mod interop;
 mod magic_links;
 mod mcp_cimd;
+mod mcp_clients;
 mod mcp_consent;
 mod mcp_discovery;
 mod mcp_e2e;

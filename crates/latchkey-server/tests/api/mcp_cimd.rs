@@ -17,23 +17,6 @@ use crate::helpers::{Backend, TestApp};
 use crate::mcp_private_key_jwt::{assertion, post_form, with, X};
 use crate::oauth_support::{pkce, subject};
 
-/// `both_backends!(name)`: `async fn name(backend: Backend)` once per engine (these tests
-/// spawn the server with their own configuration).
-macro_rules! both_backends {
-    ($name:ident) => {
-        mod $name {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn sqlite() {
-                super::$name(crate::helpers::Backend::Sqlite).await
-            }
-            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-            async fn postgres() {
-                super::$name(crate::helpers::Backend::Postgres).await
-            }
-        }
-    };
-}
-
 /// What one path of the document server answers.
 #[derive(Clone)]
 struct Answer {
@@ -51,7 +34,7 @@ struct Docs {
 }
 
 /// A loopback server for metadata documents and key sets.
-struct DocServer {
+pub(crate) struct DocServer {
     base: String,
     docs: Arc<Docs>,
 }
@@ -75,7 +58,7 @@ async fn serve(State(docs): State<Arc<Docs>>, Path(path): Path<String>) -> Respo
 }
 
 impl DocServer {
-    async fn start() -> DocServer {
+    pub(crate) async fn start() -> DocServer {
         let docs = Arc::new(Docs::default());
         let router = axum::Router::new()
             .route("/{*path}", axum::routing::get(serve))
@@ -86,11 +69,11 @@ impl DocServer {
         DocServer { base, docs }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}/{path}", self.base)
     }
 
-    fn set(&self, path: &str, status: u16, body: Vec<u8>) {
+    pub(crate) fn set(&self, path: &str, status: u16, body: Vec<u8>) {
         self.set_full(path, status, vec![], body, 0);
     }
 
@@ -131,7 +114,7 @@ impl DocServer {
         url
     }
 
-    fn hits(&self, path: &str) -> usize {
+    pub(crate) fn hits(&self, path: &str) -> usize {
         self.docs
             .hits
             .lock()
@@ -142,7 +125,7 @@ impl DocServer {
     }
 }
 
-async fn spawn_loopback(backend: Backend) -> TestApp {
+pub(crate) async fn spawn_loopback(backend: Backend) -> TestApp {
     TestApp::spawn_default_project_with_config(backend, |c| {
         c.client_metadata_allow_http_loopback = true;
     })
@@ -246,7 +229,7 @@ async fn document_client_completes_a_code_flow(backend: Backend) {
     assert_eq!(c["client_name"], "Loopback Agent");
     assert_eq!(c["logo_url"], "https://agent.example/logo.png");
 }
-both_backends!(document_client_completes_a_code_flow);
+crate::both_engines!(document_client_completes_a_code_flow);
 
 /// Every refusal of a document names its reason, at the Stytch API, on the hosted page and at
 /// the token endpoint.
@@ -308,7 +291,10 @@ async fn document_refusals_name_the_reason(backend: Backend) {
                 ("client_id", id.as_str()),
                 ("redirect_uri", "http://127.0.0.1/callback"),
                 ("response_type", "code"),
-                ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+                (
+                    "code_challenge",
+                    "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+                ),
                 ("code_challenge_method", "S256"),
             ])
             .send()
@@ -339,7 +325,7 @@ async fn document_refusals_name_the_reason(backend: Backend) {
     assert_eq!(docs.hits("redirect.json"), 1);
     assert_eq!(docs.hits("missing.json"), 1);
 }
-both_backends!(document_refusals_name_the_reason);
+crate::both_engines!(document_refusals_name_the_reason);
 
 /// With loopback documents not allowed (production): every special-use address class, a name
 /// that resolves to one, and plain http are refused before anything is sent.
@@ -349,7 +335,10 @@ async fn ssrf_targets_are_refused(backend: Backend) {
         ("https://127.0.0.1/client.json", "loopback"),
         ("https://10.0.0.1/client.json", "private"),
         ("https://192.168.1.1/client.json", "private"),
-        ("https://169.254.169.254/latest/meta-data/client.json", "link-local"),
+        (
+            "https://169.254.169.254/latest/meta-data/client.json",
+            "link-local",
+        ),
         ("https://[fd00::1]/client.json", "unique-local"),
         ("https://[fe80::1]/client.json", "link-local"),
         ("https://224.0.0.1/client.json", "multicast"),
@@ -365,7 +354,7 @@ async fn ssrf_targets_are_refused(backend: Backend) {
         assert!(msg.contains(why), "{id}: {msg}");
     }
 }
-both_backends!(ssrf_targets_are_refused);
+crate::both_engines!(ssrf_targets_are_refused);
 
 /// The development flag admits http to loopback only: private addresses stay refused.
 async fn loopback_flag_admits_only_loopback(backend: Backend) {
@@ -376,10 +365,13 @@ async fn loopback_flag_admits_only_loopback(backend: Backend) {
     ] {
         let (status, body) = start(&app, id, "http://127.0.0.1/callback").await;
         assert_eq!(status, 400, "{id}: {body}");
-        assert!(body["error_message"].as_str().unwrap().contains(why), "{body}");
+        assert!(
+            body["error_message"].as_str().unwrap().contains(why),
+            "{body}"
+        );
     }
 }
-both_backends!(loopback_flag_admits_only_loopback);
+crate::both_engines!(loopback_flag_admits_only_loopback);
 
 /// A document that does not arrive within the timeout is refused.
 async fn slow_document_times_out(backend: Backend) {
@@ -398,7 +390,7 @@ async fn slow_document_times_out(backend: Backend) {
         "{body}"
     );
 }
-both_backends!(slow_document_times_out);
+crate::both_engines!(slow_document_times_out);
 
 /// Concurrent first uses of one document fetch it once.
 async fn concurrent_fetches_are_coalesced(backend: Backend) {
@@ -423,7 +415,7 @@ async fn concurrent_fetches_are_coalesced(backend: Backend) {
     }
     assert_eq!(docs.hits("coalesced.json"), 1);
 }
-both_backends!(concurrent_fetches_are_coalesced);
+crate::both_engines!(concurrent_fetches_are_coalesced);
 
 /// Polls the futures together on this task, so the requests are in flight at once.
 async fn join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
@@ -473,7 +465,10 @@ async fn project_settings_govern_documents(backend: Backend) {
     assert_eq!(status, 200, "{body}");
     let (status, body) = start(&app, &id, "http://127.0.0.1/callback").await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error_message"].as_str().unwrap().contains("not one of the hosts"));
+    assert!(body["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("not one of the hosts"));
     app.put(
         path,
         json!({"client_id_metadata_document_allowed_hosts": [],
@@ -482,9 +477,15 @@ async fn project_settings_govern_documents(backend: Backend) {
     .await;
     let (status, body) = start(&app, &id, "http://127.0.0.1/callback").await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error_message"].as_str().unwrap().contains("not accepted"));
+    assert!(body["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("not accepted"));
     let (status, body) = app
-        .put(path, json!({"client_id_metadata_document_denied_hosts": ["not a host/"]}))
+        .put(
+            path,
+            json!({"client_id_metadata_document_denied_hosts": ["not a host/"]}),
+        )
         .await;
     assert_eq!(status, 400, "{body}");
     app.put(
@@ -496,13 +497,16 @@ async fn project_settings_govern_documents(backend: Backend) {
     assert_eq!(discovery(&app).await, false);
     let (status, body) = start(&app, &id, "http://127.0.0.1/callback").await;
     assert_eq!(status, 400, "{body}");
-    assert!(body["error_message"].as_str().unwrap().contains("does not accept"));
+    assert!(body["error_message"]
+        .as_str()
+        .unwrap()
+        .contains("does not accept"));
     app.put(path, json!({"client_id_metadata_document_enabled": true}))
         .await;
     let (status, body) = start(&app, &id, "http://127.0.0.1/callback").await;
     assert_eq!(status, 200, "{body}");
 }
-both_backends!(project_settings_govern_documents);
+crate::both_engines!(project_settings_govern_documents);
 
 /// A document client that authenticates with `private_key_jwt`, its keys at `jwks_uri`: a
 /// confidential third-party client; assertions single use.
@@ -554,6 +558,9 @@ async fn document_client_with_jwks_uri(backend: Backend) {
     // The same assertion again is a replay.
     let (status, body) = post_form(&app, "/v1/oauth2/token", &fields).await;
     assert_eq!(status, 401, "{body}");
-    assert!(body["error_description"].as_str().unwrap().contains("replay"));
+    assert!(body["error_description"]
+        .as_str()
+        .unwrap()
+        .contains("replay"));
 }
-both_backends!(document_client_with_jwks_uri);
+crate::both_engines!(document_client_with_jwks_uri);

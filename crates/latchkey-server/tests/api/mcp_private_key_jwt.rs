@@ -33,7 +33,13 @@ fn hex_prefix() -> Vec<u8> {
     ]
 }
 
-pub(crate) fn assertion(app: &TestApp, client_id: &str, aud: Value, exp_in: i64, jti: &str) -> String {
+pub(crate) fn assertion(
+    app: &TestApp,
+    client_id: &str,
+    aud: Value,
+    exp_in: i64,
+    jti: &str,
+) -> String {
     let now = app.state.clock.now().unix_timestamp();
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some("k1".into());
@@ -51,7 +57,11 @@ pub(crate) fn with(a: String, extra: &[(&'static str, String)]) -> Vec<(&'static
     f
 }
 
-pub(crate) async fn post_form(app: &TestApp, path: &str, form: &[(&str, String)]) -> (StatusCode, Value) {
+pub(crate) async fn post_form(
+    app: &TestApp,
+    path: &str,
+    form: &[(&str, String)],
+) -> (StatusCode, Value) {
     let resp = app
         .client
         .post(format!("{}{path}", app.base))

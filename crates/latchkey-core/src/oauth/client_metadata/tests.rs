@@ -55,24 +55,47 @@ fn a_minimal_document_is_a_public_native_client() {
 #[test]
 fn document_refusals_name_the_reason() {
     let cases = [
-        (json!({"client_id": "https://other.example/c.json"}), "is not its URL"),
+        (
+            json!({"client_id": "https://other.example/c.json"}),
+            "is not its URL",
+        ),
         (json!({"client_name": ""}), "client_name"),
         (json!({"redirect_uris": []}), "redirect_uris"),
         (json!({"client_secret": "s"}), "client_secret"),
-        (json!({"token_endpoint_auth_method": "client_secret_basic"}), "none or private_key_jwt"),
-        (json!({"token_endpoint_auth_method": "private_key_jwt"}), "jwks"),
-        (json!({"redirect_uris": ["javascript:alert(1)"]}), "redirect_uris[0]"),
+        (
+            json!({"token_endpoint_auth_method": "client_secret_basic"}),
+            "none or private_key_jwt",
+        ),
+        (
+            json!({"token_endpoint_auth_method": "private_key_jwt"}),
+            "jwks",
+        ),
+        (
+            json!({"redirect_uris": ["javascript:alert(1)"]}),
+            "redirect_uris[0]",
+        ),
     ];
     for (extra, why) in cases {
         let e = parse_document(URL, &doc(extra.clone())).unwrap_err();
         assert!(e.0.contains(why), "{extra}: {e}");
     }
-    assert!(parse_document(URL, b"[1]").unwrap_err().0.contains("object"));
-    assert!(parse_document(URL, b"{nope").unwrap_err().0.contains("JSON"));
+    assert!(parse_document(URL, b"[1]")
+        .unwrap_err()
+        .0
+        .contains("object"));
+    assert!(parse_document(URL, b"{nope")
+        .unwrap_err()
+        .0
+        .contains("JSON"));
     let big = vec![b' '; MAX_DOCUMENT_BYTES + 1];
     assert!(parse_document(URL, &big).unwrap_err().0.contains("larger"));
-    let no_id = serde_json::to_vec(&json!({"client_name": "x", "redirect_uris": ["https://a.example/cb"]})).unwrap();
-    assert!(parse_document(URL, &no_id).unwrap_err().0.contains("no client_id"));
+    let no_id =
+        serde_json::to_vec(&json!({"client_name": "x", "redirect_uris": ["https://a.example/cb"]}))
+            .unwrap();
+    assert!(parse_document(URL, &no_id)
+        .unwrap_err()
+        .0
+        .contains("no client_id"));
 }
 
 #[test]
@@ -97,7 +120,9 @@ fn rp_metadata_choices_and_foreign_grants() {
     // Claude's public document lists jwt-bearer: ignored, not fatal.
     let r = parse_document(
         URL,
-        &doc(json!({"grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"]})),
+        &doc(
+            json!({"grant_types": ["authorization_code", "refresh_token", "urn:ietf:params:oauth:grant-type:jwt-bearer"]}),
+        ),
     );
     assert!(r.is_ok(), "{r:?}");
 }
@@ -107,12 +132,24 @@ fn cache_lifetimes_are_clamped() {
     let now = 1_000_000;
     assert_eq!(cache_lifetime(None, None, now), CACHE_DEFAULT_SECS);
     assert_eq!(cache_lifetime(Some("public, max-age=600"), None, now), 600);
-    assert_eq!(cache_lifetime(Some("max-age=1"), None, now), CACHE_FLOOR_SECS);
-    assert_eq!(cache_lifetime(Some("max-age=99999999"), None, now), CACHE_CEILING_SECS);
-    assert_eq!(cache_lifetime(Some("no-store"), None, now), CACHE_FLOOR_SECS);
+    assert_eq!(
+        cache_lifetime(Some("max-age=1"), None, now),
+        CACHE_FLOOR_SECS
+    );
+    assert_eq!(
+        cache_lifetime(Some("max-age=99999999"), None, now),
+        CACHE_CEILING_SECS
+    );
+    assert_eq!(
+        cache_lifetime(Some("no-store"), None, now),
+        CACHE_FLOOR_SECS
+    );
     assert_eq!(cache_lifetime(None, Some(now + 300), now), 300);
     assert_eq!(cache_lifetime(None, Some(now - 300), now), CACHE_FLOOR_SECS);
-    assert_eq!(cache_lifetime(Some("s-maxage=120, max-age=900"), None, now), 120);
+    assert_eq!(
+        cache_lifetime(Some("s-maxage=120, max-age=900"), None, now),
+        120
+    );
 }
 
 #[test]

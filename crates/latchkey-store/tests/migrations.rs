@@ -40,8 +40,11 @@ fn to_postgres(sqlite: &str) -> String {
             _ => {}
         }
     }
-    kept.join("\n")
-        .replace(
+    let mut text = kept.join("\n");
+    if sqlite.ends_with('\n') {
+        text.push('\n');
+    }
+    text.replace(
             "INTEGER PRIMARY KEY AUTOINCREMENT",
             "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
         )

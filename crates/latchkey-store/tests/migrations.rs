@@ -45,11 +45,11 @@ fn to_postgres(sqlite: &str) -> String {
         text.push('\n');
     }
     text.replace(
-            "INTEGER PRIMARY KEY AUTOINCREMENT",
-            "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
-        )
-        .replace("INTEGER", "BIGINT")
-        .replace("-- postgres: ", "")
+        "INTEGER PRIMARY KEY AUTOINCREMENT",
+        "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY",
+    )
+    .replace("INTEGER", "BIGINT")
+    .replace("-- postgres: ", "")
 }
 
 /// Differences already applied to databases, which cannot be edited away (sqlx refuses a

@@ -54,3 +54,39 @@ async fn consent_page_provenance(app: TestApp) {
     assert!(body.contains("<code>openid</code>"), "{body}");
 }
 crate::both!(consent_page_provenance);
+
+/// A client known by its metadata document: the hosted page fetches it and the consent page
+/// names the host that published it.
+async fn consent_page_names_the_document_host(backend: crate::helpers::Backend) {
+    let app = crate::mcp_cimd::spawn_loopback(backend).await;
+    let docs = crate::mcp_cimd::DocServer::start().await;
+    let client_id = docs.url("agent.json");
+    docs.set(
+        "agent.json",
+        200,
+        serde_json::to_vec(&json!({"client_id": client_id, "client_name": "Doc Agent",
+            "redirect_uris": ["http://127.0.0.1/callback"]}))
+        .unwrap(),
+    );
+    let email = format!("noa-{}@acme.io", unique());
+    org_with_member(&app, "Acme", &email).await;
+    let challenge = PkceChallenge::s256_of(&PkceVerifier::parse(VERIFIER).unwrap());
+    let q = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", client_id.as_str()),
+            ("redirect_uri", "http://127.0.0.1:40002/callback"),
+            ("state", "s"),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish();
+    let mut b = start(&app, &format!("/oauth2/authorize?{q}")).await;
+    let consent = log_in(&mut b, &email, None).await;
+    assert_eq!(consent.status, 200, "{}", consent.body);
+    let body = &consent.body;
+    assert!(body.contains("Doc Agent wants access"), "{body}");
+    assert!(body.contains("Unverified app from 127.0.0.1"), "{body}");
+    assert!(body.contains("This app runs on this computer"), "{body}");
+}
+crate::both_engines!(consent_page_names_the_document_host);

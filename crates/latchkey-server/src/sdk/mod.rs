@@ -50,6 +50,7 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE_ACCESS_TOKEN: &str = "/sdk/v1/b2b/sessions/exchange_access_token";
     pub const IDP_AUTHORIZE_START: &str = "/sdk/v1/idp/b2b/oauth/authorize/start";
     pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
+    pub const OAUTH_LOGOUT_START: &str = "/sdk/v1/b2b/oauth/logout/start";
 }
 
 /// Every SDK route also answers its CORS preflight (`OPTIONS`).
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route(IDP_AUTHORIZE_START, p(post(idp::authorize_start)))
         .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
+        .route(OAUTH_LOGOUT_START, p(post(idp::logout_start)))
         .layer(axum::middleware::from_fn_with_state(
             state,
             transport::guard,

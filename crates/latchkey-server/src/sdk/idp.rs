@@ -66,7 +66,8 @@ pub async fn authorize_start(
     wrap(idp::start(State(state), project(&caller), ApiJson(req)).await)
 }
 
-/// `POST /sdk/v1/idp/b2b/oauth/authorize/submit`: the API's submit for the caller's session.
+/// `POST /sdk/v1/idp/b2b/oauth/authorize/submit` (and `/sdk/v1/b2b/oauth/authorize`, the SDK's
+/// form-post target, see `super::form`): the API's submit for the caller's session.
 pub async fn authorize_submit(
     State(state): State<AppState>,
     caller: SdkCaller,

@@ -13,6 +13,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod b2b;
+pub mod form;
 mod idp;
 mod links;
 pub mod transport;
@@ -51,6 +52,8 @@ pub mod paths {
     pub const IDP_AUTHORIZE_START: &str = "/sdk/v1/idp/b2b/oauth/authorize/start";
     pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
     pub const OAUTH_LOGOUT_START: &str = "/sdk/v1/b2b/oauth/logout/start";
+    /// The SDK's form-post target (`submitFormSDK`): the authorization, answered by a redirect.
+    pub const OAUTH_AUTHORIZE: &str = "/sdk/v1/b2b/oauth/authorize";
 }
 
 /// Every SDK route also answers its CORS preflight (`OPTIONS`).
@@ -100,6 +103,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(IDP_AUTHORIZE_START, p(post(idp::authorize_start)))
         .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
         .route(OAUTH_LOGOUT_START, p(post(idp::logout_start)))
+        .route(OAUTH_AUTHORIZE, p(post(idp::authorize_submit)))
         .layer(axum::middleware::from_fn_with_state(
             state,
             transport::guard,

@@ -4,8 +4,9 @@
 //! `customBaseUrl`). Transport and origins are in [`transport`]; every endpoint calls the
 //! management handler it mirrors, acting as the member of the caller's session under their
 //! RBAC permissions (the same check as the `X-Stytch-Member-Session` header of the API), so the
-//! two surfaces share every decision. Only bootstrap, login and the events sink work without a
-//! session; the public token grants nothing else.
+//! two surfaces share every decision. Only bootstrap, login, the events sink and the logout
+//! preflight (which only checks a redirect) work without a session; the public token grants
+//! nothing else. The form-post transport is [`form`]'s.
 
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;

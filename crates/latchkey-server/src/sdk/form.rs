@@ -144,14 +144,14 @@ async fn rewrite(state: &AppState, req: Request) -> Result<Request, ApiFailure> 
     h.remove(header::AUTHORIZATION);
     h.remove(PARENT_HOST);
     h.remove(header::CONTENT_LENGTH);
-    let value = |s: &str| {
-        HeaderValue::from_str(s).map_err(|_| bad("__Authorization", "is not a header value"))
+    let value = |field: &str, v: &str| {
+        HeaderValue::from_str(v).map_err(|_| bad(field, "is not a header value"))
     };
     if let Some(a) = &form.authorization {
-        h.insert(header::AUTHORIZATION, value(a)?);
+        h.insert(header::AUTHORIZATION, value("__Authorization", a)?);
     }
     if let Some(p) = &form.parent_host {
-        h.insert(PARENT_HOST, value(p)?);
+        h.insert(PARENT_HOST, value("__X-SDK-Parent-Host", p)?);
     }
     h.insert(
         header::CONTENT_TYPE,

@@ -31,13 +31,18 @@ pub enum LogoutError {
     InvalidRedirect,
 }
 
+const UNREGISTERED_PAGE: &str = "The app asked to send you to an address it has not registered \
+     for sign-out, so we stopped here.";
+const UNREGISTERED_API: &str =
+    "The post_logout_redirect_uri is not one of this Connected App's post_logout_redirect_urls.";
+
 impl LogoutError {
     /// What the hosted page tells the member.
     pub fn message(self) -> &'static str {
         match self {
             Self::ClientMismatch => "The client_id does not match the id_token_hint.",
             Self::UnknownClient => "The app that sent you here is not registered.",
-            Self::UnregisteredRedirect => "The app asked to send you to an address it has not registered for sign-out, so we stopped here.",
+            Self::UnregisteredRedirect => UNREGISTERED_PAGE,
             Self::InvalidRedirect => "The sign-out address is not a URL.",
         }
     }
@@ -53,7 +58,7 @@ impl LogoutError {
             Self::UnregisteredRedirect => ApiError::new(
                 400,
                 "connected_app_supplied_redirect_url_not_found_in_client",
-                "The post_logout_redirect_uri is not one of this Connected App's post_logout_redirect_urls.",
+                UNREGISTERED_API,
             ),
             Self::InvalidRedirect => ApiError::bad_request(
                 "connected_app_invalid_redirect_url",

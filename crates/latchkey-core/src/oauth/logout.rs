@@ -47,7 +47,8 @@ impl LogoutError {
         }
     }
 
-    /// The same refusal in Stytch's error shape (the SDK raises it as `StytchAPIError`).
+    /// The same refusal in Stytch's error shape (the SDK raises it as `StytchAPIError`); an
+    /// unregistered redirect is 401 as on Start (Stytch error reference, 401).
     pub fn api_error(self) -> ApiError {
         match self {
             Self::ClientMismatch => ApiError::bad_request(
@@ -56,7 +57,7 @@ impl LogoutError {
             ),
             Self::UnknownClient => crate::connected_app::not_found(),
             Self::UnregisteredRedirect => ApiError::new(
-                400,
+                401,
                 "connected_app_supplied_redirect_url_not_found_in_client",
                 UNREGISTERED_API,
             ),

@@ -141,7 +141,7 @@ async fn sdk_logout_start_refusals(app: TestApp) {
         // Never an open redirect.
         (
             json!({"client_id": client.id, "post_logout_redirect_uri": "https://evil.example/"}),
-            400,
+            401,
             "connected_app_supplied_redirect_url_not_found_in_client",
         ),
         (

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the SDK interop suites need. Idempotent: re-running does nothing when up to date.
 #   interop/node    -> npm ci (only when node_modules is missing or package-lock.json changed)
+#   interop/browser -> npm ci (same rule; the Chromium suites, @stytch/vanilla-js and @stytch/react)
 #   interop/mcp     -> npm ci (same rule; the MCP SDK end-to-end suite)
 #   interop/python  -> .venv + pip install -r requirements.txt (only when missing or requirements changed)
 # Needs: node >= 18 with npm, python3 (with the venv module). Reaches only the npm registry and PyPI
@@ -27,11 +28,13 @@ else
   echo "$want" >"$stamp"
 fi
 
-# ---- Browser end-to-end suite (playwright-core; the browser itself is Debian's chromium) ----
+# ---- Browser end-to-end suites (playwright-core; the browser itself is Debian's chromium):
+#      hosted pages, @stytch/vanilla-js, and @stytch/react's <B2BIdentityProvider/> (bundled by
+#      esbuild at test time from these pinned packages: react, react-dom, esbuild) ----
 BROWSER_DIR="$ROOT/interop/browser"
 want="$(hash_of "$BROWSER_DIR/package.json" "$BROWSER_DIR/package-lock.json")"
 stamp="$BROWSER_DIR/node_modules/.latchkey-setup-stamp"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$BROWSER_DIR/node_modules/playwright-core" ]]; then
+if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -d "$BROWSER_DIR/node_modules/playwright-core" && -d "$BROWSER_DIR/node_modules/@stytch/react" ]]; then
   log "interop/browser: node_modules up to date"
 else
   log "interop/browser: npm ci"

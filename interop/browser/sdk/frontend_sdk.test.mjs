@@ -4,7 +4,9 @@
 // of a customer's own login and consent page: bootstrap, password login, session authenticate,
 // self-service, the Connected Apps preflight with consent data and scope results, submit with
 // consent (this relying party redeems the code and checks the ID token's nonce) and with
-// refusal, logout; and a page on an origin the project has not authorized is refused.
+// refusal, logout; the SDK's form-post transport (`submitFormSDK`, as Stytch's own workbench
+// calls it) lands at the client with a code; and a page on an origin the project has not
+// authorized is refused.
 // Env: LATCHKEY_BASE_URL, LATCHKEY_PROJECT_ID, LATCHKEY_SECRET (set by tests/api/sdk_browser.rs),
 // CHROMIUM (default /usr/bin/chromium).
 import { test, before, after } from "node:test";
@@ -155,6 +157,37 @@ test("a customer's login and consent page built on @stytch/vanilla-js", async ()
   assert.equal(claims.sub, out.login.member_id);
 });
 
+test("the SDK's form post (submitFormSDK) navigates to the client with a code", async () => {
+  const { organization } = await api("POST", "/v1/b2b/organizations", { organization_name: "Acme", organization_slug: `acme-form-${unique()}` });
+  const email = `fay-${unique()}@acme.io`;
+  await api("POST", "/v1/b2b/passwords/migrate", { organization_id: organization.organization_id, email_address: email, hash_type: "bcrypt", hash: BCRYPT });
+  const app = (await api("POST", "/v1/connected_apps/clients", { client_type: "third_party", client_name: "Acme Forms", redirect_urls: [REDIRECT] })).connected_app;
+  const { page } = await sdkPage(pageOrigin);
+  // The registered loopback URL has no port, so any port matches (RFC 8252 §7.3): the page
+  // server answers the callback.
+  const callback = `${pageOrigin}/callback`;
+  const verifier = b64url(crypto.randomBytes(32));
+  const challenge = b64url(crypto.createHash("sha256").update(verifier).digest());
+  const landed = page.waitForURL(`${callback}?**`, { timeout: 20000 });
+  await page.evaluate(async ({ orgId, email, password, clientId, redirect, challenge }) => {
+    await window.client.passwords.authenticate({ organization_id: orgId, email_address: email, password, session_duration_minutes: 60 });
+    // A hidden form with __Authorization / __X-SDK-Client / __X-SDK-Parent-Host; the page navigates.
+    window.client._networkClient.submitFormSDK({
+      url: "/b2b/oauth/authorize", method: "POST",
+      body: { client_id: clientId, redirect_uri: redirect, response_type: "code", scopes: ["openid", "email"], consent_granted: true, state: "s-form", nonce: "n-form", code_challenge: challenge },
+    });
+  }, { orgId: organization.organization_id, email, password: PASSWORD, clientId: app.client_id, redirect: callback, challenge });
+  await landed;
+  const url = new URL(page.url());
+  assert.equal(url.searchParams.get("state"), "s-form");
+  const tok = await fetch(`${BASE}/v1/oauth2/token`, {
+    method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ grant_type: "authorization_code", code: url.searchParams.get("code"), redirect_uri: callback, client_id: app.client_id, client_secret: app.client_secret, code_verifier: verifier }),
+  }).then((r) => r.json());
+  assert.ok(tok.id_token, JSON.stringify(tok));
+  assert.equal(JSON.parse(Buffer.from(tok.id_token.split(".")[1], "base64url").toString()).nonce, "n-form");
+});
+
 test("a page on an origin the project has not authorized is refused", async () => {
   const evil = `http://evil.test:${pageServer.address().port}`;
   const { page } = await sdkPage(evil, false);
@@ -167,4 +200,13 @@ test("a page on an origin the project has not authorized is refused", async () =
     }
   });
   assert.notEqual(err, "served");
+  // Nor does its form post (a cross-site navigation, no CORS preflight) reach the authorization.
+  const answer = page.waitForResponse((r) => r.url().endsWith("/sdk/v1/b2b/oauth/authorize"), { timeout: 15000 });
+  await page.evaluate(() => window.client._networkClient.submitFormSDK({
+    url: "/b2b/oauth/authorize", method: "POST", body: { client_id: "x", redirect_uri: "http://127.0.0.1/callback", response_type: "code", scopes: ["openid"], consent_granted: true },
+  }));
+  const resp = await answer;
+  assert.equal(resp.status(), 403);
+  assert.equal(resp.headers()["location"], undefined);
+  assert.match(await resp.text(), /bad_domain_for_stytch_sdk/);
 });

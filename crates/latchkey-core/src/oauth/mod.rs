@@ -16,6 +16,7 @@ pub mod consent;
 pub mod error;
 pub mod grant;
 pub mod interaction;
+pub mod logout;
 pub mod org_policy;
 pub mod pkce;
 pub mod rbac;

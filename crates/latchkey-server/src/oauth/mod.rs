@@ -14,6 +14,7 @@ pub mod cors;
 pub mod discovery;
 pub mod envelope;
 pub mod introspect;
+pub mod logout;
 pub mod register;
 pub mod registration_settings;
 pub mod revoke;

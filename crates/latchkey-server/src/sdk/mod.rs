@@ -4,8 +4,9 @@
 //! `customBaseUrl`). Transport and origins are in [`transport`]; every endpoint calls the
 //! management handler it mirrors, acting as the member of the caller's session under their
 //! RBAC permissions (the same check as the `X-Stytch-Member-Session` header of the API), so the
-//! two surfaces share every decision. Only bootstrap, login and the events sink work without a
-//! session; the public token grants nothing else.
+//! two surfaces share every decision. Only bootstrap, login, the events sink and the logout
+//! preflight (which only checks a redirect) work without a session; the public token grants
+//! nothing else. The form-post transport is [`form`]'s.
 
 use axum::routing::{get, post, put, MethodRouter};
 use axum::Router;
@@ -13,6 +14,7 @@ use axum::Router;
 use crate::state::AppState;
 
 mod b2b;
+pub mod form;
 mod idp;
 mod links;
 pub mod transport;
@@ -50,6 +52,9 @@ pub mod paths {
     pub const SESSIONS_EXCHANGE_ACCESS_TOKEN: &str = "/sdk/v1/b2b/sessions/exchange_access_token";
     pub const IDP_AUTHORIZE_START: &str = "/sdk/v1/idp/b2b/oauth/authorize/start";
     pub const IDP_AUTHORIZE_SUBMIT: &str = "/sdk/v1/idp/b2b/oauth/authorize/submit";
+    pub const OAUTH_LOGOUT_START: &str = "/sdk/v1/b2b/oauth/logout/start";
+    /// The SDK's form-post target (`submitFormSDK`): the authorization, answered by a redirect.
+    pub const OAUTH_AUTHORIZE: &str = "/sdk/v1/b2b/oauth/authorize";
 }
 
 /// Every SDK route also answers its CORS preflight (`OPTIONS`).
@@ -98,6 +103,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route(IDP_AUTHORIZE_START, p(post(idp::authorize_start)))
         .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
+        .route(OAUTH_LOGOUT_START, p(post(idp::logout_start)))
+        .route(OAUTH_AUTHORIZE, p(post(idp::authorize_submit)))
         .layer(axum::middleware::from_fn_with_state(
             state,
             transport::guard,

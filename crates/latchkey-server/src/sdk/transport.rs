@@ -10,7 +10,8 @@
 //! `X-SDK-Parent-Host` the project has not authorized (403 `bad_domain_for_stytch_sdk`, with no
 //! CORS headers, so the page cannot read anything), and adds CORS headers for authorized
 //! origins only: the origin echoed, `Vary: Origin`, `Access-Control-Allow-Credentials: true`,
-//! never `*`.
+//! never `*`. A form post (the SDK's other transport, `__Authorization` fields) is
+//! [`super::form`]'s.
 
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -73,7 +74,7 @@ fn invalid_public_token() -> ApiError {
     )
 }
 
-fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+pub(super) fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
         .get(name)
         .and_then(|v| v.to_str().ok())
@@ -144,6 +145,9 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     if req.method() == Method::OPTIONS {
         return preflight(&state, origin.as_deref()).await;
     }
+    if req.method() == Method::POST && super::form::is_form(req.headers()) {
+        return super::form::serve(&state, req, next).await;
+    }
     let headers = req.headers().clone();
     let path = req.uri().path().to_owned();
     if path == super::paths::EVENTS {
@@ -176,7 +180,7 @@ pub async fn guard(State(state): State<AppState>, mut req: Request, next: Next) 
     resp
 }
 
-async fn authenticate(
+pub(super) async fn authenticate(
     state: &AppState,
     parts_headers: &HeaderMap,
     path: &str,

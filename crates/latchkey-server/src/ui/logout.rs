@@ -11,8 +11,6 @@ use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use base64::Engine;
-use latchkey_core::jwt::{self, Expectations};
 use latchkey_types::ConnectedApp;
 use minijinja::context;
 use serde::Deserialize;
@@ -20,6 +18,7 @@ use subtle::ConstantTimeEq;
 
 use super::page::{error_page, respond, see_other, with_cookies, Fail, Page};
 use super::{cookies, login, pending};
+use crate::oauth::logout::{self as shared, LogoutFailure, LogoutRequest};
 use crate::state::AppState;
 
 #[derive(Debug, Default, Deserialize)]
@@ -31,7 +30,8 @@ pub struct LogoutParams {
     csrf_token: Option<String>,
 }
 
-/// What the request names: its client and where to go afterwards.
+/// What the request names: its client and where to go afterwards, and whether the member may
+/// be signed out without confirming.
 struct Target {
     app: Option<(String, ConnectedApp)>,
     redirect: Option<url::Url>,
@@ -115,129 +115,31 @@ fn invalid(state: &AppState, message: &str) -> Fail {
     ))
 }
 
+/// The request's client and redirect (`crate::oauth::logout`), and whether the member of the
+/// browser's session must confirm (`latchkey_core::oauth::logout::confirmation_required`).
 async fn target(state: &AppState, headers: &HeaderMap, q: &LogoutParams) -> Result<Target, Fail> {
-    let hint = q.id_token_hint.as_deref().filter(|h| !h.is_empty());
-    let hint_aud = hint.and_then(unverified_audience);
-    let client_id = match (
-        q.client_id.as_deref().filter(|c| !c.is_empty()),
-        hint_aud.as_deref(),
-    ) {
-        (Some(c), Some(a)) if c != a => {
-            return Err(invalid(
-                state,
-                "The client_id does not match the id_token_hint.",
-            ))
-        }
-        (Some(c), _) => Some(c.to_string()),
-        (None, a) => a.map(str::to_string),
+    let req = LogoutRequest {
+        id_token_hint: q.id_token_hint.as_deref(),
+        client_id: q.client_id.as_deref(),
+        post_logout_redirect_uri: q.post_logout_redirect_uri.as_deref(),
+        state: q.state.as_deref(),
     };
-    let app = match &client_id {
-        Some(c) => match crate::oauth::cimd::find(state, c, None)
-            .await
-            .map_err(|e| match e {
-                crate::oauth::cimd::CimdError::Refused(why) => invalid(state, &why),
-                crate::oauth::cimd::CimdError::Store(e) => e.into(),
-            })? {
-            Some((cr, a)) => Some((cr.project_id, a)),
-            None => {
-                return Err(invalid(
-                    state,
-                    "The app that sent you here is not registered.",
-                ))
-            }
-        },
-        None => None,
-    };
-    let redirect = match q
-        .post_logout_redirect_uri
-        .as_deref()
-        .filter(|u| !u.is_empty())
-    {
-        None => None,
-        Some(u) => {
-            let registered = app
-                .as_ref()
-                .is_some_and(|(_, a)| a.post_logout_redirect_urls.iter().any(|r| r == u));
-            if !registered {
-                return Err(invalid(state, "The app asked to send you to an address it has not registered for sign-out, so we stopped here."));
-            }
-            let mut url = url::Url::parse(u)
-                .map_err(|_| invalid(state, "The sign-out address is not a URL."))?;
-            if let Some(s) = q.state.as_deref().filter(|s| !s.is_empty()) {
-                url.query_pairs_mut().append_pair("state", s);
-            }
-            Some(url)
-        }
-    };
-    let hint_verified = match (hint, &app) {
-        (Some(h), Some((pid, a))) => {
-            match verify_hint(state, headers, pid, &a.client_id, h).await {
-                Some(claims) => hint_names_browser_session(state, headers, pid, &claims).await,
-                None => false,
-            }
-        }
-        _ => false,
-    };
-    Ok(Target {
-        app,
-        redirect,
-        hint_verified,
-    })
-}
-
-/// The `aud` of a JWT, read without verifying it (only to find the client to verify it with).
-fn unverified_audience(token: &str) -> Option<String> {
-    let payload = token.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(payload)
-        .ok()?;
-    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    match v.get("aud")? {
-        serde_json::Value::String(s) => Some(s.clone()),
-        serde_json::Value::Array(a) => a.first()?.as_str().map(str::to_string),
-        _ => None,
-    }
-}
-
-/// The claims of an ID token this issuer signed for this client; expired ones count (§2: the
-/// hint may be old).
-async fn verify_hint(
-    state: &AppState,
-    headers: &HeaderMap,
-    pid: &str,
-    client_id: &str,
-    hint: &str,
-) -> Option<serde_json::Value> {
-    let now = state.clock.now().unix_timestamp();
-    // No trusted issuer, no verified hint: the confirmation page is shown instead.
-    let issuer = crate::issuer::issuer(state, headers).ok()?;
-    let keys = state
-        .keys
-        .verifying_set(pid, now, state.tokens.as_ref())
+    let t = shared::target(state, headers, req, None)
         .await
-        .ok()?;
-    let expect = Expectations::new([issuer], client_id).with_leeway(30);
-    jwt::verify_jwt_allow_expired(hint, &keys, now, &expect).ok()
-}
-
-/// Whether a verified hint names the browser's session: its `sub` is the session's member and
-/// its organization claim the session's organization. With no live session in the browser
-/// there is nothing to end, so the hint may go straight on to the redirect.
-async fn hint_names_browser_session(
-    state: &AppState,
-    headers: &HeaderMap,
-    pid: &str,
-    claims: &serde_json::Value,
-) -> bool {
-    let Some(session) = login::browser_session(state, headers, pid).await else {
-        return true;
+        .map_err(|e| match e {
+            LogoutFailure::Refused(r) => invalid(state, r.message()),
+            LogoutFailure::Api(a) => Fail::Api(a),
+        })?;
+    let session = match &t.app {
+        Some((pid, _)) => login::browser_session(state, headers, pid).await,
+        None => None,
     };
-    let sub = claims.get("sub").and_then(serde_json::Value::as_str);
-    let org = claims
-        .get("https://stytch.com/organization")
-        .and_then(|o| o.get("organization_id"))
-        .and_then(serde_json::Value::as_str);
-    sub == Some(session.member_id.as_str()) && org == Some(session.organization_id.as_str())
+    let confirm = t.confirmation_required(session.as_ref());
+    Ok(Target {
+        hint_verified: !confirm,
+        app: t.app,
+        redirect: t.redirect,
+    })
 }
 
 /// Ends the member session, clears its cookie, and goes to the client or the signed-out page.

@@ -35,6 +35,8 @@ mod resources;
 mod sdk;
 mod sdk_browser;
 mod sdk_cli;
+mod sdk_form;
+mod sdk_logout;
 mod sec_auth;
 mod sec_oauth;
 mod security_infra;

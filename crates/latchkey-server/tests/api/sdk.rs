@@ -13,12 +13,12 @@ use crate::both;
 use crate::helpers::{unique, TestApp};
 use crate::oauth_support::{create_client, pkce, query, redeem, REDIRECT};
 
-const PAGE: &str = "http://127.0.0.1:5555";
+pub(crate) const PAGE: &str = "http://127.0.0.1:5555";
 // pyca/bcrypt test vector.
-const HASH: &str = "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm";
-const PASSWORD: &str = "Kk4DQuMMfZL9o";
+pub(crate) const HASH: &str = "$2b$04$cVWp4XaNU8a4v1uMRum2SO026BWLIoQMD/TXg5uZV.0P.uO8m3YEm";
+pub(crate) const PASSWORD: &str = "Kk4DQuMMfZL9o";
 
-async fn public_token(app: &TestApp) -> String {
+pub(crate) async fn public_token(app: &TestApp) -> String {
     let projects = app.state.store.list_projects().await.unwrap();
     projects
         .into_iter()
@@ -27,15 +27,15 @@ async fn public_token(app: &TestApp) -> String {
         .public_token
 }
 
-struct Sdk<'a> {
-    app: &'a TestApp,
-    public_token: String,
-    session: Option<String>,
-    origin: &'a str,
+pub(crate) struct Sdk<'a> {
+    pub app: &'a TestApp,
+    pub public_token: String,
+    pub session: Option<String>,
+    pub origin: &'a str,
 }
 
 impl Sdk<'_> {
-    async fn call(
+    pub async fn call(
         &self,
         method: Method,
         path: &str,
@@ -74,13 +74,13 @@ impl Sdk<'_> {
         (status, headers, json)
     }
 
-    async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
         let (s, _, b) = self.call(Method::POST, path, Some(body)).await;
         (s, b)
     }
 }
 
-async fn member_with_password(app: &TestApp, org_id: &str, roles: Value) -> String {
+pub(crate) async fn member_with_password(app: &TestApp, org_id: &str, roles: Value) -> String {
     let email = format!("sdk-{}@example.com", unique());
     let (s, b) = app
         .post(
@@ -92,7 +92,7 @@ async fn member_with_password(app: &TestApp, org_id: &str, roles: Value) -> Stri
     email
 }
 
-fn jwt_payload(jwt: &str) -> Value {
+pub(crate) fn jwt_payload(jwt: &str) -> Value {
     let part = jwt.split('.').nth(1).unwrap();
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
         .decode(part)

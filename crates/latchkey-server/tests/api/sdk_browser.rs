@@ -1,6 +1,8 @@
-//! Stytch's frontend SDK (`@stytch/vanilla-js`, its unmodified IIFE build) in a real headless
-//! Chromium against `/sdk/v1`, on SQLite and PostgreSQL: `interop/browser/sdk` (node:test with
-//! playwright-core driving Debian's `chromium`; installed by `scripts/setup-interop.sh`).
+//! Stytch's frontend SDKs in a real headless Chromium against `/sdk/v1`, on SQLite and
+//! PostgreSQL (node:test with playwright-core driving Debian's `chromium`; installed by
+//! `scripts/setup-interop.sh`): `interop/browser/sdk` runs `@stytch/vanilla-js` (its unmodified
+//! IIFE build), `interop/browser/react` `@stytch/react`'s `<B2BIdentityProvider/>` (bundled by
+//! esbuild from npm at test time).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -8,10 +10,12 @@ use std::process::Command;
 use crate::both;
 use crate::helpers::{chromium, TestApp};
 
-async fn frontend_sdk_in_chromium(app: TestApp) {
+/// Runs the node:test suite `suite` (a directory of `interop/browser`) against `app`; `package`
+/// is the npm package it needs.
+async fn run_suite(app: TestApp, suite: &str, package: &str) {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../interop/browser");
     assert!(
-        dir.join("node_modules/@stytch/vanilla-js").exists(),
+        dir.join("node_modules").join(package).exists(),
         "the browser suite is not installed: run scripts/setup-interop.sh"
     );
     let chromium =
@@ -31,7 +35,7 @@ async fn frontend_sdk_in_chromium(app: TestApp) {
         "--test",
         "--test-concurrency=1",
         "--test-timeout=120000",
-        "sdk/",
+        suite,
     ])
     .current_dir(&dir)
     .env("LATCHKEY_BASE_URL", &app.base)
@@ -50,8 +54,17 @@ async fn frontend_sdk_in_chromium(app: TestApp) {
     );
     assert!(
         out.status.success(),
-        "frontend SDK suite failed on {:?}:\n{text}",
+        "frontend SDK suite {suite} failed on {:?}:\n{text}",
         app.backend
     );
 }
+
+async fn frontend_sdk_in_chromium(app: TestApp) {
+    run_suite(app, "sdk/", "@stytch/vanilla-js").await;
+}
 both!(frontend_sdk_in_chromium);
+
+async fn react_identity_provider_in_chromium(app: TestApp) {
+    run_suite(app, "react/", "@stytch/react").await;
+}
+both!(react_identity_provider_in_chromium);

@@ -415,7 +415,7 @@ mod oauth {
             expires_at: 500,
         };
         let hash = format!("setup-{}", g.grant_id);
-        store.insert_code(&hash, &rec, None).await.unwrap();
+        store.insert_code(&hash, &rec, None, None).await.unwrap();
         (p, g)
     }
 
@@ -428,7 +428,10 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-hash-1", &rec, None).await.unwrap();
+        store
+            .insert_code("code-hash-1", &rec, None, None)
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = store.clone();
@@ -512,7 +515,10 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-race", &rec, None).await.unwrap();
+        store
+            .insert_code("code-race", &rec, None, None)
+            .await
+            .unwrap();
         assert!(matches!(
             store.redeem_code("code-race", CLIENT, 10).await.unwrap(),
             CodeRedemption::Fresh(_)
@@ -580,7 +586,7 @@ mod oauth {
             "exchanged once"
         );
         assert!(store
-            .revoke_consent(&g.member_id, &g.client_id, 7)
+            .revoke_consent(&g.member_id, &g.client_id, 7, None)
             .await
             .unwrap());
         assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);

@@ -13,6 +13,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::auth::Project;
+use super::events::{actions, api_actor, event};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, Stytch};
 use crate::state::AppState;
 
@@ -151,18 +153,22 @@ pub struct RevokeResponse {
 pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(addr): ClientAddress,
     Path((org_key, client_id)): Path<(String, String)>,
 ) -> ApiResult<RevokeResponse> {
+    let pid = &project.project_id;
     let org = super::organizations::load(&state, &project, &org_key).await?;
     state
         .store
-        .get_connected_app(&project.project_id, &client_id)
+        .get_connected_app(pid, &client_id)
         .await?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
-    let now = state.clock.now().unix_timestamp();
+    let (org_id, actor) = (&org.organization_id, api_actor(pid, None));
+    let action = actions::ORGANIZATION_REVOKED;
+    let e = event(&state, pid, org_id, &client_id, action, actor, addr);
     let revoked_members = state
         .store
-        .revoke_organization_client(&org.organization_id, &client_id, now)
+        .revoke_organization_client(org_id, &client_id, e.created_at, Some(&e))
         .await?;
     Ok(ok(RevokeResponse {
         connected_app_id: client_id,

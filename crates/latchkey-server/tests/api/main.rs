@@ -10,6 +10,7 @@ mod connected_apps;
 mod e2e;
 mod errors;
 mod exchange_access_token;
+mod governance;
 mod interop;
 mod magic_links;
 mod mcp_consent;

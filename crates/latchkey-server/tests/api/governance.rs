@@ -436,3 +436,72 @@ async fn events_are_listed_with_pagination(app: TestApp) {
     assert_eq!((status.as_u16(), error_type(&e)), (400, "invalid_cursor"));
 }
 both!(events_are_listed_with_pagination);
+
+/// On the hosted page: a member who asks for a DCR client waiting for approval is told so (no
+/// answer goes to the client yet); once an admin approved it, the consent page follows; an
+/// unlisted CIMD host goes back to the client as `access_denied`.
+async fn hosted_page_tells_the_member(app: TestApp) {
+    let email = format!("mia-{}@acme.io", crate::helpers::unique());
+    let org = crate::pages::org_with_member(&app, "Acme", &email).await;
+    let org_id = org["organization_id"].as_str().unwrap();
+    let dcr = dcr_client(&app).await;
+    let (status, out) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org_id}"),
+            json!({"client_registration_policy": {"dcr_allowed_type": "APPROVAL_REQUIRED",
+                   "cimd_allowed_type": "RESTRICTED", "allowed_cimd_hosts": ["agents.example.com"]}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{out}");
+    let url = |client_id: &str| {
+        let challenge = pkce().1;
+        let q = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs([
+                ("response_type", "code"),
+                ("client_id", client_id),
+                ("redirect_uri", LOOPBACK),
+                ("state", "s"),
+                ("code_challenge", challenge.as_str()),
+                ("code_challenge_method", "S256"),
+            ])
+            .finish();
+        format!("/oauth2/authorize?{q}")
+    };
+    let mut b = crate::pages::start(&app, &url(&dcr)).await;
+    let page = crate::pages::log_in(&mut b, &email, None).await;
+    assert_eq!(page.status, 403, "{}", page.body);
+    assert!(page.body.contains("Waiting for approval"), "{}", page.body);
+    assert!(page.body.contains("must approve this app"), "{}", page.body);
+    let (_, list) = app
+        .get(&format!(
+            "/v1/b2b/organizations/{org_id}/connected_apps/approvals"
+        ))
+        .await;
+    assert_eq!(list["approvals"][0]["status"], "pending", "{list}");
+    let (status, _) = app
+        .post(
+            &format!("/v1/b2b/organizations/{org_id}/connected_apps/{dcr}/approve"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The member's session is still there: the next request goes straight to consent.
+    let r = b.get(&url(&dcr)).await;
+    let page = b.follow(&r.location()).await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("wants access"), "{}", page.body);
+
+    let unlisted = cimd_client(&app, "agents.example.net").await;
+    let r = b.get(&url(&unlisted)).await;
+    let r = b.get(&r.location()).await;
+    assert_eq!(r.status.as_u16(), 303, "{}", r.body);
+    let back = r.location();
+    assert!(back.starts_with(LOOPBACK), "{back}");
+    let q = crate::oauth_support::query(&back);
+    assert_eq!(q["error"], "access_denied", "{back}");
+    assert!(
+        q["error_description"].contains("agents.example.net"),
+        "{back}"
+    );
+}
+both!(hosted_page_tells_the_member);

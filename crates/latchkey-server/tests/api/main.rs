@@ -17,6 +17,7 @@ mod mcp_consent;
 mod mcp_discovery;
 mod mcp_e2e;
 mod mcp_private_key_jwt;
+mod mcp_python;
 mod mcp_registration;
 mod member_auth;
 mod members;

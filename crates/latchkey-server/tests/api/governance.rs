@@ -51,7 +51,9 @@ async fn cimd_client(app: &TestApp, host: &str) -> String {
         .await
         .unwrap()
         .unwrap();
-    a.client_id = format!("https://{host}/oauth/client.json");
+    // client_id is unique across projects, and the PostgreSQL database is shared by tests.
+    let id = crate::helpers::unique();
+    a.client_id = format!("https://{host}/oauth/{id}/client.json");
     a.client_name = format!("Agent at {host}");
     a.redirect_urls = vec![LOOPBACK.to_string()];
     a.client_id_metadata_url = Some(a.client_id.clone());
@@ -505,3 +507,75 @@ async fn hosted_page_tells_the_member(app: TestApp) {
     );
 }
 both!(hosted_page_tells_the_member);
+
+/// An admin acting with their own session (the header Stytch's SDKs send) may approve and is
+/// the event's actor; a plain member may neither list nor approve, nor change the policy.
+async fn admins_decide_with_their_session(app: TestApp) {
+    let (org, admin, admin_s) = crate::sessions::logged_in(&app, json!(["stytch_admin"])).await;
+    let org_id = org["organization_id"].as_str().unwrap();
+    let plain = app
+        .create_member(
+            org_id,
+            json!({"email_address": format!("p-{}@x.io", crate::helpers::unique())}),
+        )
+        .await;
+    let plain_s =
+        crate::sessions::session_for(&app, org_id, plain["member_id"].as_str().unwrap()).await;
+    let dcr = dcr_client(&app).await;
+    let send = |method: reqwest::Method, path: String, token: String, body: Option<Value>| {
+        let app = &app;
+        async move {
+            let mut req = app
+                .client
+                .request(method, format!("{}{path}", app.base))
+                .basic_auth(&app.project_id, Some(&app.secret))
+                .header("X-Stytch-Member-Session", token);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            crate::helpers::read(req.send().await.unwrap()).await
+        }
+    };
+    let base = format!("/v1/b2b/organizations/{org_id}");
+    let approve = format!("{base}/connected_apps/{dcr}/approve");
+    let policy = json!({"client_registration_policy": {"dcr_allowed_type": "NOT_ALLOWED"}});
+    let plain_t = plain_s.session_token.clone();
+    for (method, path, body) in [
+        (reqwest::Method::POST, approve.clone(), Some(json!({}))),
+        (
+            reqwest::Method::GET,
+            format!("{base}/connected_apps/approvals"),
+            None,
+        ),
+        (reqwest::Method::PUT, base.clone(), Some(policy.clone())),
+    ] {
+        let (status, e) = send(method, path.clone(), plain_t.clone(), body).await;
+        assert_eq!(
+            (status.as_u16(), error_type(&e)),
+            (403, "session_authorization_error"),
+            "{path}: {e}"
+        );
+    }
+    let admin_t = admin_s.session_token.clone();
+    let (status, out) = send(
+        reqwest::Method::POST,
+        approve,
+        admin_t.clone(),
+        Some(json!({})),
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    let (status, out) = send(reqwest::Method::PUT, base.clone(), admin_t, Some(policy)).await;
+    assert_eq!(status, 200, "{out}");
+    let (_, page) = app
+        .get(&format!(
+            "{base}/connected_apps/events?action=connected_app.approved"
+        ))
+        .await;
+    assert_eq!(
+        page["events"][0]["actor"],
+        json!({"kind": "member", "id": admin["member_id"]}),
+        "{page}"
+    );
+}
+both!(admins_decide_with_their_session);

@@ -114,6 +114,9 @@ fn agent_view(
         "name": app.client_name,
         "client_type": app.client_type,
         "creation_method": app.creation_method,
+        // branch h11: pre_registered, cimd or dcr (latchkey_core::oauth::agent_policy).
+        "registration_path": latchkey_core::oauth::agent_policy::RegistrationPath::classify(
+            &app.client_id, &app.creation_method, app.client_id_metadata_url.as_deref()).as_str(),
         "client_id_metadata_url": app.client_id_metadata_url,
         "host": host_of(app),
         "access_token_expiry_minutes": app.access_token_expiry_minutes,

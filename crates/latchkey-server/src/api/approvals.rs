@@ -198,43 +198,59 @@ async fn decide(
     let org = super::organizations::load(&state, &project, &org_key).await?;
     let op = Operation::OrganizationConnectedAppApprovals;
     check(acting.as_ref(), &state, pid, &org, None, op).await?;
-    let app = state
-        .store
-        .get_connected_app(pid, &client_id)
-        .await?
-        .ok_or_else(latchkey_core::connected_app::not_found)?;
     let who = api_actor(pid, acting.as_ref());
-    let action = match status {
-        ApprovalStatus::Denied => actions::DENIED,
-        _ => actions::APPROVED,
+    let decision = Decision {
+        project_id: pid,
+        org: &org,
+        client_id: &client_id,
+        status,
     };
-    let e = event(
-        &state,
-        pid,
-        &org.organization_id,
-        &client_id,
-        action,
-        who,
-        addr,
-    );
-    let prior = state
-        .store
-        .client_approval(&org.organization_id, &client_id)
-        .await?;
-    let decision = ClientApproval {
-        project_id: pid.clone(),
-        organization_id: org.organization_id.clone(),
-        client_id: app.client_id,
-        status: status.as_str().into(),
-        requested_by: prior.as_ref().and_then(|p| p.requested_by.clone()),
-        requested_at: prior.map_or(e.created_at, |p| p.requested_at),
-        decided_by: Some(format!("{}:{}", e.actor.kind, e.actor.id)),
-        decided_at: Some(e.created_at),
-    };
-    let revoked_members = state.store.decide_client_approval(&decision, &e).await?;
+    let revoked_members = record(&state, &decision, who, addr).await?;
     Ok(ok(DecisionResponse {
         connected_app_id: client_id,
         status: status.as_str(),
         revoked_members,
     }))
+}
+
+/// An admin's decision on a client for an organization.
+pub struct Decision<'a> {
+    pub project_id: &'a str,
+    pub org: &'a Organization,
+    pub client_id: &'a str,
+    pub status: ApprovalStatus,
+}
+
+/// Records a decision already authorized (API and hosted page): the approval record, a
+/// denial's revocation and the event, in one transaction. Returns how many consents a denial
+/// ended; `connected_app_not_found` for a client the project does not have.
+pub async fn record(
+    state: &AppState,
+    d: &Decision<'_>,
+    who: AuditParty,
+    addr: Option<IpAddr>,
+) -> Result<u64, ApiFailure> {
+    let (pid, org_id) = (d.project_id, &d.org.organization_id);
+    let app = state
+        .store
+        .get_connected_app(pid, d.client_id)
+        .await?
+        .ok_or_else(latchkey_core::connected_app::not_found)?;
+    let action = match d.status {
+        ApprovalStatus::Denied => actions::DENIED,
+        _ => actions::APPROVED,
+    };
+    let e = event(state, pid, org_id, &app.client_id, action, who, addr);
+    let prior = state.store.client_approval(org_id, &app.client_id).await?;
+    let decision = ClientApproval {
+        project_id: pid.to_owned(),
+        organization_id: org_id.clone(),
+        client_id: app.client_id,
+        status: d.status.as_str().into(),
+        requested_by: prior.as_ref().and_then(|p| p.requested_by.clone()),
+        requested_at: prior.map_or(e.created_at, |p| p.requested_at),
+        decided_by: Some(format!("{}:{}", e.actor.kind, e.actor.id)),
+        decided_at: Some(e.created_at),
+    };
+    Ok(state.store.decide_client_approval(&decision, &e).await?)
 }

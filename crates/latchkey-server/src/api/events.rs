@@ -131,11 +131,14 @@ pub async fn project(
     project: Project,
     ApiQuery(q): ApiQuery<AuditEventsQuery>,
 ) -> Result<Stytch<EventsResponse>, ApiFailure> {
+    // A slug or external id names a live organization; an id also finds a deleted one's events.
     let org_id = match q.organization_id.as_deref().filter(|o| !o.is_empty()) {
         Some(key) => Some(
-            super::organizations::load(&state, &project, key)
+            state
+                .store
+                .get_organization(&project.project_id, key)
                 .await?
-                .organization_id,
+                .map_or_else(|| key.to_owned(), |o| o.organization_id),
         ),
         None => None,
     };

@@ -334,6 +334,19 @@ async fn denied_client_stays_denied_until_approved(app: TestApp) {
     assert_eq!(agents["agents"], json!([]), "the denial revoked the grant");
     decide("approve").await;
     assert_eq!(start(&app, &dcr, &s).await.0, 200);
+    // The member may still refuse; that is logged too.
+    let mut refuse = body(&dcr, &s);
+    refuse["consent_granted"] = false.into();
+    refuse["prompt"] = "consent".into();
+    refuse["code_challenge"] = pkce().1.into();
+    let (status, out) = app.post("/v1/b2b/idp/oauth/authorize", refuse).await;
+    assert_eq!(status, 200, "{out}");
+    assert!(out["redirect_uri"]
+        .as_str()
+        .unwrap()
+        .contains("error=access_denied"));
+    let page = events(&app, &s, "?action=connected_app.consent_denied").await;
+    assert_eq!(page["events"][0]["outcome"], "denied", "{page}");
     let (status, e) = app
         .post(
             &format!(
@@ -434,6 +447,14 @@ async fn events_are_listed_with_pagination(app: TestApp) {
     let (status, out) = app.get("/v1/audit_events?limit=1").await;
     assert_eq!(status, 200, "{out}");
     assert_eq!(out["events"].as_array().unwrap().len(), 1);
+    // A deleted organization's events stay listable by its id.
+    let (status, _) = app.delete(&org_path(&s)).await;
+    assert_eq!(status, 200);
+    let (status, out) = app
+        .get(&format!("/v1/audit_events?organization_id={}", s.org_id))
+        .await;
+    assert_eq!(status, 200, "{out}");
+    assert_eq!(out["events"].as_array().unwrap().len(), 6, "{out}");
     let (status, e) = app.get("/v1/audit_events?cursor=nonsense").await;
     assert_eq!((status.as_u16(), error_type(&e)), (400, "invalid_cursor"));
 }

@@ -21,6 +21,7 @@ use crate::api::idp::{self, Prepared};
 use crate::client_address::ClientAddress;
 use crate::envelope::ApiFailure;
 use crate::state::AppState;
+use latchkey_core::oauth::agent_policy::PathRefusal;
 use std::net::IpAddr;
 
 /// `GET /oauth2/authorize/continue`: the current step of the browser's pending request.
@@ -82,7 +83,7 @@ pub async fn step(
             Ok(with_cookies(res, &[clear]))
         }
         // Waiting for an admin: the member is told so here, the client is not answered yet.
-        Err(f) if f.0.error_type == "connected_app_approval_pending" => {
+        Err(f) if f.0.error_type == PathRefusal::ApprovalPending.error_type() => {
             pending::finish(state, &p).await?;
             Err(Fail::Page(error_page(
                 state,

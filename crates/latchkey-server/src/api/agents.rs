@@ -43,6 +43,13 @@ pub async fn installed(
         .await?
         .into_iter()
         .collect();
+    let approvals: BTreeMap<String, String> = state
+        .store
+        .organization_client_approvals(&org.organization_id)
+        .await?
+        .into_iter()
+        .map(|a| (a.client_id, a.status))
+        .collect();
     let mut by_client: BTreeMap<&str, Vec<&ConsentRow>> = BTreeMap::new();
     for c in &consents {
         by_client.entry(&c.client_id).or_default().push(c);
@@ -67,12 +74,10 @@ pub async fn installed(
         else {
             continue;
         };
-        agents.push(agent_view(
-            &app,
-            &grants,
-            &resources,
-            activity.get(client_id),
-        ));
+        let mut view = agent_view(&app, &grants, &resources, activity.get(client_id));
+        // branch h11: the organization's approval of the client, where it has one.
+        view["approval_status"] = json!(approvals.get(client_id));
+        agents.push(view);
     }
     Ok(ok(AgentsResponse {
         organization_id: org.organization_id,

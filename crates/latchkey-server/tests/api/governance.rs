@@ -258,6 +258,15 @@ async fn dcr_client_waits_for_approval_then_consents(app: TestApp) {
     assert_eq!(out["consent_required"], true);
     let (status, out) = submit(&app, &dcr, &s).await;
     assert_eq!(status, 200, "{out}");
+    // The installed-agents view names the path and the approval.
+    let (_, agents) = app
+        .get(&format!("{}/connected_apps/agents", org_path(&s)))
+        .await;
+    assert_eq!(agents["agents"][0]["registration_path"], "dcr", "{agents}");
+    assert_eq!(
+        agents["agents"][0]["approval_status"], "approved",
+        "{agents}"
+    );
     let (_, list) = app.get(&approvals).await;
     assert_eq!(list["approvals"][0]["status"], "approved");
     assert_eq!(

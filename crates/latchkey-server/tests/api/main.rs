@@ -11,6 +11,7 @@ mod e2e;
 mod errors;
 mod exchange_access_token;
 mod governance;
+mod governance_pages;
 mod interop;
 mod magic_links;
 mod mcp_consent;

@@ -4,6 +4,7 @@
 #   interop/browser -> npm ci (same rule; the Chromium suites, @stytch/vanilla-js and @stytch/react)
 #   interop/mcp     -> npm ci (same rule; the MCP SDK end-to-end suite)
 #   interop/python  -> .venv + pip install -r requirements.txt (only when missing or requirements changed)
+#   interop/mcp-python -> its own .venv, same rule (the example MCP server in Python)
 # Needs: node >= 18 with npm, python3 (with the venv module). Reaches only the npm registry and PyPI
 # (and Debian's archive, if python3-venv has to be installed).
 set -euo pipefail
@@ -56,16 +57,22 @@ fi
 
 # ---- Python -----------------------------------------------------------------
 command -v python3 >/dev/null || { log "python3 is not installed"; exit 1; }
-VENV="$PY_DIR/.venv"
-want="$(hash_of "$PY_DIR/requirements.txt")"
-stamp="$VENV/.latchkey-setup-stamp"
-if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$VENV/bin/python" ]]; then
-  log "interop/python: .venv up to date"
-else
-  if [[ ! -x "$VENV/bin/python" ]]; then
-    log "interop/python: creating .venv"
-    if ! python3 -m venv "$VENV" 2>/tmp/setup-interop-venv.err; then
-      rm -rf "$VENV"
+
+# A venv in $1 with $1/requirements.txt installed (only when missing or requirements changed).
+python_venv() {
+  local dir="$1" venv="$1/.venv" name
+  name="${dir#"$ROOT/"}"
+  local want stamp
+  want="$(hash_of "$dir/requirements.txt")"
+  stamp="$venv/.latchkey-setup-stamp"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$venv/bin/python" ]]; then
+    log "$name: .venv up to date"
+    return
+  fi
+  if [[ ! -x "$venv/bin/python" ]]; then
+    log "$name: creating .venv"
+    if ! python3 -m venv "$venv" 2>/tmp/setup-interop-venv.err; then
+      rm -rf "$venv"
       # Debian ships venv/ensurepip separately.
       if [[ "$(id -u)" == 0 ]] && command -v apt-get >/dev/null; then
         pyver="$(python3 -c 'import sys; print(f"{sys.version_info[0]}.{sys.version_info[1]}")')"
@@ -73,7 +80,7 @@ else
         apt-get update -qq
         DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "python${pyver}-venv" ||
           DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv
-        python3 -m venv "$VENV"
+        python3 -m venv "$venv"
       else
         cat /tmp/setup-interop-venv.err >&2
         log "python3 -m venv failed; install python3-venv"
@@ -81,9 +88,13 @@ else
       fi
     fi
   fi
-  log "interop/python: pip install -r requirements.txt"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$PY_DIR/requirements.txt"
+  log "$name: pip install -r requirements.txt"
+  "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$dir/requirements.txt"
   echo "$want" >"$stamp"
-fi
+}
+
+python_venv "$PY_DIR"
+# The example MCP server in Python (MCP Python SDK, PyJWT), run by tests/api/mcp_python.rs.
+python_venv "$ROOT/interop/mcp-python"
 
 log "done. Run: (cd interop/node && node --test test/)  and  (cd interop/python && .venv/bin/python -m pytest)"

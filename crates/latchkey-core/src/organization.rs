@@ -90,6 +90,7 @@ pub fn create(
         third_party_connected_apps_allowed_type: "ALL_ALLOWED".into(),
         allowed_third_party_connected_apps: vec![],
         custom_roles: vec![],
+        client_registration_policy: Default::default(),
     };
     apply(&mut org, settings, known_roles)?;
     Ok(org)
@@ -208,6 +209,38 @@ fn connected_apps_policy(org: &mut Organization, s: &OrganizationSettings) -> Re
     }
     if let Some(v) = &s.allowed_third_party_connected_apps {
         org.allowed_third_party_connected_apps = dedup(v);
+    }
+    if let Some(v) = &s.client_registration_policy {
+        registration_policy(&mut org.client_registration_policy, v)?;
+    }
+    Ok(())
+}
+
+/// The latchkey extension `client_registration_policy` (crate::oauth::agent_policy): absent
+/// fields unchanged, host entries normalized.
+fn registration_policy(
+    p: &mut latchkey_types::ClientRegistrationPolicy,
+    s: &latchkey_types::ClientRegistrationPolicySettings,
+) -> Result<(), ApiError> {
+    use crate::oauth::agent_policy::{normalize_host, CIMD_TYPES, DCR_TYPES};
+    if let Some(v) = &s.cimd_allowed_type {
+        p.cimd_allowed_type = validate::one_of("cimd_allowed_type", v, CIMD_TYPES)?;
+    }
+    if let Some(v) = &s.dcr_allowed_type {
+        p.dcr_allowed_type = validate::one_of("dcr_allowed_type", v, DCR_TYPES)?;
+    }
+    if let Some(hosts) = &s.allowed_cimd_hosts {
+        let mut out = Vec::with_capacity(hosts.len());
+        for h in hosts {
+            let host = normalize_host(h).ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_allowed_cimd_host",
+                    format!("{h:?} is not a host name (a bare host such as agents.example.com, or *.example.com)."),
+                )
+            })?;
+            out.push(host);
+        }
+        p.allowed_cimd_hosts = dedup(&out);
     }
     Ok(())
 }

@@ -1,10 +1,46 @@
 //! Per-organization agent governance (branch `resources`): the organization-wide revocation of
 //! a client (every member's consent, code, refresh token and access token in one transaction)
 //! and the last activity of each client in an organization, for the installed-agents view.
+//! Branch h11: an organization's approvals of clients that need one, each decision committed
+//! with its audit event.
 
-use sqlx::Row;
+use latchkey_types::AuditEvent;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
+use crate::audit::insert_events;
 use crate::{Result, SqlStore};
+
+/// An organization's approval record for a client (`status`: `pending`, `approved`, `denied`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientApproval {
+    pub project_id: String,
+    pub organization_id: String,
+    pub client_id: String,
+    pub status: String,
+    /// The member who first asked.
+    pub requested_by: Option<String>,
+    pub requested_at: i64,
+    /// Who decided (an audit actor id) and when.
+    pub decided_by: Option<String>,
+    pub decided_at: Option<i64>,
+}
+
+const APPROVAL_COLUMNS: &str = "project_id, organization_id, client_id, status, requested_by, \
+                                requested_at, decided_by, decided_at";
+
+fn approval_of(r: &AnyRow) -> Result<ClientApproval> {
+    Ok(ClientApproval {
+        project_id: r.try_get("project_id")?,
+        organization_id: r.try_get("organization_id")?,
+        client_id: r.try_get("client_id")?,
+        status: r.try_get("status")?,
+        requested_by: r.try_get("requested_by")?,
+        requested_at: r.try_get("requested_at")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+    })
+}
 
 /// Members of the organization, as a subquery on placeholder `ph`.
 fn org_members(ph: &str) -> String {
@@ -17,31 +53,112 @@ impl SqlStore {
         organization_id: &str,
         client_id: &str,
         now: i64,
+        event: Option<&AuditEvent>,
     ) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let gone =
-            sqlx::query("DELETE FROM consent_grants WHERE organization_id = $1 AND client_id = $2")
-                .bind(organization_id)
-                .bind(client_id)
-                .execute(&mut *tx)
-                .await?;
-        // The code row is the family's lock (store::oauth): marking it revoked makes a refresh
-        // or redemption racing this transaction record its tokens revoked.
-        for table in ["authorization_codes", "refresh_tokens", "access_tokens"] {
-            // Placeholders numbered in order of appearance, as both engines read them.
-            sqlx::query(&format!(
-                "UPDATE {table} SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL \
-                 AND member_id IN ({})",
-                org_members("$3")
-            ))
-            .bind(now)
-            .bind(client_id)
-            .bind(organization_id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        let gone = revoke_in(&mut tx, organization_id, client_id, now).await?;
+        insert_events(&mut tx, &event.into_iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
-        Ok(gone.rows_affected())
+        Ok(gone)
+    }
+
+    pub(crate) async fn client_approval_impl(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ClientApproval>> {
+        let row = sqlx::query(&format!(
+            "SELECT {APPROVAL_COLUMNS} FROM connected_app_approvals \
+             WHERE organization_id = $1 AND client_id = $2"
+        ))
+        .bind(organization_id)
+        .bind(client_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(approval_of).transpose()
+    }
+
+    pub(crate) async fn organization_client_approvals_impl(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<ClientApproval>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {APPROVAL_COLUMNS} FROM connected_app_approvals WHERE organization_id = $1 \
+             ORDER BY requested_at DESC, client_id"
+        ))
+        .bind(organization_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(approval_of).collect()
+    }
+
+    pub(crate) async fn request_client_approval_impl(
+        &self,
+        request: &ClientApproval,
+        event: &AuditEvent,
+    ) -> Result<ClientApproval> {
+        let mut tx = self.begin_write().await?;
+        // Only the first request is recorded (and logged): later ones find the record.
+        let added = sqlx::query(&format!(
+            "INSERT INTO connected_app_approvals ({APPROVAL_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (organization_id, client_id) DO NOTHING"
+        ))
+        .bind(&request.project_id)
+        .bind(&request.organization_id)
+        .bind(&request.client_id)
+        .bind(&request.status)
+        .bind(request.requested_by.as_deref())
+        .bind(request.requested_at)
+        .bind(request.decided_by.as_deref())
+        .bind(request.decided_at)
+        .execute(&mut *tx)
+        .await?;
+        if added.rows_affected() > 0 {
+            insert_events(&mut tx, &[event]).await?;
+        }
+        let row = sqlx::query(&format!(
+            "SELECT {APPROVAL_COLUMNS} FROM connected_app_approvals \
+             WHERE organization_id = $1 AND client_id = $2"
+        ))
+        .bind(&request.organization_id)
+        .bind(&request.client_id)
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        approval_of(&row)
+    }
+
+    pub(crate) async fn decide_client_approval_impl(
+        &self,
+        decision: &ClientApproval,
+        event: &AuditEvent,
+    ) -> Result<u64> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(&format!(
+            "INSERT INTO connected_app_approvals ({APPROVAL_COLUMNS}) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (organization_id, client_id) \
+             DO UPDATE SET status = $4, decided_by = $7, decided_at = $8"
+        ))
+        .bind(&decision.project_id)
+        .bind(&decision.organization_id)
+        .bind(&decision.client_id)
+        .bind(&decision.status)
+        .bind(decision.requested_by.as_deref())
+        .bind(decision.requested_at)
+        .bind(decision.decided_by.as_deref())
+        .bind(decision.decided_at)
+        .execute(&mut *tx)
+        .await?;
+        // A denial also ends what members granted before (a client approved, then denied).
+        let revoked = if decision.status == "denied" {
+            let now = decision.decided_at.unwrap_or(event.created_at);
+            revoke_in(&mut tx, &decision.organization_id, &decision.client_id, now).await?
+        } else {
+            0
+        };
+        insert_events(&mut tx, &[event]).await?;
+        tx.commit().await?;
+        Ok(revoked)
     }
 
     pub(crate) async fn organization_client_activity_impl(
@@ -60,4 +177,36 @@ impl SqlStore {
             .map(|r| Ok((r.try_get("client_id")?, r.try_get("last")?)))
             .collect()
     }
+}
+
+/// Every member's consent, code, refresh token and access token of the client in the
+/// organization, in the caller's transaction; returns how many consents ended.
+async fn revoke_in(
+    tx: &mut Transaction<'static, Any>,
+    organization_id: &str,
+    client_id: &str,
+    now: i64,
+) -> Result<u64> {
+    let gone =
+        sqlx::query("DELETE FROM consent_grants WHERE organization_id = $1 AND client_id = $2")
+            .bind(organization_id)
+            .bind(client_id)
+            .execute(&mut **tx)
+            .await?;
+    // The code row is the family's lock (store::oauth): marking it revoked makes a refresh
+    // or redemption racing this transaction record its tokens revoked.
+    for table in ["authorization_codes", "refresh_tokens", "access_tokens"] {
+        // Placeholders numbered in order of appearance, as both engines read them.
+        sqlx::query(&format!(
+            "UPDATE {table} SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL \
+             AND member_id IN ({})",
+            org_members("$3")
+        ))
+        .bind(now)
+        .bind(client_id)
+        .bind(organization_id)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(gone.rows_affected())
 }

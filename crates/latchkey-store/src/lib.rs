@@ -6,6 +6,7 @@
 //! database and surfaced as [`Conflict`], never by check-then-insert.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod client_metadata;
 mod connected_apps;
 mod flows;
@@ -39,9 +40,11 @@ use latchkey_core::oauth::RbacPolicy;
 use latchkey_core::search::{MemberFilter, OrgFilter, Search};
 use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
-use latchkey_types::{ConnectedApp, Member, Organization};
+use latchkey_types::{AuditEvent, ConnectedApp, Member, Organization};
 
+pub use audit::{AuditFilter, AuditPage};
 pub use client_metadata::ClientMetadataDocument;
+pub use governance::ClientApproval;
 pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
@@ -293,12 +296,13 @@ pub trait Store: Send + Sync {
     /// The project's refresh-successor key; `candidate` is stored if none exists yet.
     async fn refresh_key(&self, project_id: &str, candidate: &str) -> Result<String>;
     /// Stores a new authorization code and, in the same transaction, the consent it was
-    /// issued under (Submit records both or neither).
+    /// issued under and the event that logs it (Submit records all or none).
     async fn insert_code(
         &self,
         code_hash: &str,
         record: &latchkey_core::oauth::code::CodeRecord,
         consent: Option<&ConsentRow>,
+        event: Option<&AuditEvent>,
     ) -> Result<()>;
     /// Spends a code presented by `client_id` atomically: exactly one concurrent caller gets
     /// `Fresh`. A code issued to another client is `NotFound` and stays unspent.
@@ -337,8 +341,15 @@ pub trait Store: Send + Sync {
         project_id: &str,
         organization_id: &str,
     ) -> Result<Vec<ConsentRow>>;
-    /// Deletes the consent and revokes the client's tokens for the member; false if none existed.
-    async fn revoke_consent(&self, member_id: &str, client_id: &str, now: i64) -> Result<bool>;
+    /// Deletes the consent and revokes the client's tokens for the member, with the event that
+    /// logs it; false (and no event) if none existed.
+    async fn revoke_consent(
+        &self,
+        member_id: &str,
+        client_id: &str,
+        now: i64,
+        event: Option<&AuditEvent>,
+    ) -> Result<bool>;
     // Connected Apps. Client secrets are stored only as hashes; the documents returned carry
     // `client_secret_last_four` / `next_client_secret_last_four` from the secret columns.
     async fn insert_connected_app(&self, project_id: &str, new: &NewConnectedApp) -> Result<()>;
@@ -606,12 +617,14 @@ pub trait Store: Send + Sync {
     async fn use_client_assertion_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
     async fn purge_client_assertion_jtis(&self, now: i64) -> Result<u64>;
     /// Revokes a client for a whole organization in one transaction: every member's consent,
-    /// unspent code, refresh token and access token. Returns how many consents ended.
+    /// unspent code, refresh token and access token, and the event that logs it. Returns how
+    /// many consents ended.
     async fn revoke_organization_client(
         &self,
         organization_id: &str,
         client_id: &str,
         now: i64,
+        event: Option<&AuditEvent>,
     ) -> Result<u64>;
     /// Per client, the latest expiry of an access token issued to the organization's members.
     async fn organization_client_activity(
@@ -625,6 +638,37 @@ pub trait Store: Send + Sync {
     async fn migration_status(&self) -> Result<MigrationStatus>;
     /// Open and idle connections of the read pool (no I/O).
     fn pool_stats(&self) -> PoolStats;
+
+    // branch h11 (issue 11 item 5): approvals of clients, and the one audit event store.
+    /// Appends events in one transaction (decisions with no other write).
+    async fn record_events(&self, events: &[AuditEvent]) -> Result<()>;
+    /// A project's events, newest first, by organization and action when given.
+    async fn audit_events(&self, filter: &AuditFilter<'_>) -> Result<AuditPage>;
+    async fn client_approval(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+    ) -> Result<Option<ClientApproval>>;
+    async fn organization_client_approvals(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<ClientApproval>>;
+    /// Records a pending request unless the organization has a record for the client already;
+    /// the event only with a new record (one transaction). Returns the record as it now is.
+    async fn request_client_approval(
+        &self,
+        request: &ClientApproval,
+        event: &AuditEvent,
+    ) -> Result<ClientApproval>;
+    /// Sets an approval or a denial (creating the record when there is none) with its event; a
+    /// denial also revokes what members granted the client (as
+    /// [`Store::revoke_organization_client`]), all in one transaction. Returns how many
+    /// consents a denial ended.
+    async fn decide_client_approval(
+        &self,
+        decision: &ClientApproval,
+        event: &AuditEvent,
+    ) -> Result<u64>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -105,6 +105,7 @@ impl SqlStore {
         code_hash: &str,
         r: &CodeRecord,
         consent: Option<&ConsentRow>,
+        event: Option<&latchkey_types::AuditEvent>,
     ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query(
@@ -125,6 +126,7 @@ impl SqlStore {
         if let Some(c) = consent {
             upsert_consent(&mut tx, c).await?;
         }
+        crate::audit::insert_events(&mut tx, &event.into_iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -379,6 +381,7 @@ impl SqlStore {
         member_id: &str,
         client_id: &str,
         now: i64,
+        event: Option<&latchkey_types::AuditEvent>,
     ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let which = crate::grants::Families::Consent {
@@ -392,6 +395,10 @@ impl SqlStore {
                 .bind(client_id)
                 .execute(&mut *tx)
                 .await?;
+        // The event only when a consent ended (revoking nothing is no decision to log).
+        if gone.rows_affected() > 0 {
+            crate::audit::insert_events(&mut tx, &event.into_iter().collect::<Vec<_>>()).await?;
+        }
         tx.commit().await?;
         Ok(gone.rows_affected() > 0)
     }

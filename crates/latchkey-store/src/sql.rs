@@ -274,8 +274,10 @@ impl crate::Store for SqlStore {
         code_hash: &str,
         record: &latchkey_core::oauth::code::CodeRecord,
         consent: Option<&crate::ConsentRow>,
+        event: Option<&latchkey_types::AuditEvent>,
     ) -> crate::Result<()> {
-        self.insert_code_impl(code_hash, record, consent).await
+        self.insert_code_impl(code_hash, record, consent, event)
+            .await
     }
     async fn redeem_code(
         &self,
@@ -349,8 +351,10 @@ impl crate::Store for SqlStore {
         member_id: &str,
         client_id: &str,
         now: i64,
+        event: Option<&latchkey_types::AuditEvent>,
     ) -> crate::Result<bool> {
-        self.revoke_consent_impl(member_id, client_id, now).await
+        self.revoke_consent_impl(member_id, client_id, now, event)
+            .await
     }
     async fn insert_connected_app(
         &self,
@@ -763,8 +767,9 @@ impl crate::Store for SqlStore {
         organization_id: &str,
         client_id: &str,
         now: i64,
+        event: Option<&latchkey_types::AuditEvent>,
     ) -> crate::Result<u64> {
-        self.revoke_organization_client_impl(organization_id, client_id, now)
+        self.revoke_organization_client_impl(organization_id, client_id, now, event)
             .await
     }
     async fn organization_client_activity(
@@ -781,5 +786,44 @@ impl crate::Store for SqlStore {
     }
     fn pool_stats(&self) -> crate::PoolStats {
         self.pool_stats_impl()
+    }
+
+    // branch h11: approvals and the audit event store.
+    async fn record_events(&self, events: &[latchkey_types::AuditEvent]) -> crate::Result<()> {
+        self.record_events_impl(events).await
+    }
+    async fn audit_events(
+        &self,
+        filter: &crate::AuditFilter<'_>,
+    ) -> crate::Result<crate::AuditPage> {
+        self.audit_events_impl(filter).await
+    }
+    async fn client_approval(
+        &self,
+        organization_id: &str,
+        client_id: &str,
+    ) -> crate::Result<Option<crate::ClientApproval>> {
+        self.client_approval_impl(organization_id, client_id).await
+    }
+    async fn organization_client_approvals(
+        &self,
+        organization_id: &str,
+    ) -> crate::Result<Vec<crate::ClientApproval>> {
+        self.organization_client_approvals_impl(organization_id)
+            .await
+    }
+    async fn request_client_approval(
+        &self,
+        request: &crate::ClientApproval,
+        event: &latchkey_types::AuditEvent,
+    ) -> crate::Result<crate::ClientApproval> {
+        self.request_client_approval_impl(request, event).await
+    }
+    async fn decide_client_approval(
+        &self,
+        decision: &crate::ClientApproval,
+        event: &latchkey_types::AuditEvent,
+    ) -> crate::Result<u64> {
+        self.decide_client_approval_impl(decision, event).await
     }
 }

@@ -115,7 +115,7 @@ impl Fixture {
             code_challenge: None,
             expires_at,
         };
-        store.insert_code(&hash, &rec, None).await.unwrap();
+        store.insert_code(&hash, &rec, None, None).await.unwrap();
         hash
     }
 
@@ -204,7 +204,7 @@ async fn consent_withdrawal(store: Arc<dyn Store>) {
     let a = access(&g1, 10_000);
     assert!(store.issue_tokens(&a, Some(&rt)).await.unwrap());
     assert!(store
-        .revoke_consent(&f.member.member_id, CLIENT, 20)
+        .revoke_consent(&f.member.member_id, CLIENT, 20, None)
         .await
         .unwrap());
     assert!(
@@ -260,7 +260,12 @@ async fn withdrawal_races_rotation(store: Arc<dyn Store>) {
         };
         let withdraw = {
             let (store, member, client) = (store.clone(), g.member_id.clone(), g.client_id.clone());
-            tokio::spawn(async move { store.revoke_consent(&member, &client, 30).await.unwrap() })
+            tokio::spawn(async move {
+                store
+                    .revoke_consent(&member, &client, 30, None)
+                    .await
+                    .unwrap()
+            })
         };
         rotate.await.unwrap();
         withdraw.await.unwrap();

@@ -368,9 +368,9 @@ mod oauth {
     use latchkey_core::oauth::refresh::RefreshRecord;
     use latchkey_store::{AccessRow, CodeRedemption, ConsentRow, NewRefresh};
 
-    const CLIENT: &str = "connected-app-test-1";
+    pub const CLIENT: &str = "connected-app-test-1";
 
-    fn grant(p: &str, org: &str, member: &str) -> Grant {
+    pub fn grant(p: &str, org: &str, member: &str) -> Grant {
         Grant {
             grant_id: format!("grant-{}", uuid::Uuid::new_v4()),
             project_id: p.into(),
@@ -415,7 +415,7 @@ mod oauth {
             expires_at: 500,
         };
         let hash = format!("setup-{}", g.grant_id);
-        store.insert_code(&hash, &rec, None).await.unwrap();
+        store.insert_code(&hash, &rec, None, None).await.unwrap();
         (p, g)
     }
 
@@ -428,7 +428,10 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-hash-1", &rec, None).await.unwrap();
+        store
+            .insert_code("code-hash-1", &rec, None, None)
+            .await
+            .unwrap();
         let tasks: Vec<_> = (0..50)
             .map(|_| {
                 let store = store.clone();
@@ -512,7 +515,10 @@ mod oauth {
             code_challenge: None,
             expires_at: 500,
         };
-        store.insert_code("code-race", &rec, None).await.unwrap();
+        store
+            .insert_code("code-race", &rec, None, None)
+            .await
+            .unwrap();
         assert!(matches!(
             store.redeem_code("code-race", CLIENT, 10).await.unwrap(),
             CodeRedemption::Fresh(_)
@@ -580,7 +586,7 @@ mod oauth {
             "exchanged once"
         );
         assert!(store
-            .revoke_consent(&g.member_id, &g.client_id, 7)
+            .revoke_consent(&g.member_id, &g.client_id, 7, None)
             .await
             .unwrap());
         assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
@@ -596,6 +602,100 @@ mod oauth {
             "the first key stays"
         );
     }
+}
+
+/// Branch h11: an event commits with the decision it logs, or neither does.
+mod audit {
+    use super::*;
+    use latchkey_core::oauth::code::CodeRecord;
+    use latchkey_store::{AuditFilter, CodeRedemption};
+    use latchkey_types::{AuditEvent, AuditParty};
+
+    fn event(p: &str, org: &str, id: &str) -> AuditEvent {
+        AuditEvent {
+            event_id: id.into(),
+            project_id: p.into(),
+            organization_id: Some(org.into()),
+            actor: AuditParty::new("member", "m"),
+            action: "connected_app.consent_granted".into(),
+            target: Some(AuditParty::new("connected_app", "c")),
+            client_address: Some("192.0.2.1".into()),
+            created_at: 100,
+            outcome: "success".into(),
+            details: serde_json::Map::new(),
+        }
+    }
+
+    pub async fn events_commit_with_their_decision(store: Arc<dyn Store>) {
+        let p = project(store.as_ref()).await;
+        let org = format!("org-{}", uuid::Uuid::new_v4());
+        let id = format!("event-{}", uuid::Uuid::new_v4());
+        store.record_events(&[event(&p, &org, &id)]).await.unwrap();
+        let o = super::org(&org, json!({"organization_name": "O"}));
+        store.insert_organization(&p, &o).await.unwrap();
+        let m = member(&format!("member-{}", uuid::Uuid::new_v4()), &o, "a@o.io");
+        store.insert_member(&p, &m).await.unwrap();
+        let rec = CodeRecord {
+            grant: super::oauth::grant(&p, &org, &m.member_id),
+            redirect_uri: "https://a.test/cb".into(),
+            code_challenge: None,
+            expires_at: 500,
+        };
+        // The same event id again: the event fails, so the code is not stored either.
+        let hash = format!("audit-{}", uuid::Uuid::new_v4());
+        let dup = event(&p, &org, &id);
+        assert!(store
+            .insert_code(&hash, &rec, None, Some(&dup))
+            .await
+            .is_err());
+        assert_eq!(
+            store
+                .redeem_code(&hash, super::oauth::CLIENT, 10)
+                .await
+                .unwrap(),
+            CodeRedemption::NotFound
+        );
+        let fresh = event(&p, &org, &format!("event-{}", uuid::Uuid::new_v4()));
+        store
+            .insert_code(&hash, &rec, None, Some(&fresh))
+            .await
+            .unwrap();
+        let page = store
+            .audit_events(&AuditFilter {
+                project_id: &p,
+                organization_id: Some(&org),
+                action: None,
+                before: 0,
+                limit: 1,
+            })
+            .await
+            .unwrap();
+        assert_eq!(page.events, vec![fresh], "newest first");
+        let older = store
+            .audit_events(&AuditFilter {
+                project_id: &p,
+                organization_id: Some(&org),
+                action: None,
+                before: page.next_before.unwrap(),
+                limit: 10,
+            })
+            .await
+            .unwrap();
+        assert_eq!(older.events.len(), 1);
+        assert_eq!(older.events[0].event_id, id);
+        assert_eq!(older.next_before, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_audit() {
+    let (s, _dir) = sqlite().await;
+    audit::events_commit_with_their_decision(s).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_audit() {
+    audit::events_commit_with_their_decision(postgres().await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -6,6 +6,7 @@
 //! typed requests once, at the edge.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod connected_app;
 pub mod idp;
 pub mod magic_link;
@@ -17,6 +18,7 @@ pub mod resource;
 pub mod search;
 pub mod session;
 
+pub use audit::*;
 pub use connected_app::*;
 pub use idp::*;
 pub use magic_link::*;

@@ -70,6 +70,41 @@ pub struct Organization {
     pub third_party_connected_apps_allowed_type: String,
     pub allowed_third_party_connected_apps: Vec<String>,
     pub custom_roles: Vec<CustomRole>,
+    /// latchkey extension (issue 11 item 5; absent from Stytch's Organization object): which
+    /// self-registered clients (CIMD, DCR) members may authorize. Absent in stored documents
+    /// written before it existed: the defaults (all allowed).
+    #[serde(default)]
+    pub client_registration_policy: ClientRegistrationPolicy,
+}
+
+/// latchkey extension: the organization's policy per client registration path, beside
+/// Stytch's first/third-party policies (which keep governing pre-registered apps).
+/// `cimd_allowed_type`: `ALL_ALLOWED` | `RESTRICTED` (only `allowed_cimd_hosts`) |
+/// `NOT_ALLOWED`, for Client ID Metadata Document clients; `dcr_allowed_type`: `ALL_ALLOWED` |
+/// `APPROVAL_REQUIRED` | `NOT_ALLOWED`, for RFC 7591 dynamically registered clients.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ClientRegistrationPolicy {
+    pub cimd_allowed_type: String,
+    pub allowed_cimd_hosts: Vec<String>,
+    pub dcr_allowed_type: String,
+}
+
+impl Default for ClientRegistrationPolicy {
+    fn default() -> Self {
+        Self {
+            cimd_allowed_type: "ALL_ALLOWED".into(),
+            allowed_cimd_hosts: Vec::new(),
+            dcr_allowed_type: "ALL_ALLOWED".into(),
+        }
+    }
+}
+
+/// The update form of [`ClientRegistrationPolicy`]: absent fields are left unchanged.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ClientRegistrationPolicySettings {
+    pub cimd_allowed_type: Option<String>,
+    pub allowed_cimd_hosts: Option<Vec<String>>,
+    pub dcr_allowed_type: Option<String>,
 }
 
 /// Settings shared by create and update: every one optional; on update, absent means unchanged.
@@ -99,6 +134,8 @@ pub struct OrganizationSettings {
     pub allowed_first_party_connected_apps: Option<Vec<String>>,
     pub third_party_connected_apps_allowed_type: Option<String>,
     pub allowed_third_party_connected_apps: Option<Vec<String>>,
+    /// latchkey extension: see [`ClientRegistrationPolicy`].
+    pub client_registration_policy: Option<ClientRegistrationPolicySettings>,
 }
 
 /// `POST /v1/b2b/organizations/search` body.

@@ -18,6 +18,9 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import crypto from "node:crypto";
 import http from "node:http";
+import { spawn } from "node:child_process";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -58,6 +61,46 @@ async function registeredMcpServer(name) {
   });
   server.useResource(resource.resource_id);
   return server;
+}
+
+const PYTHON_DIR = fileURLToPath(new URL("../../mcp-python/", import.meta.url));
+
+/** A free loopback port (listen on 0, close). */
+async function freePort() {
+  const s = http.createServer();
+  await new Promise((resolve) => s.listen(0, "127.0.0.1", resolve));
+  const { port } = s.address();
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+/**
+ * The Python example MCP server (../../mcp-python/server.py, the MCP Python SDK), registered at
+ * latchkey as a resource accepting `whoami`, started on a free port once its resource exists.
+ */
+async function registeredPythonMcpServer(name) {
+  const python = `${PYTHON_DIR}.venv/bin/python`;
+  assert.ok(fs.existsSync(python), "interop/mcp-python is not installed: run scripts/setup-interop.sh");
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  const resourceUrl = `${origin}/mcp`;
+  const { resource } = await api("POST", "/v1/connected_apps/resources", {
+    url: resourceUrl, name, scopes: [{ scope: "whoami", description: "Know who you are" }],
+  });
+  const child = spawn(python, ["server.py"], {
+    cwd: PYTHON_DIR,
+    env: { ...process.env, LATCHKEY_ISSUER: BASE, LATCHKEY_RESOURCE_ID: resource.resource_id, PORT: String(port) },
+    stdio: ["ignore", "ignore", "inherit"],
+  });
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  cleanups.push(async () => { child.kill(); await exited; });
+  const prmUrl = `${origin}/.well-known/oauth-protected-resource`;
+  for (let i = 0; i < 100; i++) {
+    const ok = await fetch(prmUrl).then((r) => r.ok, () => false);
+    if (ok) return { resourceUrl, prmUrl };
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`the Python MCP server did not start on port ${port}`);
 }
 
 /** A loopback redirect_uri (RFC 8252 §7.3) that hands over the `code` (or `error`) it receives. */
@@ -247,3 +290,24 @@ for (const reg of REGISTRATIONS) {
     assert.match(refused.headers.get("www-authenticate"), new RegExp(`resource_metadata="${server.prmUrl}".*error="invalid_token"`));
   });
 }
+
+test("MCP SDK client against the Python example server (MCP Python SDK): DCR, login, tool call, refresh", async () => {
+  const email = `mcp-py-${unique()}@acme.io`;
+  const { organization, member } = await orgWithMember(email);
+  const server = await registeredPythonMcpServer(`Python whoami ${unique()}`);
+  const unauthenticated = await fetch(server.resourceUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+  assert.equal(unauthenticated.status, 401);
+  assert.equal(unauthenticated.headers.get("www-authenticate"), `Bearer resource_metadata="${server.prmUrl}"`);
+  const callback = await callbackListener();
+  const provider = browserProvider({ redirectUrl: callback.url, email });
+  const client = await connectWithOAuth(server, provider, callback);
+  const first = provider.store.tokens;
+  assert.deepEqual([claimsOf(first.access_token).aud].flat(), [server.resourceUrl]);
+  const who = await whoami(client);
+  assert.equal(who.sub, member.member_id);
+  assert.equal(who.organization_id, organization.organization_id);
+  // A refused access token: the SDK refreshes and retries against the Python server too.
+  provider.store.tokens = { ...provider.store.tokens, access_token: first.access_token.slice(0, -4) + "AAAA" };
+  assert.equal((await whoami(client)).sub, member.member_id);
+  assert.equal(provider.store.authorizations, 1, "refreshed without a new authorization");
+});

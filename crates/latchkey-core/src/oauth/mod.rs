@@ -7,6 +7,7 @@
 //! [`require_challenge`] → [`submit_decision`]. At the token endpoint:
 //! [`check_code_verifier`].
 
+pub mod agent_policy;
 pub mod authorize;
 pub mod claims;
 pub mod client;

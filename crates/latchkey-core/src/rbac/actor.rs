@@ -78,6 +78,9 @@ pub enum Operation<'a> {
     MemberConnectedAppRevoke,
     /// `sessions/revoke` of all of a member's sessions, or of one session not the actor's own.
     SessionsRevoke,
+    /// latchkey extension (issue 11 item 5): list, approve or deny the organization's client
+    /// approvals, an organization setting of its Connected Apps.
+    OrganizationConnectedAppApprovals,
 }
 
 fn trusted_metadata_refused() -> ApiError {
@@ -133,6 +136,9 @@ pub fn requirements(op: Operation<'_>, is_self: bool) -> Result<Vec<Requirement>
         MemberConnectedApps => vec![ms("get.connected-apps", is_self)],
         MemberConnectedAppRevoke => vec![ms("revoke.connected-app", is_self)],
         SessionsRevoke => vec![ms("revoke-sessions", is_self)],
+        OrganizationConnectedAppApprovals => {
+            vec![r(ORGANIZATION, "update.settings.connected-apps")]
+        }
     })
 }
 
@@ -141,7 +147,7 @@ fn organization_update(req: &OrganizationSettings) -> Result<Vec<Requirement>, A
     if req.trusted_metadata.is_some() {
         return Err(trusted_metadata_refused());
     }
-    let fields: [(bool, &'static str); 18] = [
+    let fields: [(bool, &'static str); 19] = [
         (req.organization_name.is_some(), "update.info.name"),
         (req.organization_slug.is_some(), "update.info.slug"),
         (req.organization_logo_url.is_some(), "update.info.logo-url"),
@@ -201,6 +207,11 @@ fn organization_update(req: &OrganizationSettings) -> Result<Vec<Requirement>, A
         (
             req.third_party_connected_apps_allowed_type.is_some()
                 || req.allowed_third_party_connected_apps.is_some(),
+            "update.settings.connected-apps",
+        ),
+        // latchkey extension (issue 11 item 5): the registration-path policy.
+        (
+            req.client_registration_policy.is_some(),
             "update.settings.connected-apps",
         ),
     ];

@@ -13,6 +13,8 @@ use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::auth::Project;
+use super::events::{actions, api_actor, event};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, Stytch};
 use crate::state::AppState;
 
@@ -41,6 +43,13 @@ pub async fn installed(
         .await?
         .into_iter()
         .collect();
+    let approvals: BTreeMap<String, String> = state
+        .store
+        .organization_client_approvals(&org.organization_id)
+        .await?
+        .into_iter()
+        .map(|a| (a.client_id, a.status))
+        .collect();
     let mut by_client: BTreeMap<&str, Vec<&ConsentRow>> = BTreeMap::new();
     for c in &consents {
         by_client.entry(&c.client_id).or_default().push(c);
@@ -65,12 +74,10 @@ pub async fn installed(
         else {
             continue;
         };
-        agents.push(agent_view(
-            &app,
-            &grants,
-            &resources,
-            activity.get(client_id),
-        ));
+        let mut view = agent_view(&app, &grants, &resources, activity.get(client_id));
+        // branch h11: the organization's approval of the client, where it has one.
+        view["approval_status"] = json!(approvals.get(client_id));
+        agents.push(view);
     }
     Ok(ok(AgentsResponse {
         organization_id: org.organization_id,
@@ -112,6 +119,9 @@ fn agent_view(
         "name": app.client_name,
         "client_type": app.client_type,
         "creation_method": app.creation_method,
+        // branch h11: pre_registered, cimd or dcr (latchkey_core::oauth::agent_policy).
+        "registration_path": latchkey_core::oauth::agent_policy::RegistrationPath::classify(
+            &app.client_id, &app.creation_method, app.client_id_metadata_url.as_deref()).as_str(),
         "client_id_metadata_url": app.client_id_metadata_url,
         "host": host_of(app),
         "access_token_expiry_minutes": app.access_token_expiry_minutes,
@@ -151,18 +161,22 @@ pub struct RevokeResponse {
 pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(addr): ClientAddress,
     Path((org_key, client_id)): Path<(String, String)>,
 ) -> ApiResult<RevokeResponse> {
+    let pid = &project.project_id;
     let org = super::organizations::load(&state, &project, &org_key).await?;
     state
         .store
-        .get_connected_app(&project.project_id, &client_id)
+        .get_connected_app(pid, &client_id)
         .await?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
-    let now = state.clock.now().unix_timestamp();
+    let (org_id, actor) = (&org.organization_id, api_actor(pid, None));
+    let action = actions::ORGANIZATION_REVOKED;
+    let e = event(&state, pid, org_id, &client_id, action, actor, addr);
     let revoked_members = state
         .store
-        .revoke_organization_client(&org.organization_id, &client_id, now)
+        .revoke_organization_client(org_id, &client_id, e.created_at, Some(&e))
         .await?;
     Ok(ok(RevokeResponse {
         connected_app_id: client_id,

@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 
 use super::auth::Project;
 use super::member_auth::{check, MemberActor};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, Stytch};
 use crate::state::AppState;
 use latchkey_core::rbac::Operation;
@@ -115,6 +116,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
     actor: MemberActor,
+    ClientAddress(addr): ClientAddress,
     Path((org_key, member_key, client_id)): Path<(String, String, String)>,
 ) -> ApiResult<Empty> {
     let acting = actor.resolve(&state, &project.project_id).await?;
@@ -143,13 +145,15 @@ pub async fn revoke(
         .get_connected_app(&project.project_id, &client_id)
         .await?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
+    let who = super::events::api_actor(pid, acting.as_ref());
+    let action = super::events::actions::MEMBER_REVOKED;
+    let org_id = &org.organization_id;
+    let mut e = super::events::event(&state, pid, org_id, &client_id, action, who, addr);
+    e.details
+        .insert("member_id".into(), member.member_id.clone().into());
     state
         .store
-        .revoke_consent(
-            &member.member_id,
-            &client_id,
-            state.clock.now().unix_timestamp(),
-        )
+        .revoke_consent(&member.member_id, &client_id, e.created_at, Some(&e))
         .await?;
     Ok(ok(Empty {}))
 }

@@ -16,11 +16,16 @@ use latchkey_core::oauth::{
 use latchkey_core::secret::SecretHash;
 use latchkey_core::{ids, ApiError};
 use latchkey_store::{ConsentRow, MemberLookup};
-use latchkey_types::{AuthorizeRequest, ConnectedApp, Member, Organization};
+use latchkey_types::{
+    AuditEvent, AuditParty, AuthorizeRequest, ConnectedApp, Member, Organization,
+};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::net::IpAddr;
 
 use super::auth::Project;
+use super::events::actions::{CONSENT_DENIED, CONSENT_GRANTED};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::sessions::{self, Credential};
 use crate::state::AppState;
@@ -56,6 +61,7 @@ pub async fn prepare(
     state: &AppState,
     project_id: &str,
     req: &AuthorizeRequest,
+    addr: Option<IpAddr>,
 ) -> Result<Prepared, ApiFailure> {
     let client_id = req
         .client_id
@@ -147,6 +153,13 @@ pub async fn prepare(
         org_policy: &org_policy,
     })
     .map_err(authorize_error)?;
+    // The organization's registration-path policy and approvals (latchkey extension).
+    let who = super::approvals::Asking {
+        project_id,
+        member: &member,
+        addr,
+    };
+    super::approvals::enforce(state, &app, &org, &who).await?;
     // Consent is per resource: a scope granted for one resource is not granted for another.
     resource_consent::widen(&mut decision, client_type, &scope_results, prior.as_ref());
     Ok(Prepared {
@@ -250,9 +263,10 @@ pub struct StartResponse {
 pub async fn start(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(addr): ClientAddress,
     ApiJson(req): ApiJson<AuthorizeRequest>,
 ) -> Result<Stytch<StartResponse>, ApiFailure> {
-    let p = prepare(&state, &project.project_id, &req).await?;
+    let p = prepare(&state, &project.project_id, &req, addr).await?;
     let client = client_public(&p.app);
     Ok(ok(StartResponse {
         member_id: p.member.member_id.clone(),
@@ -277,11 +291,12 @@ pub struct SubmitResponse {
 pub async fn submit(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(addr): ClientAddress,
     headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<AuthorizeRequest>,
 ) -> Result<Stytch<SubmitResponse>, ApiFailure> {
     let issuer = crate::issuer::issuer(&state, &headers)?;
-    let out = authorize(&state, &project.project_id, &req, &issuer).await?;
+    let out = authorize(&state, &project.project_id, &req, &issuer, addr).await?;
     Ok(ok(out))
 }
 
@@ -291,11 +306,12 @@ pub async fn authorize(
     project_id: &str,
     req: &AuthorizeRequest,
     issuer: &str,
+    addr: Option<IpAddr>,
 ) -> Result<SubmitResponse, ApiFailure> {
     let consent = req
         .consent_granted
         .ok_or_else(|| ApiError::missing_field("consent_granted"))?;
-    let p = prepare(state, project_id, req).await?;
+    let p = prepare(state, project_id, req, addr).await?;
     let challenge = match req.code_challenge.as_deref().filter(|s| !s.is_empty()) {
         Some(c) => Some(PkceChallenge::parse(c).map_err(|e| authorize_error(e.into()))?),
         None => None,
@@ -318,6 +334,10 @@ pub async fn authorize(
     let (granted, grant_record) = match outcome {
         SubmitOutcome::Denied(err) => {
             crate::metrics::consent("denied", p.client_type);
+            let mut e = consent_event(state, project_id, &p, CONSENT_DENIED, addr);
+            e.outcome = "denied".into();
+            // Nothing else is written for a refusal: the event stands alone.
+            state.store.record_events(&[e]).await?;
             let url = with_iss(p.redirect.with_error(&err, state_param), issuer);
             return Ok(SubmitResponse {
                 redirect_uri: url,
@@ -360,10 +380,24 @@ pub async fn authorize(
         created_at: now,
         updated_at: now,
     };
-    // The code and the consent it stands on are written together (one transaction).
+    // The code, the consent it stands on and its event are written together (one transaction).
+    // Only a consent the member gave on the screen is logged, not a skipped one.
+    let event = p.decision.consent_required().then(|| {
+        let mut e = consent_event(state, project_id, &p, CONSENT_GRANTED, addr);
+        e.details
+            .insert("scopes".into(), json!(record.grant.scopes.clone()));
+        e.details
+            .insert("resources".into(), json!(record.grant.resources.clone()));
+        e
+    });
     state
         .store
-        .insert_code(SecretHash::of(&code).as_str(), &record, Some(&consent))
+        .insert_code(
+            SecretHash::of(&code).as_str(),
+            &record,
+            Some(&consent),
+            event.as_ref(),
+        )
         .await?;
     if crate::oauth::registration_settings::is_self_registered(&p.app) {
         // A use, for the removal of registered clients nobody uses (issue 10).
@@ -381,6 +415,23 @@ pub async fn authorize(
         redirect_uri: url,
         authorization_code: Some(code),
     })
+}
+
+/// The member's consent decision on the client, as an audit event.
+fn consent_event(
+    state: &AppState,
+    project_id: &str,
+    p: &Prepared,
+    action: &str,
+    addr: Option<IpAddr>,
+) -> AuditEvent {
+    let actor = AuditParty::new("member", &p.member.member_id);
+    let (org, client) = (&p.org.organization_id, &p.app.client_id);
+    let mut e = super::events::event(state, project_id, org, client, action, actor, addr);
+    if let Some(s) = &p.session_id {
+        e.details.insert("member_session_id".into(), json!(s));
+    }
+    e
 }
 
 /// RFC 9207: the authorization response names its issuer.

@@ -7,9 +7,11 @@ use axum::Router;
 use crate::state::AppState;
 
 pub mod agents;
+pub mod approvals;
 pub mod auth;
 pub mod connected_apps;
 pub mod consents;
+pub mod events;
 pub mod idp;
 pub mod magic_links;
 pub mod member_auth;
@@ -83,6 +85,16 @@ pub mod paths {
         "/v1/b2b/organizations/{organization_id}/connected_apps/agents";
     pub const ORGANIZATION_CONNECTED_APP_REVOKE: &str =
         "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}/revoke";
+    // branch h11 (issue 11 item 5): approvals and the event log (latchkey extensions).
+    pub const ORGANIZATION_APPROVALS: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/approvals";
+    pub const ORGANIZATION_CONNECTED_APP_APPROVE: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}/approve";
+    pub const ORGANIZATION_CONNECTED_APP_DENY: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/{connected_app_id}/deny";
+    pub const ORGANIZATION_EVENTS: &str =
+        "/v1/b2b/organizations/{organization_id}/connected_apps/events";
+    pub const AUDIT_EVENTS: &str = "/v1/audit_events";
 }
 
 pub fn router() -> Router<AppState> {
@@ -188,4 +200,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(ORGANIZATION_AGENTS, get(agents::installed))
         .route(ORGANIZATION_CONNECTED_APP_REVOKE, post(agents::revoke))
+        // branch h11: approvals and the event log.
+        .route(ORGANIZATION_APPROVALS, get(approvals::list))
+        .route(ORGANIZATION_CONNECTED_APP_APPROVE, post(approvals::approve))
+        .route(ORGANIZATION_CONNECTED_APP_DENY, post(approvals::deny))
+        .route(ORGANIZATION_EVENTS, get(events::organization))
+        .route(AUDIT_EVENTS, get(events::project))
 }

@@ -17,6 +17,7 @@ use serde_json::json;
 use super::b2b::{me, project};
 use super::transport::{data, wrap, SdkCaller, SdkResult};
 use crate::api::{consents, idp};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ApiFailure, ApiJson};
 use crate::oauth::logout::{self, LogoutFailure, LogoutRequest};
 use crate::sessions::{self, Credential};
@@ -60,10 +61,11 @@ impl Authorize {
 pub async fn authorize_start(
     State(state): State<AppState>,
     caller: SdkCaller,
+    addr: ClientAddress,
     ApiJson(b): ApiJson<Authorize>,
 ) -> SdkResult {
     let req = b.for_session(caller.session()?);
-    wrap(idp::start(State(state), project(&caller), ApiJson(req)).await)
+    wrap(idp::start(State(state), project(&caller), addr, ApiJson(req)).await)
 }
 
 /// `POST /sdk/v1/idp/b2b/oauth/authorize/submit` (and `/sdk/v1/b2b/oauth/authorize`, the SDK's
@@ -71,11 +73,12 @@ pub async fn authorize_start(
 pub async fn authorize_submit(
     State(state): State<AppState>,
     caller: SdkCaller,
+    addr: ClientAddress,
     headers: HeaderMap,
     ApiJson(b): ApiJson<Authorize>,
 ) -> SdkResult {
     let req = b.for_session(caller.session()?);
-    wrap(idp::submit(State(state), project(&caller), headers, ApiJson(req)).await)
+    wrap(idp::submit(State(state), project(&caller), addr, headers, ApiJson(req)).await)
 }
 
 /// `GET /sdk/v1/b2b/organizations/members/connected_apps`: `self.getConnectedApps`.
@@ -89,11 +92,12 @@ pub async fn my_apps(State(state): State<AppState>, caller: SdkCaller) -> SdkRes
 pub async fn my_app_revoke(
     State(state): State<AppState>,
     caller: SdkCaller,
+    addr: ClientAddress,
     Path(app): Path<String>,
 ) -> SdkResult {
     let (l, actor) = me(&state, &caller).await?;
     let path = Path((l.org.organization_id, l.member.member_id, app));
-    wrap(consents::revoke(State(state), project(&caller), actor, path).await)
+    wrap(consents::revoke(State(state), project(&caller), actor, addr, path).await)
 }
 
 /// `GET /sdk/v1/b2b/organizations/members/{member_id}/connected_apps`.
@@ -111,11 +115,12 @@ pub async fn member_apps(
 pub async fn member_app_revoke(
     State(state): State<AppState>,
     caller: SdkCaller,
+    addr: ClientAddress,
     Path((member_id, app)): Path<(String, String)>,
 ) -> SdkResult {
     let (l, actor) = me(&state, &caller).await?;
     let path = Path((l.org.organization_id, member_id, app));
-    wrap(consents::revoke(State(state), project(&caller), actor, path).await)
+    wrap(consents::revoke(State(state), project(&caller), actor, addr, path).await)
 }
 
 /// `GET /sdk/v1/b2b/organizations/connected_apps`.

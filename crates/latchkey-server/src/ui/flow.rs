@@ -18,16 +18,23 @@ use super::page::{error_page, expired, respond, see_other, with_cookies, Fail, P
 use super::pending::{self, Pending};
 use super::{cookies, login};
 use crate::api::idp::{self, Prepared};
+use crate::client_address::ClientAddress;
 use crate::envelope::ApiFailure;
 use crate::state::AppState;
+use latchkey_core::oauth::agent_policy::PathRefusal;
+use std::net::IpAddr;
 
 /// `GET /oauth2/authorize/continue`: the current step of the browser's pending request.
-pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Response {
+pub async fn resume(
+    State(state): State<AppState>,
+    ClientAddress(addr): ClientAddress,
+    headers: HeaderMap,
+) -> Response {
     let r = async {
         let p = pending::load(&state, &headers)
             .await?
             .ok_or_else(|| Fail::Page(expired(&state)))?;
-        step(&state, &headers, p).await
+        step(&state, &headers, p, addr).await
     }
     .await;
     respond(&state, r)
@@ -36,20 +43,32 @@ pub async fn resume(State(state): State<AppState>, headers: HeaderMap) -> Respon
 /// With a live member session that satisfies the request: consent or completion. Without
 /// one: the login step, or under `prompt=none` an error for the client (OIDC Core §3.1.2.6).
 /// [`Interaction::next`] decides.
-pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<Response, Fail> {
+pub async fn step(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: Pending,
+    addr: Option<IpAddr>,
+) -> Result<Response, Fail> {
     let secure = cookies::secure(state, headers);
     let interaction = p.req.interaction();
     let name = cookies::session(&p.project_id);
     let Some(token) = cookies::get(headers, &name) else {
         return login_step(state, headers, p, &interaction, None).await;
     };
-    match idp::prepare(state, &p.project_id, &p.authorize_request(&token, None)).await {
+    match idp::prepare(
+        state,
+        &p.project_id,
+        &p.authorize_request(&token, None),
+        addr,
+    )
+    .await
+    {
         Ok(prep) => {
             let now = state.clock.now().unix_timestamp();
             let fresh = interaction.session_fresh(prep.auth_time, now, p.req.logged_in_here);
             match interaction.next(fresh, prep.decision.consent_required()) {
                 Ok(Next::Consent) => Ok(consent_page(state, &p, &prep)),
-                Ok(Next::Complete) => complete(state, headers, &p, &token, true).await,
+                Ok(Next::Complete) => complete(state, headers, &p, &token, true, addr).await,
                 // Signing in again: the email step, prefilled with the member's address.
                 Ok(Next::Login) => {
                     let email = prep.member.email_address.clone();
@@ -62,6 +81,17 @@ pub async fn step(state: &AppState, headers: &HeaderMap, p: Pending) -> Result<R
             let res = login_step(state, headers, p, &interaction, None).await?;
             let clear = cookies::clear(&name, cookies::SESSION_PATH, secure);
             Ok(with_cookies(res, &[clear]))
+        }
+        // Waiting for an admin: the member is told so here, the client is not answered yet.
+        Err(f) if f.0.error_type == PathRefusal::ApprovalPending.error_type() => {
+            pending::finish(state, &p).await?;
+            Err(Fail::Page(error_page(
+                state,
+                StatusCode::FORBIDDEN,
+                "Waiting for approval",
+                &f.0.message,
+                None,
+            )))
         }
         Err(f) => fail_to_client(state, headers, &p, &oauth_error_of(&f)).await,
     }
@@ -95,7 +125,10 @@ fn is_session_failure(f: &ApiFailure) -> bool {
 pub fn oauth_error_of(f: &ApiFailure) -> OAuthError {
     let e = &f.0;
     let code = match &*e.error_type {
-        "connected_app_not_allowed_for_org" | "member_not_active" => OAuthErrorCode::AccessDenied,
+        "connected_app_not_allowed_for_org"
+        | "connected_app_approval_pending"
+        | "connected_app_approval_denied"
+        | "member_not_active" => OAuthErrorCode::AccessDenied,
         "oauth_unsupported_response_type" => OAuthErrorCode::UnsupportedResponseType,
         "invalid_target" => OAuthErrorCode::InvalidTarget,
         t if t.contains("scope") || t == "third_party_clients_cannot_use_full_access" => {
@@ -139,6 +172,7 @@ async fn complete(
     p: &Pending,
     token: &str,
     consent: bool,
+    addr: Option<IpAddr>,
 ) -> Result<Response, Fail> {
     let issuer = crate::issuer::issuer(state, headers).map_err(|u| u.page(state))?;
     let req = p.authorize_request(token, Some(consent));
@@ -146,7 +180,7 @@ async fn complete(
     if !pending::finish(state, p).await? {
         return Err(Fail::Page(expired(state)));
     }
-    let out = match idp::authorize(state, &p.project_id, &req, &issuer).await {
+    let out = match idp::authorize(state, &p.project_id, &req, &issuer, addr).await {
         Ok(out) => out,
         Err(f) => return fail_to_client(state, headers, p, &oauth_error_of(&f)).await,
     };
@@ -239,7 +273,12 @@ struct ConsentForm {
 }
 
 /// `POST /oauth2/authorize/consent`: Allow or Deny.
-pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+pub async fn consent(
+    State(state): State<AppState>,
+    ClientAddress(addr): ClientAddress,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let r = async {
         let (p, form) =
             login::form::<ConsentForm>(&state, &headers, &body, |f| f.csrf_token.as_deref())
@@ -260,7 +299,7 @@ pub async fn consent(State(state): State<AppState>, headers: HeaderMap, body: By
         let Some(token) = cookies::get(&headers, &cookies::session(&p.project_id)) else {
             return Ok(see_other(super::paths::CONTINUE));
         };
-        complete(&state, &headers, &p, &token, granted).await
+        complete(&state, &headers, &p, &token, granted, addr).await
     }
     .await;
     respond(&state, r)

@@ -11,6 +11,7 @@ use axum::Router;
 
 use crate::state::AppState;
 
+pub mod approvals;
 pub mod assets;
 pub mod authorize;
 pub mod cookies;
@@ -53,6 +54,11 @@ pub fn router() -> Router<AppState> {
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))
+        // branch h11: an organization admin's approvals page.
+        .route(
+            approvals::PATH,
+            get(approvals::show).post(approvals::decide),
+        )
         .layer(axum::middleware::map_response(security_headers))
 }
 

@@ -43,6 +43,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "signed_out.html",
         include_str!("../../templates/ui/signed_out.html"),
     ),
+    (
+        "approvals.html",
+        include_str!("../../templates/ui/approvals.html"),
+    ),
 ];
 
 /// The parsed templates, built once at start-up (a template error stops the server starting).

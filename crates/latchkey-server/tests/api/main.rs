@@ -22,6 +22,7 @@ mod members;
 mod oauth_security;
 mod oauth_support;
 mod oidc_rp;
+mod openapi;
 mod ops;
 mod organizations;
 mod pages;

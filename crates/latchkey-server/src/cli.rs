@@ -14,6 +14,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 
 use crate::config::{Config, FileConfig, LogFormat};
 
+mod db;
 mod origins;
 mod rbac;
 mod redirect_urls;
@@ -90,6 +91,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Move a deployment between databases (`db copy`) and back up SQLite (`db backup`).
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +199,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             limit,
             json,
         } => outbox(config, project, limit, json).await,
+        Command::Db(cmd) => db::run(config, cmd).await,
     }
 }
 

@@ -28,6 +28,8 @@ mod resources;
 mod sdk_origins;
 mod sessions;
 mod sql;
+// Issue 15 item 4: db copy / db backup.
+mod transfer;
 
 pub mod postgres;
 pub mod sqlite;
@@ -47,6 +49,7 @@ pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use purge::{PurgePolicy, PurgeReport};
 pub use registrations::{DynamicClient, NewDynamicClient, RegistrationOutcome};
 pub use sql::SqlStore;
+pub use transfer::{CopyReport, TransferError};
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
 #[derive(Debug, Clone, PartialEq)]

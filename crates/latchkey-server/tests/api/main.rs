@@ -7,6 +7,7 @@ mod helpers;
 
 mod cli;
 mod connected_apps;
+mod db_copy;
 mod e2e;
 mod errors;
 mod exchange_access_token;

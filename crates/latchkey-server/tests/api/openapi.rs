@@ -30,7 +30,12 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
 fn module_of(p: &Path) -> String {
     let stem = p.file_stem().unwrap().to_string_lossy().to_string();
     if stem == "mod" {
-        p.parent().unwrap().file_name().unwrap().to_string_lossy().to_string()
+        p.parent()
+            .unwrap()
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string()
     } else {
         stem
     }
@@ -149,11 +154,20 @@ fn router_routes() -> Routes {
                 } else if hits.iter().any(|c| &c.1 == p) {
                     hits.retain(|c| &c.1 == p);
                 }
-                assert_eq!(hits.len(), 1, "cannot resolve {path_expr} in {}", p.display());
+                assert_eq!(
+                    hits.len(),
+                    1,
+                    "cannot resolve {path_expr} in {}",
+                    p.display()
+                );
                 hits[0].3.clone()
             };
             let methods = methods_of(method_router);
-            assert!(!methods.is_empty(), "no method in route {path} ({})", p.display());
+            assert!(
+                !methods.is_empty(),
+                "no method in route {path} ({})",
+                p.display()
+            );
             // OpenAPI path templates have no catch-all: axum's `{*rest}` is `{rest}`.
             routes
                 .entry(path.replace("{*", "{"))
@@ -194,7 +208,10 @@ async fn openapi_document_matches_the_router(app: TestApp) {
 
     let code = router_routes();
     let docs = documented(&doc);
-    assert!(code.len() > 100, "the source scan found too few routes: {code:?}");
+    assert!(
+        code.len() > 100,
+        "the source scan found too few routes: {code:?}"
+    );
     let undocumented: Vec<_> = code
         .iter()
         .flat_map(|(p, ms)| ms.iter().map(move |m| (p, m)))
@@ -205,8 +222,14 @@ async fn openapi_document_matches_the_router(app: TestApp) {
         .flat_map(|(p, ms)| ms.iter().map(move |m| (p, m)))
         .filter(|(p, m)| !code.get(*p).is_some_and(|c| c.contains(*m)))
         .collect();
-    assert!(undocumented.is_empty(), "routes missing from openapi.json: {undocumented:?}");
-    assert!(unrouted.is_empty(), "openapi.json documents unknown routes: {unrouted:?}");
+    assert!(
+        undocumented.is_empty(),
+        "routes missing from openapi.json: {undocumented:?}"
+    );
+    assert!(
+        unrouted.is_empty(),
+        "openapi.json documents unknown routes: {unrouted:?}"
+    );
 
     // Each documented operation reaches a handler: not the fallback 404 nor the 405.
     let client = reqwest::Client::builder()

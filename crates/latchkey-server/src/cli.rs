@@ -15,6 +15,7 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 use crate::config::{Config, FileConfig, LogFormat};
 
 mod db;
+mod demo;
 mod origins;
 mod rbac;
 mod redirect_urls;
@@ -91,6 +92,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Seed a demo (a new project, organization, member with a printed password and Connected
+    /// App) and print an authorization URL to sign in and consent with in a browser.
+    Demo(demo::DemoArgs),
     /// Move a deployment between databases (`db copy`) and back up SQLite (`db backup`).
     #[command(subcommand)]
     Db(db::DbCommand),
@@ -200,6 +204,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => outbox(config, project, limit, json).await,
         Command::Db(cmd) => db::run(config, cmd).await,
+        Command::Demo(args) => demo::run(config, args).await,
     }
 }
 

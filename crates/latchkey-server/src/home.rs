@@ -1,8 +1,9 @@
 //! `GET /` (issue 15 item 7): a small page saying what this server is, its issuer, how many
 //! projects it holds and where discovery and the API reference are, and what to run next on an
-//! empty database. Nothing secret: no project ids, names or keys.
+//! empty database. Nothing secret: no project ids, names or keys. It is also the redirect URI of
+//! `latchkey demo`'s Connected App, so it says when it received an authorization response.
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::routing::get;
@@ -20,7 +21,18 @@ pub fn router() -> Router<AppState> {
         .layer(axum::middleware::map_response(crate::ui::security_headers))
 }
 
-async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
+async fn home(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
+    // An authorization response (RFC 6749 section 4.1.2): say so; the code stays in the URL.
+    let pairs: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let got = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+    let (code_received, oauth_error) = (got("code").is_some(), got("error"));
     let issuer = crate::issuer::issuer(&state, &headers).ok();
     let projects = match state.store.list_projects().await {
         Ok(p) => p.len(),
@@ -43,7 +55,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> Response {
     Page::new(
         "home.html",
         "latchkey",
-        context! { issuer, projects, discovery },
+        context! { issuer, projects, discovery, code_received, oauth_error },
     )
     .render(&state)
 }

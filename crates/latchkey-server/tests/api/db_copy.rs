@@ -13,7 +13,7 @@ use crate::oauth_support::{code_for, create_client, redeem, refresh, userinfo, S
 use crate::pages::{org_with_member, PASSWORD};
 
 /// Runs the binary off the runtime (the servers keep serving meanwhile).
-async fn latchkey(args: Vec<String>) -> Output {
+pub async fn latchkey(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_latchkey"))
             .args(&args)
@@ -25,7 +25,7 @@ async fn latchkey(args: Vec<String>) -> Output {
     .unwrap()
 }
 
-fn text(o: &Output) -> String {
+pub fn text(o: &Output) -> String {
     format!(
         "{}{}",
         String::from_utf8_lossy(&o.stdout),
@@ -34,7 +34,7 @@ fn text(o: &Output) -> String {
 }
 
 /// A server on an existing database (no new project): base URL and its shutdown.
-async fn serve_on(url: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
+pub async fn serve_on(url: &str) -> (String, tokio::sync::oneshot::Sender<()>) {
     let config = latchkey_server::config::Config::for_database(url);
     let state = latchkey_server::startup::build_state(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

@@ -11,6 +11,7 @@ mod db_copy;
 mod e2e;
 mod errors;
 mod exchange_access_token;
+mod first_run;
 mod interop;
 mod magic_links;
 mod mcp_consent;

@@ -28,3 +28,4 @@ pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod ui;
+pub mod warnings;

@@ -220,6 +220,8 @@ pub fn insecure_defaults(config: &Config) -> Vec<String> {
                 .into(),
         );
     }
+    // Issue 15 item 6: development-only settings and plain-text SMTP.
+    w.extend(crate::warnings::unsafe_settings(config));
     w
 }
 

@@ -25,6 +25,7 @@ mod oauth_security;
 mod oauth_support;
 mod oidc_rp;
 mod openapi;
+mod operations_doc;
 mod ops;
 mod organizations;
 mod pages;

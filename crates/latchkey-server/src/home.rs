@@ -47,11 +47,9 @@ async fn home(
             );
         }
     };
-    // Project-less discovery works for the default project, or the only one.
-    let discovery = match crate::state::default_project(&state).await {
-        Ok(_) if projects > 0 => Some(crate::oauth::paths::OPENID_CONFIGURATION),
-        _ => None,
-    };
+    // Project-less discovery serves the default project, or the only one.
+    let served = state.config.default_project_id.is_some() || projects == 1;
+    let discovery = (served && projects > 0).then_some(crate::oauth::paths::OPENID_CONFIGURATION);
     Page::new(
         "home.html",
         "latchkey",

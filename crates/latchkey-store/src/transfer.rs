@@ -205,24 +205,7 @@ impl SqlStore {
     /// copy leaves it empty.
     pub async fn copy_into(&self, target: &SqlStore) -> Result<CopyReport, TransferError> {
         let tables = self.tables_in_dependency_order().await?;
-        let target_tables: BTreeSet<String> = target
-            .tables_in_dependency_order()
-            .await?
-            .into_iter()
-            .collect();
-        let source_tables: BTreeSet<String> = tables.iter().cloned().collect();
-        if source_tables != target_tables {
-            return Err(TransferError::Schema(format!(
-                "tables only in the source: {:?}; only in the target: {:?}",
-                source_tables.difference(&target_tables).collect::<Vec<_>>(),
-                target_tables.difference(&source_tables).collect::<Vec<_>>()
-            )));
-        }
-        for (table, rows) in target.row_counts().await? {
-            if rows > 0 {
-                return Err(TransferError::NotEmpty { table, rows });
-            }
-        }
+        self.check_target(target, &tables).await?;
         let mut read = self.pool.begin().await?;
         if self.dialect == Dialect::Postgres {
             sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
@@ -233,9 +216,8 @@ impl SqlStore {
         let mut report = Vec::new();
         for table in &tables {
             let columns = target.columns(table).await?;
-            let source_columns = self.columns(table).await?;
             let names = |c: &[Column]| c.iter().map(|c| c.name.clone()).collect::<BTreeSet<_>>();
-            if names(&columns) != names(&source_columns) {
+            if names(&columns) != names(&self.columns(table).await?) {
                 return Err(TransferError::Schema(format!(
                     "the columns of {table} differ"
                 )));
@@ -244,35 +226,56 @@ impl SqlStore {
             report.push((table.clone(), n));
         }
         if target.dialect == Dialect::Postgres {
-            for table in &tables {
-                for c in target.columns(table).await?.iter().filter(|c| c.identity) {
-                    // The next generated id follows the largest copied one.
-                    let sql = format!(
-                        "SELECT setval(pg_get_serial_sequence('{t}', '{c}'), \
-                         COALESCE((SELECT MAX({ci}) FROM {ti}), 0) + 1, false)",
-                        t = table,
-                        c = c.name,
-                        ci = ident(&c.name)?,
-                        ti = ident(table)?
-                    );
-                    sqlx::query(&sql).execute(&mut *write).await?;
-                }
-            }
+            target.move_identity_sequences(&mut write, &tables).await?;
         }
         write.commit().await?;
         read.rollback().await?;
-        let copied: BTreeMap<String, i64> = target.row_counts().await?.into_iter().collect();
-        for (table, source) in &report {
-            let target = copied.get(table).copied().unwrap_or(0);
-            if target != *source {
-                return Err(TransferError::CountMismatch {
-                    table: table.clone(),
-                    in_source: *source,
-                    in_target: target,
-                });
+        verify_counts(&report, target.row_counts().await?)?;
+        Ok(CopyReport { tables: report })
+    }
+
+    /// The target has the source's tables and not one row in them.
+    async fn check_target(
+        &self,
+        target: &SqlStore,
+        tables: &[String],
+    ) -> Result<(), TransferError> {
+        let source: BTreeSet<String> = tables.iter().cloned().collect();
+        let counts = target.row_counts().await?;
+        let in_target: BTreeSet<String> = counts.iter().map(|(t, _)| t.clone()).collect();
+        if source != in_target {
+            return Err(TransferError::Schema(format!(
+                "tables only in the source: {:?}; only in the target: {:?}",
+                source.difference(&in_target).collect::<Vec<_>>(),
+                in_target.difference(&source).collect::<Vec<_>>()
+            )));
+        }
+        match counts.into_iter().find(|(_, rows)| *rows > 0) {
+            Some((table, rows)) => Err(TransferError::NotEmpty { table, rows }),
+            None => Ok(()),
+        }
+    }
+
+    /// PostgreSQL: each identity column's next value follows the largest copied id (rows were
+    /// inserted with `OVERRIDING SYSTEM VALUE`, which does not advance the sequence).
+    async fn move_identity_sequences(
+        &self,
+        write: &mut sqlx::Transaction<'static, Any>,
+        tables: &[String],
+    ) -> Result<(), TransferError> {
+        for table in tables {
+            for c in self.columns(table).await?.iter().filter(|c| c.identity) {
+                let sql = format!(
+                    "SELECT setval(pg_get_serial_sequence('{ti}', '{c}'), \
+                     COALESCE((SELECT MAX({ci}) FROM {ti}), 0) + 1, false)",
+                    c = c.name,
+                    ci = ident(&c.name)?,
+                    ti = ident(table)?
+                );
+                sqlx::query(&sql).execute(&mut **write).await?;
             }
         }
-        Ok(CopyReport { tables: report })
+        Ok(())
     }
 
     /// A consistent copy of a SQLite database at `path` (`VACUUM INTO`), safe while the server
@@ -291,6 +294,25 @@ impl SqlStore {
             .await?;
         Ok(())
     }
+}
+
+/// Every table holds as many rows in the target as were read from the source.
+fn verify_counts(
+    report: &[(String, i64)],
+    target: Vec<(String, i64)>,
+) -> Result<(), TransferError> {
+    let copied: BTreeMap<String, i64> = target.into_iter().collect();
+    for (table, source) in report {
+        let target = copied.get(table).copied().unwrap_or(0);
+        if target != *source {
+            return Err(TransferError::CountMismatch {
+                table: table.clone(),
+                in_source: *source,
+                in_target: target,
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Streams `table` from the source snapshot into the target transaction; returns the rows read.

@@ -87,11 +87,20 @@ fn random(bytes: usize) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
+/// What the demo made, for the printout.
+struct Seeded {
+    organization_id: String,
+    password: String,
+    client_id: String,
+    client_secret: String,
+}
+
+const EMAIL: &str = "demo@example.com";
+
 pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
     let base = base_url(&args, &config);
     let state = crate::startup::build_state(config).await?;
     let others = state.store.list_projects().await?.len();
-    let now = SystemClock.now().unix_timestamp();
     let (project, secret) = crate::cli::new_project(
         state.store.as_ref(),
         "demo",
@@ -100,6 +109,7 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         &OsTokens,
     )
     .await?;
+    let now = SystemClock.now().unix_timestamp();
     state
         .keys
         .create_initial(&project.project_id, now, &OsTokens)
@@ -109,66 +119,19 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
         user: project.project_id.clone(),
         password: secret.expose_secret().to_string(),
     };
-    let org = api
-        .post(
-            "/v1/b2b/organizations",
-            json!({"organization_name": "Demo Organization",
-                   "organization_slug": format!("demo-{}", &OsTokens.uuid().simple().to_string()[..8])}),
-        )
-        .await?;
-    let org_id = org["organization"]["organization_id"].clone();
-    let email = "demo@example.com";
-    let password = random(12);
-    let mut salt = [0u8; latchkey_core::password::SALT_LEN];
-    OsTokens.fill(&mut salt);
-    let hash = latchkey_core::password::hash_password(&password, &salt)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    api.post(
-        "/v1/b2b/passwords/migrate",
-        json!({"organization_id": org_id, "email_address": email, "hash_type": "argon_2id",
-               "hash": hash, "name": "Demo Member"}),
-    )
-    .await?;
     let redirect_uri = format!("{base}/");
-    let app = api
-        .post(
-            "/v1/connected_apps/clients",
-            json!({"client_type": "third_party", "client_name": "Demo App",
-                   "client_description": "The app `latchkey demo` made, to try signing in.",
-                   "redirect_urls": [redirect_uri]}),
-        )
-        .await?;
-    let client_id = app["connected_app"]["client_id"]
-        .as_str()
-        .unwrap_or_default();
-    let client_secret = app["connected_app"]["client_secret"]
-        .as_str()
-        .unwrap_or_default();
-    let verifier = random(32);
-    let challenge = PkceChallenge::s256_of(&PkceVerifier::parse(&verifier)?);
-    let query = url::form_urlencoded::Serializer::new(String::new())
-        .extend_pairs([
-            ("response_type", "code"),
-            ("client_id", client_id),
-            ("redirect_uri", &redirect_uri),
-            ("scope", "openid email profile offline_access"),
-            ("state", &random(9)),
-            ("code_challenge", challenge.as_str()),
-            ("code_challenge_method", "S256"),
-        ])
-        .finish();
-    let authorization_url = format!("{base}{}?{query}", crate::oauth::paths::AUTHORIZE_PAGE);
+    let seeded = seed(&api, &redirect_uri).await;
+    state.store.close().await;
+    let seeded = seeded?;
+    let (authorization_url, verifier) = authorization_url(&base, &seeded.client_id, &redirect_uri)?;
     let out = HashMap::from([
         ("project_id", project.project_id.clone()),
         ("secret", secret.expose_secret().to_string()),
-        (
-            "organization_id",
-            org_id.as_str().unwrap_or_default().into(),
-        ),
-        ("email_address", email.into()),
-        ("password", password),
-        ("client_id", client_id.into()),
-        ("client_secret", client_secret.into()),
+        ("organization_id", seeded.organization_id),
+        ("email_address", EMAIL.into()),
+        ("password", seeded.password),
+        ("client_id", seeded.client_id),
+        ("client_secret", seeded.client_secret),
         ("redirect_uri", redirect_uri),
         ("code_verifier", verifier),
         ("authorization_url", authorization_url),
@@ -177,13 +140,81 @@ pub async fn run(config: Config, args: DemoArgs) -> anyhow::Result<()> {
             format!("{base}{}", crate::oauth::paths::TOKEN),
         ),
     ]);
-    state.store.close().await;
     if args.json {
         println!("{}", serde_json::to_string(&out)?);
     } else {
         print_explanation(&out, others);
     }
     Ok(())
+}
+
+/// The organization, the member (with a fresh random password) and the Connected App.
+async fn seed(api: &Api, redirect_uri: &str) -> anyhow::Result<Seeded> {
+    let slug = format!("demo-{}", &OsTokens.uuid().simple().to_string()[..8]);
+    let org = api
+        .post(
+            "/v1/b2b/organizations",
+            json!({"organization_name": "Demo Organization", "organization_slug": slug}),
+        )
+        .await?;
+    let organization_id = org["organization"]["organization_id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
+    let password = random(12);
+    let mut salt = [0u8; latchkey_core::password::SALT_LEN];
+    OsTokens.fill(&mut salt);
+    let hash = latchkey_core::password::hash_password(&password, &salt)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    api.post(
+        "/v1/b2b/passwords/migrate",
+        json!({"organization_id": organization_id, "email_address": EMAIL,
+               "hash_type": "argon_2id", "hash": hash, "name": "Demo Member"}),
+    )
+    .await?;
+    let app = api
+        .post(
+            "/v1/connected_apps/clients",
+            json!({"client_type": "third_party", "client_name": "Demo App",
+                   "client_description": "The app `latchkey demo` made, to try signing in.",
+                   "redirect_urls": [redirect_uri]}),
+        )
+        .await?;
+    let field = |k: &str| {
+        app["connected_app"][k]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    Ok(Seeded {
+        organization_id,
+        password,
+        client_id: field("client_id"),
+        client_secret: field("client_secret"),
+    })
+}
+
+/// The authorization request (RFC 6749 section 4.1.1 with PKCE S256, RFC 7636) and its verifier.
+fn authorization_url(
+    base: &str,
+    client_id: &str,
+    redirect_uri: &str,
+) -> anyhow::Result<(String, String)> {
+    let verifier = random(32);
+    let challenge = PkceChallenge::s256_of(&PkceVerifier::parse(&verifier)?);
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([
+            ("response_type", "code"),
+            ("client_id", client_id),
+            ("redirect_uri", redirect_uri),
+            ("scope", "openid email profile offline_access"),
+            ("state", &random(9)),
+            ("code_challenge", challenge.as_str()),
+            ("code_challenge_method", "S256"),
+        ])
+        .finish();
+    let url = format!("{base}{}?{query}", crate::oauth::paths::AUTHORIZE_PAGE);
+    Ok((url, verifier))
 }
 
 fn print_explanation(o: &HashMap<&str, String>, others: usize) {

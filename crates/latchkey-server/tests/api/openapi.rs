@@ -205,6 +205,7 @@ async fn openapi_document_matches_the_router(app: TestApp) {
     let text = res.text().await.unwrap();
     let doc: Value = serde_json::from_str(&text).unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
+    assert_eq!(doc["info"]["version"], env!("CARGO_PKG_VERSION"));
 
     let code = router_routes();
     let docs = documented(&doc);

@@ -9,7 +9,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::both;
-use crate::helpers::{repo_root, TestApp};
+use crate::helpers::{repo_root, unique, TestApp};
+use crate::oauth_support::{code_for, create_client, form, redeem, subject};
 
 type Routes = BTreeMap<String, BTreeSet<String>>;
 
@@ -259,8 +260,9 @@ async fn openapi_document_matches_the_router(app: TestApp) {
         }
     }
 
-    // openapi-spec-validator (PyPI) checks the document against the OpenAPI 3.1 schema.
-    let validator = repo_root().join("interop/python/.venv/bin/openapi-spec-validator");
+    // The document is valid OpenAPI 3.1 and real answers match it.
+    let samples = samples(&app).await;
+    let validator = repo_root().join("interop/python/.venv/bin/python");
     assert!(
         validator.exists(),
         "openapi-spec-validator is not installed: run scripts/setup-interop.sh"
@@ -268,15 +270,158 @@ async fn openapi_document_matches_the_router(app: TestApp) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("openapi.json");
     std::fs::write(&file, &text).unwrap();
+    let sample_file = dir.path().join("samples.json");
+    std::fs::write(&sample_file, serde_json::to_vec(&samples).unwrap()).unwrap();
     let out = std::process::Command::new(validator)
+        .arg(repo_root().join("interop/python/check_openapi.py"))
         .arg(&file)
+        .arg(&sample_file)
         .output()
         .unwrap();
     assert!(
         out.status.success(),
-        "openapi-spec-validator: {}{}",
+        "check_openapi.py: {}{}",
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Answers of the main operations, each as {method, path (the template), status, body}.
+async fn samples(app: &TestApp) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut record =
+        |method: &str, template: &str, (status, body): (reqwest::StatusCode, Value)| {
+            out.push(serde_json::json!({"method": method, "path": template,
+                                    "status": status.as_u16(), "body": body.clone()}));
+            body
+        };
+    let org = record(
+        "POST",
+        "/v1/b2b/organizations",
+        app.post(
+            "/v1/b2b/organizations",
+            serde_json::json!({"organization_name": "Doc", "organization_slug": format!("doc-{}", unique())}),
+        )
+        .await,
+    );
+    let org_id = org["organization"]["organization_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let org_path = format!("/v1/b2b/organizations/{org_id}");
+    record(
+        "GET",
+        "/v1/b2b/organizations/{organization_id}",
+        app.get(&org_path).await,
+    );
+    record(
+        "GET",
+        "/v1/b2b/organizations/{organization_id}",
+        app.get("/v1/b2b/organizations/nope").await,
+    );
+    let member = record(
+        "POST",
+        "/v1/b2b/organizations/{organization_id}/members",
+        app.post(
+            &format!("{org_path}/members"),
+            serde_json::json!({"email_address": format!("doc-{}@example.com", unique()), "name": "Doc"}),
+        )
+        .await,
+    );
+    let member_id = member["member"]["member_id"].as_str().unwrap().to_string();
+    record(
+        "GET",
+        "/v1/b2b/organizations/{organization_id}/member",
+        app.get(&format!("{org_path}/member?member_id={member_id}"))
+            .await,
+    );
+    record(
+        "POST",
+        "/v1/b2b/organizations/members/search",
+        app.post(
+            "/v1/b2b/organizations/members/search",
+            serde_json::json!({"organization_ids": [org_id]}),
+        )
+        .await,
+    );
+    record(
+        "POST",
+        "/v1/b2b/organizations/search",
+        app.post(
+            "/v1/b2b/organizations/search",
+            serde_json::json!({"limit": 2}),
+        )
+        .await,
+    );
+    record(
+        "GET",
+        "/v1/b2b/rbac/policy",
+        app.get("/v1/b2b/rbac/policy").await,
+    );
+    record(
+        "GET",
+        "/v1/b2b/organizations/{organization_id}/metrics",
+        app.get(&format!("{org_path}/metrics")).await,
+    );
+    record(
+        "GET",
+        "/v1/connected_apps/registration_settings",
+        app.get("/v1/connected_apps/registration_settings").await,
+    );
+    record(
+        "GET",
+        "/v1/sdk/authorized_origins",
+        app.get("/v1/sdk/authorized_origins").await,
+    );
+    let client = create_client(app, "third_party").await;
+    let client_path = format!("/v1/connected_apps/clients/{}", client.id);
+    record(
+        "GET",
+        "/v1/connected_apps/clients/{client_id}",
+        app.get(&client_path).await,
+    );
+    record(
+        "POST",
+        "/v1/connected_apps/clients/search",
+        app.post(
+            "/v1/connected_apps/clients/search",
+            serde_json::json!({"limit": 2}),
+        )
+        .await,
+    );
+    // The OAuth endpoints: a token response, introspection, and an RFC 6749 error.
+    let s = subject(app).await;
+    let code = code_for(app, &client, &s, None).await;
+    let tokens = redeem(app, &client, &code, None).await;
+    out.push(serde_json::json!({"method": "POST", "path": "/v1/oauth2/token", "status": 200, "body": tokens}));
+    let mut fields = client.auth();
+    fields.push((
+        "token",
+        tokens["access_token"].as_str().unwrap().to_string(),
+    ));
+    let (status, _, body) = form(app, "/v1/oauth2/introspect", &fields).await;
+    out.push(serde_json::json!({"method": "POST", "path": "/v1/oauth2/introspect", "status": status.as_u16(), "body": body}));
+    let (status, _, body) = form(
+        app,
+        "/v1/oauth2/token",
+        &[("grant_type", "password".to_string())],
+    )
+    .await;
+    out.push(serde_json::json!({"method": "POST", "path": "/v1/oauth2/token", "status": status.as_u16(), "body": body}));
+    let res = reqwest::get(format!("{}/.well-known/openid-configuration", app.base))
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    out.push(
+        serde_json::json!({"method": "GET", "path": "/.well-known/openid-configuration",
+                                "status": status, "body": res.json::<Value>().await.unwrap()}),
+    );
+    let res = reqwest::get(format!("{}/readyz", app.base)).await.unwrap();
+    let status = res.status().as_u16();
+    out.push(
+        serde_json::json!({"method": "GET", "path": "/readyz", "status": status,
+                                "body": res.json::<Value>().await.unwrap()}),
+    );
+    out
 }
 both!(openapi_document_matches_the_router);

@@ -606,6 +606,9 @@ pub trait Store: Send + Sync {
     async fn migration_status(&self) -> Result<MigrationStatus>;
     /// Open and idle connections of the read pool (no I/O).
     fn pool_stats(&self) -> PoolStats;
+
+    // First run (issue 15 item 7): whether any project exists (one indexed row read).
+    async fn has_projects(&self) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -751,4 +751,9 @@ impl crate::Store for SqlStore {
     fn pool_stats(&self) -> crate::PoolStats {
         self.pool_stats_impl()
     }
+
+    // First run (issue 15 item 7).
+    async fn has_projects(&self) -> crate::Result<bool> {
+        self.has_projects_impl().await
+    }
 }

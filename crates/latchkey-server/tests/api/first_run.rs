@@ -40,6 +40,23 @@ async fn empty_database_says_what_to_run() {
     assert_eq!(res.status(), 400);
     let v: Value = res.json().await.unwrap();
     assert!(v.to_string().contains("latchkey project create"), "{v}");
+    // The management API says the same to credentials that cannot exist yet.
+    let res = reqwest::Client::new()
+        .get(format!("{base}/v1/b2b/organizations/x"))
+        .basic_auth("project-test-x", Some("secret"))
+        .send()
+        .await
+        .unwrap();
+    let (status, v) = crate::helpers::read(res).await;
+    assert_eq!(status, 401);
+    assert_eq!(v["error_type"], "unauthorized_credentials");
+    assert!(
+        v["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("latchkey project create"),
+        "{v}"
+    );
 }
 
 async fn demo_url_signs_in_and_consents(app: TestApp) {

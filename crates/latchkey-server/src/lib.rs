@@ -3,7 +3,8 @@
 //! Start-up runs in stages: [`config::Config::load`] → [`startup::build_state`] →
 //! [`startup::app`] → [`startup::serve`]. Route families each own a `router()`: `api/` for
 //! Stytch's management JSON API (one file per Stytch resource group), `oauth/` for the
-//! authorization server's endpoints, `ui/` for the hosted login, consent and logout pages.
+//! authorization server's endpoints, `ui/` for the hosted login, consent and logout pages;
+//! `health`, `openapi` (`/openapi.json`) and `home` (`/`) for operators.
 #![forbid(unsafe_code)]
 
 pub mod api;

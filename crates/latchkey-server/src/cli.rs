@@ -14,6 +14,8 @@ use latchkey_store::{NewProject, ProjectRecord, Store};
 
 use crate::config::{Config, FileConfig, LogFormat};
 
+mod db;
+mod demo;
 mod origins;
 mod rbac;
 mod redirect_urls;
@@ -90,6 +92,12 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Seed a demo (a new project, organization, member with a printed password and Connected
+    /// App) and print an authorization URL to sign in and consent with in a browser.
+    Demo(demo::DemoArgs),
+    /// Move a deployment between databases (`db copy`) and back up SQLite (`db backup`).
+    #[command(subcommand)]
+    Db(db::DbCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -195,6 +203,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             limit,
             json,
         } => outbox(config, project, limit, json).await,
+        Command::Db(cmd) => db::run(config, cmd).await,
+        Command::Demo(args) => demo::run(config, args).await,
     }
 }
 

@@ -3,7 +3,8 @@
 //! Start-up runs in stages: [`config::Config::load`] → [`startup::build_state`] →
 //! [`startup::app`] → [`startup::serve`]. Route families each own a `router()`: `api/` for
 //! Stytch's management JSON API (one file per Stytch resource group), `oauth/` for the
-//! authorization server's endpoints, `ui/` for the hosted login, consent and logout pages.
+//! authorization server's endpoints, `ui/` for the hosted login, consent and logout pages;
+//! `health`, `openapi` (`/openapi.json`) and `home` (`/`) for operators.
 #![forbid(unsafe_code)]
 
 pub mod api;
@@ -14,6 +15,7 @@ pub mod envelope;
 pub mod family;
 pub mod fetch;
 pub mod health;
+pub mod home;
 pub mod issuer;
 pub mod keys;
 pub mod limits;
@@ -21,9 +23,11 @@ pub mod mail;
 pub mod metrics;
 pub mod middleware;
 pub mod oauth;
+pub mod openapi;
 pub mod rbac;
 pub mod sdk;
 pub mod sessions;
 pub mod startup;
 pub mod state;
 pub mod ui;
+pub mod warnings;

@@ -60,6 +60,9 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::oauth::router())
         .merge(crate::ui::router())
         .merge(crate::sdk::router(state.clone()))
+        // Issue 15 items 3 and 7: the API's OpenAPI document and the front page.
+        .merge(crate::openapi::router())
+        .merge(crate::home::router())
         .fallback(middleware::not_found)
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(axum::middleware::from_fn(crate::oauth::cors::public_cors))
@@ -227,6 +230,8 @@ pub fn insecure_defaults(config: &Config) -> Vec<String> {
                 .into(),
         );
     }
+    // Issue 15 item 6: development-only settings and plain-text SMTP.
+    w.extend(crate::warnings::unsafe_settings(config));
     w
 }
 

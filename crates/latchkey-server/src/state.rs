@@ -52,6 +52,12 @@ pub async fn default_project(state: &AppState) -> Result<String, crate::envelope
     let projects = state.store.list_projects().await?;
     match projects.as_slice() {
         [only] => Ok(only.project_id.clone()),
+        [] => Err(latchkey_core::ApiError::new(
+            404,
+            "project_not_found",
+            "This server holds no project yet: run `latchkey project create --name NAME` (or `latchkey demo` for a demo to sign in with).",
+        )
+        .into()),
         _ => Err(latchkey_core::ApiError::new(
             404,
             "project_not_found",

@@ -30,6 +30,8 @@ mod resources;
 mod sdk_origins;
 mod sessions;
 mod sql;
+// Issue 15 item 4: db copy / db backup.
+mod transfer;
 
 pub mod postgres;
 pub mod sqlite;
@@ -52,6 +54,7 @@ pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use purge::{PurgePolicy, PurgeReport};
 pub use registrations::{DynamicClient, NewDynamicClient, RegistrationOutcome};
 pub use sql::SqlStore;
+pub use transfer::{CopyReport, TransferError};
 
 /// A project as listed by the CLI. Its secrets are never readable, only their hashes.
 #[derive(Debug, Clone, PartialEq)]
@@ -669,6 +672,8 @@ pub trait Store: Send + Sync {
         decision: &ClientApproval,
         event: &AuditEvent,
     ) -> Result<u64>;
+    // First run (issue 15 item 7): whether any project exists (one indexed row read).
+    async fn has_projects(&self) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

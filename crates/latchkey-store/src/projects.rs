@@ -32,6 +32,13 @@ impl crate::SqlStore {
         Ok(())
     }
 
+    pub(crate) async fn has_projects_impl(&self) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM projects LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     pub(crate) async fn list_projects_impl(&self) -> Result<Vec<ProjectRecord>> {
         let rows = sqlx::query(
             "SELECT project_id, name, public_token, created_at FROM projects ORDER BY created_at, project_id",

@@ -826,4 +826,8 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<u64> {
         self.decide_client_approval_impl(decision, event).await
     }
+    // First run (issue 15 item 7).
+    async fn has_projects(&self) -> crate::Result<bool> {
+        self.has_projects_impl().await
+    }
 }

@@ -31,6 +31,17 @@ impl FromRequestParts<AppState> for Project {
         let matched = hashes.iter().fold(false, |acc, h| h.matches(&secret) | acc);
         if matched {
             Ok(Project { project_id })
+        } else if !state.store.has_projects().await? {
+            // A first run (issue 15 item 7): say what to do instead of only "unauthorized".
+            // Asked on every failure, so an unknown project and a wrong secret still cost the
+            // same.
+            Err(ApiError::new(
+                401,
+                "unauthorized_credentials",
+                "Unauthorized credentials. This server holds no project yet: create one with \
+                 `latchkey project create --name NAME` and use its project_id and secret.",
+            )
+            .into())
         } else {
             Err(ApiError::unauthorized().into())
         }

@@ -64,7 +64,7 @@ pub fn router() -> Router<AppState> {
 
 /// Headers on every response of the hosted pages. Pages set their own CSP (with the client's
 /// origin in `form-action`); anything else gets the strictest one.
-async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
+pub async fn security_headers(mut res: axum::response::Response) -> axum::response::Response {
     let h = res.headers_mut();
     h.entry(header::CONTENT_SECURITY_POLICY)
         .or_insert(HeaderValue::from_static(page::BASE_CSP));

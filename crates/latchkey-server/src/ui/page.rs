@@ -47,6 +47,8 @@ const TEMPLATES: &[(&str, &str)] = &[
         "approvals.html",
         include_str!("../../templates/ui/approvals.html"),
     ),
+    // Issue 15 item 7: the server's front page (`home.rs`).
+    ("home.html", include_str!("../../templates/ui/home.html")),
 ];
 
 /// The parsed templates, built once at start-up (a template error stops the server starting).

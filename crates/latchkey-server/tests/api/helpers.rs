@@ -334,3 +334,21 @@ pub async fn read(resp: reqwest::Response) -> (StatusCode, Value) {
 pub fn unique() -> String {
     uuid::Uuid::new_v4().simple().to_string()[..10].to_string()
 }
+
+impl TestApp {
+    /// The same project, credentials and state against another server at `base` (issue 15: a
+    /// server started on a copied database). Dropping it stops nothing.
+    pub fn pointed_at(&self, base: &str) -> TestApp {
+        TestApp {
+            backend: self.backend,
+            base: base.to_string(),
+            database_url: self.database_url.clone(),
+            project_id: self.project_id.clone(),
+            secret: self.secret.clone(),
+            client: reqwest::Client::new(),
+            state: self.state.clone(),
+            _dir: None,
+            _shutdown: tokio::sync::oneshot::channel().0,
+        }
+    }
+}

@@ -350,7 +350,7 @@ async fn connections_beyond_the_cap_wait() {
 
 #[test]
 fn insecure_defaults_are_named() {
-    let mut c = latchkey_server::config::Config::for_database("sqlite::memory:");
+    let mut c = latchkey_server::config::Config::for_database("sqlite://latchkey.db");
     let w = latchkey_server::startup::insecure_defaults(&c);
     assert_eq!(w.len(), 3, "{w:?}");
     assert!(w[0].contains("issuer") && w[1].contains("master_key") && w[2].contains("smtp_url"));

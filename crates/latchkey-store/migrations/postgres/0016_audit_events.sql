@@ -27,12 +27,14 @@ CREATE INDEX audit_events_org_seq ON audit_events(organization_id, seq);
 -- first request until an admin approves or denies it. Goes with the organization and the client.
 CREATE TABLE connected_app_approvals (
     organization_id TEXT NOT NULL REFERENCES organizations(organization_id) ON DELETE CASCADE,
-    client_id       TEXT NOT NULL REFERENCES connected_apps(client_id) ON DELETE CASCADE,
+    client_id       TEXT NOT NULL,
     project_id      TEXT NOT NULL,
     status          TEXT NOT NULL,
     requested_by    TEXT,
     requested_at    BIGINT NOT NULL,
     decided_by      TEXT,
     decided_at      BIGINT,
-    PRIMARY KEY (organization_id, client_id)
+    PRIMARY KEY (organization_id, client_id),
+    CONSTRAINT connected_app_approvals_app FOREIGN KEY (project_id, client_id)
+        REFERENCES connected_apps(project_id, client_id) ON DELETE CASCADE
 );

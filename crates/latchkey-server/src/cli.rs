@@ -247,6 +247,16 @@ async fn keys(config: Config, cmd: KeysCommand) -> anyhow::Result<()> {
         KeysCommand::Rotate { project } => {
             let project = pick_project(store.as_ref(), project).await?;
             let r = service.rotate_now(&project, now, &OsTokens).await?;
+            let action = crate::audit::actions::KEYS_ROTATED;
+            let e = crate::audit::system_event(
+                &OsTokens,
+                now,
+                &project,
+                action,
+                crate::audit::operator(),
+            );
+            let e = crate::audit::EventExt::detail(e, "active_kid", r.active.clone());
+            crate::audit::record_in(store.as_ref(), e).await;
             println!("active:  {}", r.active);
             println!("next:    {}", r.next);
             if let Some(old) = r.retired {

@@ -44,6 +44,7 @@ pub struct FileConfig {
     pub master_key: Option<String>,
     pub key_rotation_days: Option<i64>,
     pub key_retention_days: Option<i64>,
+    pub audit_retention_days: Option<i64>,
     pub default_project_id: Option<String>,
     pub issuer: Option<String>,
     pub authorization_url: Option<String>,
@@ -87,6 +88,8 @@ pub struct Config {
     pub key_rotation_days: i64,
     /// Retired keys stay published this many days.
     pub key_retention_days: i64,
+    /// Audit events are kept this many days (0: forever).
+    pub audit_retention_days: i64,
     /// The project served at project-less paths (`/.well-known/jwks.json`); when unset and the
     /// database holds exactly one project, that one.
     pub default_project_id: Option<String>,
@@ -308,6 +311,10 @@ impl Config {
                 .key_retention_days
                 .unwrap_or(DEFAULT_KEY_RETENTION_DAYS)
                 .max(1),
+            audit_retention_days: file
+                .audit_retention_days
+                .unwrap_or(crate::audit::DEFAULT_RETENTION_DAYS)
+                .max(0),
             default_project_id: env
                 .default_project_id
                 .clone()
@@ -366,6 +373,7 @@ impl Config {
             master_key: None,
             key_rotation_days: DEFAULT_KEY_ROTATION_DAYS,
             key_retention_days: DEFAULT_KEY_RETENTION_DAYS,
+            audit_retention_days: crate::audit::DEFAULT_RETENTION_DAYS,
             default_project_id: None,
             issuer: None,
             authorization_url: None,

@@ -235,6 +235,25 @@ pub fn insecure_defaults(config: &Config) -> Vec<String> {
     w
 }
 
+/// Audit events past `audit_retention_days` (0 keeps them), in batches of 1,000.
+async fn purge_audit_events(state: &AppState, now: i64) {
+    let days = state.config.audit_retention_days;
+    if days == 0 {
+        return;
+    }
+    let before = now - days * 86_400;
+    loop {
+        match state.store.purge_audit_events(before, 1_000).await {
+            Ok(1_000) => continue,
+            Ok(_) => break,
+            Err(e) => {
+                tracing::error!(error = %e, "purging old audit events failed");
+                break;
+            }
+        }
+    }
+}
+
 /// Resolves on SIGINT or SIGTERM.
 pub async fn shutdown_signal() {
     let ctrl_c = async {
@@ -307,7 +326,16 @@ pub async fn maintenance_loop(state: AppState) {
                         .await
                     {
                         Ok(true) => {
-                            tracing::info!(project_id = %p.project_id, "signing keys rotated")
+                            tracing::info!(project_id = %p.project_id, "signing keys rotated");
+                            let action = crate::audit::actions::KEYS_ROTATED;
+                            let e = crate::audit::system_event(
+                                state.tokens.as_ref(),
+                                now,
+                                &p.project_id,
+                                action,
+                                crate::audit::system(),
+                            );
+                            crate::audit::record(&state, e).await;
                         }
                         Ok(false) => {}
                         Err(e) => {
@@ -326,6 +354,7 @@ pub async fn maintenance_loop(state: AppState) {
         if let Err(e) = state.store.purge_client_assertion_jtis(now).await {
             tracing::error!(error = %e, "purging spent client assertion ids failed");
         }
+        purge_audit_events(&state, now).await;
         // Codes, tokens, empty families, pending authorizations, magic links and sessions, in
         // bounded batches (store::purge says what is kept past expiry, and why).
         match state

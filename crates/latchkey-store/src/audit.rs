@@ -16,6 +16,7 @@ use crate::{Result, SqlStore};
 pub struct AuditFilter<'a> {
     pub project_id: &'a str,
     pub organization_id: Option<&'a str>,
+    /// One action, or a family when it ends with `.` (`connected_app.`).
     pub action: Option<&'a str>,
     pub before: i64,
     pub limit: i64,
@@ -81,6 +82,20 @@ fn event_of(r: &AnyRow) -> Result<AuditEvent> {
 }
 
 impl SqlStore {
+    /// Deletes events older than `before`, at most `batch` of them (the maintenance loop calls
+    /// again while it removes a full batch).
+    pub(crate) async fn purge_audit_events_impl(&self, before: i64, batch: i64) -> Result<u64> {
+        let done = sqlx::query(
+            "DELETE FROM audit_events WHERE seq IN \
+             (SELECT seq FROM audit_events WHERE created_at < $1 ORDER BY seq LIMIT $2)",
+        )
+        .bind(before)
+        .bind(batch)
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     pub(crate) async fn record_events_impl(&self, events: &[AuditEvent]) -> Result<()> {
         if events.is_empty() {
             return Ok(());
@@ -99,9 +114,17 @@ impl SqlStore {
             let o = w.text(org);
             w.push(format!("organization_id = {o}"));
         }
-        if let Some(action) = f.action {
-            let a = w.text(action);
-            w.push(format!("action = {a}"));
+        match f.action {
+            // A family of actions: `connected_app.` names every `connected_app.*` one.
+            Some(prefix) if prefix.ends_with('.') => {
+                let a = w.text(&format!("{prefix}%"));
+                w.push(format!("action LIKE {a}"));
+            }
+            Some(action) => {
+                let a = w.text(action);
+                w.push(format!("action = {a}"));
+            }
+            None => {}
         }
         if f.before > 0 {
             let b = w.bind(Arg::Int(f.before));

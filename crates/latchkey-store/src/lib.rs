@@ -672,6 +672,8 @@ pub trait Store: Send + Sync {
         decision: &ClientApproval,
         event: &AuditEvent,
     ) -> Result<u64>;
+    /// Issue 15 item 5: deletes audit events older than `before`, at most `batch`.
+    async fn purge_audit_events(&self, before: i64, batch: i64) -> Result<u64>;
     // First run (issue 15 item 7): whether any project exists (one indexed row read).
     async fn has_projects(&self) -> Result<bool>;
 }

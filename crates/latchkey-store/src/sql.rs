@@ -826,6 +826,9 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<u64> {
         self.decide_client_approval_impl(decision, event).await
     }
+    async fn purge_audit_events(&self, before: i64, batch: i64) -> crate::Result<u64> {
+        self.purge_audit_events_impl(before, batch).await
+    }
     // First run (issue 15 item 7).
     async fn has_projects(&self) -> crate::Result<bool> {
         self.has_projects_impl().await

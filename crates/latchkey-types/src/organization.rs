@@ -100,7 +100,7 @@ impl Default for ClientRegistrationPolicy {
 }
 
 /// The update form of [`ClientRegistrationPolicy`]: absent fields are left unchanged.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct ClientRegistrationPolicySettings {
     pub cimd_allowed_type: Option<String>,
     pub allowed_cimd_hosts: Option<Vec<String>>,
@@ -108,7 +108,7 @@ pub struct ClientRegistrationPolicySettings {
 }
 
 /// Settings shared by create and update: every one optional; on update, absent means unchanged.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize, serde::Serialize)]
 pub struct OrganizationSettings {
     pub organization_name: Option<String>,
     pub organization_slug: Option<String>,

@@ -178,6 +178,7 @@ pub async fn revoke(
         .store
         .revoke_organization_client(org_id, &client_id, e.created_at, Some(&e))
         .await?;
+    crate::audit::log(&e);
     Ok(ok(RevokeResponse {
         connected_app_id: client_id,
         revoked_members,

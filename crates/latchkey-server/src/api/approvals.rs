@@ -104,6 +104,7 @@ async fn request(
         decided_at: None,
     };
     state.store.request_client_approval(&pending, &e).await?;
+    crate::audit::log(&e);
     Ok(())
 }
 
@@ -252,5 +253,7 @@ pub async fn record(
         decided_by: Some(format!("{}:{}", e.actor.kind, e.actor.id)),
         decided_at: Some(e.created_at),
     };
-    Ok(state.store.decide_client_approval(&decision, &e).await?)
+    let ended = state.store.decide_client_approval(&decision, &e).await?;
+    crate::audit::log(&e);
+    Ok(ended)
 }

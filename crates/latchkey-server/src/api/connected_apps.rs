@@ -16,6 +16,8 @@ use latchkey_types::{
 use serde::Serialize;
 
 use super::auth::Project;
+use crate::audit::{actions, EventExt};
+use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::state::AppState;
 
@@ -41,6 +43,25 @@ fn wrap<T>(connected_app: T) -> Stytch<ConnectedAppResponse<T>> {
     ok(ConnectedAppResponse { connected_app })
 }
 
+/// The audit event of a change to a client, by the project's credentials (issue 15 item 5).
+async fn audit(
+    state: &AppState,
+    project: &Project,
+    client_id: &str,
+    action: &str,
+    step: Option<&str>,
+    ip: Option<std::net::IpAddr>,
+) {
+    let pid = &project.project_id;
+    let actor = latchkey_types::AuditParty::new("project", pid);
+    let mut e =
+        crate::audit::event(state, pid, None, action, actor, ip).target("connected_app", client_id);
+    if let Some(step) = step {
+        e = e.detail("step", step);
+    }
+    crate::audit::record(state, e).await;
+}
+
 async fn load(
     state: &AppState,
     project: &Project,
@@ -57,6 +78,7 @@ async fn load(
 pub async fn create(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     ApiJson(req): ApiJson<ConnectedAppSettings>,
 ) -> ApiResult<ConnectedAppResponse<ConnectedAppWithClientSecret>> {
     let client_id = connected_app::new_client_id(&project.project_id, state.tokens.as_ref());
@@ -69,6 +91,15 @@ pub async fn create(
         .store
         .insert_connected_app(&project.project_id, &record)
         .await?;
+    audit(
+        &state,
+        &project,
+        &record.app.client_id,
+        actions::CLIENT_CREATED,
+        None,
+        ip,
+    )
+    .await;
     Ok(wrap(ConnectedAppWithClientSecret {
         connected_app: record.app,
         client_secret: new.secret.map(|s| s.expose_secret().to_string()),
@@ -88,6 +119,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
     ApiJson(req): ApiJson<ConnectedAppSettings>,
 ) -> ApiResult<ConnectedAppResponse<ConnectedApp>> {
@@ -100,6 +132,15 @@ pub async fn update(
     {
         return Err(connected_app::not_found().into());
     }
+    audit(
+        &state,
+        &project,
+        &client_id,
+        actions::CLIENT_UPDATED,
+        None,
+        ip,
+    )
+    .await;
     // Re-read so the secret state shown is the current one.
     Ok(wrap(load(&state, &project, &client_id).await?))
 }
@@ -108,6 +149,7 @@ pub async fn update(
 pub async fn delete(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
 ) -> ApiResult<DeleteResponse> {
     if !state
@@ -117,6 +159,15 @@ pub async fn delete(
     {
         return Err(connected_app::not_found().into());
     }
+    audit(
+        &state,
+        &project,
+        &client_id,
+        actions::CLIENT_DELETED,
+        None,
+        ip,
+    )
+    .await;
     Ok(ok(DeleteResponse { client_id }))
 }
 
@@ -145,6 +196,7 @@ pub async fn search(
 pub async fn rotate_start(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
 ) -> ApiResult<ConnectedAppResponse<ConnectedAppWithNextClientSecret>> {
     let app = load(&state, &project, &client_id).await?;
@@ -158,6 +210,16 @@ pub async fn rotate_start(
         last_four: &last_four,
     };
     let app = rotate(&state, &project, &client_id, step).await?;
+    let step = Some("started");
+    audit(
+        &state,
+        &project,
+        &client_id,
+        actions::CLIENT_SECRET_ROTATION,
+        step,
+        ip,
+    )
+    .await;
     Ok(wrap(ConnectedAppWithNextClientSecret {
         connected_app: app,
         next_client_secret: next.expose_secret().to_string(),
@@ -169,9 +231,20 @@ pub async fn rotate_start(
 pub async fn rotate_complete(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
 ) -> ApiResult<ConnectedAppResponse<ConnectedApp>> {
     let app = rotate(&state, &project, &client_id, SecretRotation::Complete).await?;
+    let step = Some("completed");
+    audit(
+        &state,
+        &project,
+        &client_id,
+        actions::CLIENT_SECRET_ROTATION,
+        step,
+        ip,
+    )
+    .await;
     Ok(wrap(app))
 }
 
@@ -180,9 +253,20 @@ pub async fn rotate_complete(
 pub async fn rotate_cancel(
     State(state): State<AppState>,
     project: Project,
+    ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
 ) -> ApiResult<ConnectedAppResponse<ConnectedApp>> {
     let app = rotate(&state, &project, &client_id, SecretRotation::Cancel).await?;
+    let step = Some("cancelled");
+    audit(
+        &state,
+        &project,
+        &client_id,
+        actions::CLIENT_SECRET_ROTATION,
+        step,
+        ip,
+    )
+    .await;
     Ok(wrap(app))
 }
 

@@ -155,6 +155,7 @@ pub async fn revoke(
         .store
         .revoke_consent(&member.member_id, &client_id, e.created_at, Some(&e))
         .await?;
+    crate::audit::log(&e);
     Ok(ok(Empty {}))
 }
 

@@ -122,10 +122,20 @@ pub async fn organization(
     ApiQuery(q): ApiQuery<AuditEventsQuery>,
 ) -> Result<Stytch<EventsResponse>, ApiFailure> {
     let org = super::organizations::load(&state, &project, &org_key).await?;
+    // This list is the agent-governance log: the Connected Apps family unless asked otherwise
+    // (`GET /v1/audit_events` lists the whole trail).
+    let q = AuditEventsQuery {
+        action: q
+            .action
+            .filter(|a| !a.is_empty())
+            .or_else(|| Some("connected_app.".into())),
+        ..q
+    };
     list(&state, &project.project_id, Some(&org.organization_id), &q).await
 }
 
-/// `GET /v1/audit_events?organization_id=&action=&cursor=&limit=`: the project's events.
+/// `GET /v1/audit_events?organization_id=&action=&cursor=&limit=`: the project's events (the
+/// audit trail of issue 15 item 5); `action` ending in `.` names a family (`member.`).
 pub async fn project(
     State(state): State<AppState>,
     project: Project,

@@ -337,7 +337,8 @@ pub async fn authorize(
             let mut e = consent_event(state, project_id, &p, CONSENT_DENIED, addr);
             e.outcome = "denied".into();
             // Nothing else is written for a refusal: the event stands alone.
-            state.store.record_events(&[e]).await?;
+            state.store.record_events(std::slice::from_ref(&e)).await?;
+            crate::audit::log(&e);
             let url = with_iss(p.redirect.with_error(&err, state_param), issuer);
             return Ok(SubmitResponse {
                 redirect_uri: url,
@@ -399,6 +400,9 @@ pub async fn authorize(
             event.as_ref(),
         )
         .await?;
+    if let Some(e) = &event {
+        crate::audit::log(e);
+    }
     if crate::oauth::registration_settings::is_self_registered(&p.app) {
         // A use, for the removal of registered clients nobody uses (issue 10).
         if let Err(e) = state

@@ -358,6 +358,7 @@ pub(crate) async fn send_mail(
 pub async fn authenticate(
     State(state): State<AppState>,
     project: Project,
+    crate::client_address::ClientAddress(ip): crate::client_address::ClientAddress,
     ApiJson(req): ApiJson<MagicLinkAuthenticateRequest>,
 ) -> ApiResult<AuthenticateResponse> {
     let pid = &project.project_id;
@@ -374,6 +375,7 @@ pub async fn authenticate(
     let now = state.clock.now();
     let redeemed = redeem(&state, pid, token, verifier, cred, now).await;
     crate::metrics::magic_link_login("api", &redeemed);
+    crate::audit::magic_link_login(&state, pid, &redeemed, ip).await;
     let (record, existing) = redeemed?;
     let (org, m) = activate_member(&state, pid, &record, now).await?;
     let factor = session::factor("magic_link", "email", &m, now);

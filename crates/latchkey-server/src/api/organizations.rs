@@ -103,6 +103,7 @@ pub async fn get(
 pub async fn update(
     State(state): State<AppState>,
     project: Project,
+    crate::client_address::ClientAddress(ip): crate::client_address::ClientAddress,
     actor: MemberActor,
     Path(key): Path<String>,
     ApiJson(req): ApiJson<OrganizationSettings>,
@@ -121,7 +122,35 @@ pub async fn update(
     {
         return Err(ApiError::organization_not_found().into());
     }
+    audit_update(&state, &project.project_id, acting.as_ref(), &org, &req, ip).await;
     Ok(ok(OrganizationResponse { organization: org }))
+}
+
+/// The audit event of an update (issue 15 item 5), naming the fields the request set (the
+/// settings hold no secret; their values are in the organization itself).
+async fn audit_update(
+    state: &AppState,
+    pid: &str,
+    acting: Option<&super::member_auth::Acting>,
+    org: &Organization,
+    req: &OrganizationSettings,
+    ip: Option<std::net::IpAddr>,
+) {
+    use crate::audit::EventExt;
+    let fields: Vec<String> = match serde_json::to_value(req) {
+        Ok(serde_json::Value::Object(m)) => m
+            .into_iter()
+            .filter(|(_, v)| !v.is_null())
+            .map(|(k, _)| k)
+            .collect(),
+        _ => vec![],
+    };
+    let actor = super::events::api_actor(pid, acting);
+    let action = crate::audit::actions::ORGANIZATION_UPDATED;
+    let e = crate::audit::event(state, pid, Some(&org.organization_id), action, actor, ip)
+        .target("organization", &org.organization_id)
+        .detail("fields", fields);
+    crate::audit::record(state, e).await;
 }
 
 /// `DELETE /v1/b2b/organizations/{organization_id}`: the organization and all its members.

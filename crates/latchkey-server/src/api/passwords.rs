@@ -26,6 +26,7 @@ use latchkey_core::password::{
 use latchkey_core::session;
 use latchkey_core::{member, ApiError};
 use latchkey_store::{FailureSubject, MemberLock, MemberLookup, MemberPassword};
+use latchkey_types::AuditParty;
 use latchkey_types::{
     Member, MemberCreateRequest, MemberUpdateRequest, Organization, PasswordAuthenticateRequest,
     PasswordInput, PasswordStrengthCheckRequest,
@@ -108,8 +109,55 @@ pub async fn authenticate(
 
 /// Checks `password` for the member with `email` in `org`, under the organization's allowed
 /// methods, the member lockout and the per-address throttle (shared with the hosted login page).
-/// Returns the member, its failures cleared and an imported hash upgraded.
+/// Returns the member, its failures cleared and an imported hash upgraded. Every attempt is an
+/// audit event (`member.login`, factor `password`).
 pub(crate) async fn check_password(
+    state: &AppState,
+    pid: &str,
+    ip: Option<std::net::IpAddr>,
+    org: &Organization,
+    email: &str,
+    password: PasswordInput,
+) -> Result<Member, PasswordFailure> {
+    use crate::audit::EventExt;
+    let r = check_password_once(state, pid, ip, org, email, password).await;
+    let (actor, outcome, reason) = match &r {
+        Ok(m) => (AuditParty::new("member", &m.member_id), "success", None),
+        Err(f) => {
+            let reason = match f {
+                PasswordFailure::Credentials => "unauthorized_credentials",
+                PasswordFailure::Locked => "user_lock_limit_reached",
+                PasswordFailure::Throttled(_) => "too_many_requests",
+                PasswordFailure::MethodNotAllowed(_) => "unauthorized_auth_method",
+                PasswordFailure::MfaRequired(_) => "mfa_required_not_supported",
+                PasswordFailure::Internal(_) => "internal_server_error",
+            };
+            // The address is the actor of a failed attempt: the email may not be a member.
+            (
+                AuditParty::new("address", &ip.map(|i| i.to_string()).unwrap_or_default()),
+                "failure",
+                Some(reason),
+            )
+        }
+    };
+    let mut e = crate::audit::event(
+        state,
+        pid,
+        Some(&org.organization_id),
+        crate::audit::actions::LOGIN,
+        actor,
+        ip,
+    )
+    .outcome(outcome)
+    .detail("factor", "password");
+    if let Some(reason) = reason {
+        e = e.detail("reason", reason);
+    }
+    crate::audit::record(state, e).await;
+    r
+}
+
+async fn check_password_once(
     state: &AppState,
     pid: &str,
     ip: Option<std::net::IpAddr>,

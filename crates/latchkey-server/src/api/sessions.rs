@@ -133,6 +133,7 @@ pub struct Empty {}
 pub async fn revoke(
     State(state): State<AppState>,
     project: Project,
+    crate::client_address::ClientAddress(ip): crate::client_address::ClientAddress,
     actor: super::member_auth::MemberActor,
     ApiJson(req): ApiJson<SessionRevokeRequest>,
 ) -> ApiResult<Empty> {
@@ -164,6 +165,7 @@ pub async fn revoke(
             .await?
             .ok_or_else(ApiError::member_not_found)?;
         state.store.delete_member_sessions(pid, member_id).await?;
+        audit_revoke(&state, pid, acting.as_ref(), ("member", member_id), ip).await;
         return Ok(ok(Empty {}));
     }
     let id = match (
@@ -182,7 +184,24 @@ pub async fn revoke(
     if !state.store.delete_session(pid, &id).await? {
         return Err(session::session_not_found().into());
     }
+    audit_revoke(&state, pid, acting.as_ref(), ("member_session", &id), ip).await;
     Ok(ok(Empty {}))
+}
+
+/// The audit event of a revocation (issue 15 item 5): by the acting member, else the project.
+async fn audit_revoke(
+    state: &AppState,
+    pid: &str,
+    acting: Option<&super::member_auth::Acting>,
+    (kind, id): (&str, &str),
+    ip: Option<std::net::IpAddr>,
+) {
+    use crate::audit::EventExt;
+    let actor = super::events::api_actor(pid, acting);
+    let org = acting.map(|a| a.loaded.member.organization_id.as_str());
+    let action = crate::audit::actions::SESSION_REVOKED;
+    let e = crate::audit::event(state, pid, org, action, actor, ip).target(kind, id);
+    crate::audit::record(state, e).await;
 }
 
 #[derive(Serialize)]

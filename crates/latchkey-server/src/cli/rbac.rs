@@ -53,6 +53,10 @@ async fn set(store: &dyn Store, project: Option<String>, file: &Path) -> anyhow:
     let project_id = resolve_project(store, project).await?;
     let now = SystemClock.now().unix_timestamp();
     store.set_rbac_policy(&project_id, &policy, now).await?;
+    let action = crate::audit::actions::RBAC_POLICY_CHANGED;
+    let tokens = latchkey_core::clock::OsTokens;
+    let e = crate::audit::system_event(&tokens, now, &project_id, action, crate::audit::operator());
+    crate::audit::record_in(store, e).await;
     println!(
         "RBAC policy of {project_id} set from {}: {} resources, {} roles, {} scopes (plus Stytch's defaults).",
         file.display(),

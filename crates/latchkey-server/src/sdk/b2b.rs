@@ -163,19 +163,24 @@ pub async fn sessions_authenticate(
 }
 
 /// `POST /sdk/v1/b2b/sessions/revoke`: logs the caller out (their own session, no RBAC).
-pub async fn sessions_revoke(State(state): State<AppState>, caller: SdkCaller) -> SdkResult {
+pub async fn sessions_revoke(
+    State(state): State<AppState>,
+    caller: SdkCaller,
+    ip: ClientAddress,
+) -> SdkResult {
     let req = SessionRevokeRequest {
         session_token: Some(caller.session()?.to_owned()),
         ..Default::default()
     };
     let none = MemberActor::none();
-    wrap(api_sessions::revoke(State(state), project(&caller), none, ApiJson(req)).await)
+    wrap(api_sessions::revoke(State(state), project(&caller), ip, none, ApiJson(req)).await)
 }
 
 /// `POST /sdk/v1/b2b/sessions/revoke/{member_id}`: `revoke-sessions` on `stytch.member`.
 pub async fn sessions_revoke_member(
     State(state): State<AppState>,
     caller: SdkCaller,
+    ip: ClientAddress,
     Path(member_id): Path<String>,
 ) -> SdkResult {
     let (_, actor) = me(&state, &caller).await?;
@@ -183,7 +188,7 @@ pub async fn sessions_revoke_member(
         member_id: Some(member_id),
         ..Default::default()
     };
-    wrap(api_sessions::revoke(State(state), project(&caller), actor, ApiJson(req)).await)
+    wrap(api_sessions::revoke(State(state), project(&caller), ip, actor, ApiJson(req)).await)
 }
 
 /// `GET /sdk/v1/b2b/organizations/me`.
@@ -197,12 +202,13 @@ pub async fn organization_me(State(state): State<AppState>, caller: SdkCaller) -
 pub async fn organization_update(
     State(state): State<AppState>,
     caller: SdkCaller,
+    ip: ClientAddress,
     ApiJson(req): ApiJson<OrganizationSettings>,
 ) -> SdkResult {
     let (l, actor) = me(&state, &caller).await?;
     let org = Path(l.org.organization_id);
     let p = project(&caller);
-    wrap(organizations::update(State(state), p, actor, org, ApiJson(req)).await)
+    wrap(organizations::update(State(state), p, ip, actor, org, ApiJson(req)).await)
 }
 
 /// `DELETE /sdk/v1/b2b/organizations/me`.

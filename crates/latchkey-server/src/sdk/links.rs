@@ -107,6 +107,7 @@ pub struct Authenticate {
 pub async fn authenticate(
     State(state): State<AppState>,
     caller: SdkCaller,
+    ip: crate::client_address::ClientAddress,
     ApiJson(b): ApiJson<Authenticate>,
 ) -> SdkResult {
     let req = MagicLinkAuthenticateRequest {
@@ -118,7 +119,7 @@ pub async fn authenticate(
         intermediate_session_token: b.intermediate_session_token,
         ..Default::default()
     };
-    wrap(magic_links::authenticate(State(state), project(&caller), ApiJson(req)).await)
+    wrap(magic_links::authenticate(State(state), project(&caller), ip, ApiJson(req)).await)
 }
 
 /// What `session.exchange` sends.

@@ -479,6 +479,7 @@ pub struct MagicLinkQuery {
 pub async fn magic_link_callback(
     State(state): State<AppState>,
     headers: HeaderMap,
+    ClientAddress(ip): ClientAddress,
     Query(q): Query<MagicLinkQuery>,
 ) -> Response {
     let r = async {
@@ -505,6 +506,7 @@ pub async fn magic_link_callback(
         let redeemed =
             magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
         crate::metrics::magic_link_login("hosted", &redeemed);
+        crate::audit::magic_link_login(&state, &p.project_id, &redeemed, ip).await;
         let record = match redeemed {
             Ok((record, _)) => record,
             Err(f) => {

@@ -2,7 +2,6 @@
 //! registration-path policy (CIMD hosts, DCR approval), admin approval, and the event log, as
 //! a customer would meet them, on both engines.
 
-use latchkey_store::NewConnectedApp;
 use serde_json::{json, Value};
 
 use crate::both;
@@ -40,33 +39,20 @@ pub async fn dcr_client(app: &TestApp) -> String {
     reg["client_id"].as_str().unwrap().to_string()
 }
 
-/// A Client ID Metadata Document client as the CIMD fetch leaves it: a `connected_apps` row
-/// whose `client_id` is the document's https URL.
-pub async fn cimd_client(app: &TestApp, host: &str) -> String {
-    let base = create_client(app, "third_party_public").await;
-    let mut a = app
-        .state
-        .store
-        .get_connected_app(&app.project_id, &base.id)
-        .await
-        .unwrap()
-        .unwrap();
-    // client_id is unique across projects, and the PostgreSQL database is shared by tests.
-    let id = crate::helpers::unique();
-    a.client_id = format!("https://{host}/oauth/{id}/client.json");
-    a.client_name = format!("Agent at {host}");
-    a.redirect_urls = vec![LOOPBACK.to_string()];
-    a.client_id_metadata_url = Some(a.client_id.clone());
-    let new = NewConnectedApp {
-        app: a.clone(),
-        secret_hash: None,
-    };
-    app.state
-        .store
-        .insert_connected_app(&app.project_id, &new)
-        .await
-        .unwrap();
-    a.client_id
+/// A Client ID Metadata Document client: a document served on loopback at `host` (`127.0.0.1`
+/// or `localhost`, two hosts the development setting `client_metadata_allow_http_loopback`
+/// admits), whose URL is the client id. The app must run with that setting
+/// ([`crate::mcp_cimd::spawn_loopback`]).
+pub async fn cimd_client(_app: &TestApp, host: &str) -> String {
+    let docs = crate::mcp_cimd::DocServer::start().await;
+    let path = format!("oauth/{}/client.json", crate::helpers::unique());
+    let url = docs.url(&path).replacen("127.0.0.1", host, 1);
+    let doc = json!({"client_id": url, "client_name": format!("Agent at {host}"),
+                     "redirect_uris": [LOOPBACK]});
+    docs.set(&path, 200, serde_json::to_vec(&doc).unwrap());
+    // The server keeps serving for the rest of the test.
+    std::mem::forget(docs);
+    url
 }
 
 fn body(client_id: &str, s: &Subject) -> Value {
@@ -159,17 +145,18 @@ both!(policy_is_an_organization_setting);
 
 /// An organization that allows only listed CIMD hosts: an agent from another host is refused
 /// at Start and Submit; a listed one, a DCR client and a pre-registered app are not affected.
-async fn org_allows_only_listed_cimd_hosts(app: TestApp) {
+async fn org_allows_only_listed_cimd_hosts(backend: crate::helpers::Backend) {
+    let app = crate::mcp_cimd::spawn_loopback(backend).await;
     let s = subject(&app).await;
-    let listed = cimd_client(&app, "agents.example.com").await;
-    let unlisted = cimd_client(&app, "agents.example.net").await;
+    let listed = cimd_client(&app, "127.0.0.1").await;
+    let unlisted = cimd_client(&app, "localhost").await;
     let dcr = dcr_client(&app).await;
     let (status, out) = start(&app, &unlisted, &s).await;
     assert_eq!(status, 200, "all CIMD hosts allowed by default: {out}");
     set_policy(
         &app,
         &s,
-        json!({"cimd_allowed_type": "RESTRICTED", "allowed_cimd_hosts": ["agents.example.com"]}),
+        json!({"cimd_allowed_type": "RESTRICTED", "allowed_cimd_hosts": ["127.0.0.1"]}),
     )
     .await;
     let (status, out) = start(&app, &unlisted, &s).await;
@@ -179,10 +166,7 @@ async fn org_allows_only_listed_cimd_hosts(app: TestApp) {
         "{out}"
     );
     assert!(
-        out["error_message"]
-            .as_str()
-            .unwrap()
-            .contains("agents.example.net"),
+        out["error_message"].as_str().unwrap().contains("localhost"),
         "{out}"
     );
     let (status, out) = submit(&app, &unlisted, &s).await;
@@ -204,7 +188,7 @@ async fn org_allows_only_listed_cimd_hosts(app: TestApp) {
     let other = subject(&app).await;
     assert_eq!(start(&app, &unlisted, &other).await.0, 200);
 }
-both!(org_allows_only_listed_cimd_hosts);
+crate::both_engines!(org_allows_only_listed_cimd_hosts);
 
 /// A DCR client waiting for approval: the member's request is recorded once, the admin sees it
 /// and approves it, and then the member can consent. Every step is in the event log.

@@ -12,6 +12,7 @@ pub mod error;
 pub mod ids;
 pub mod jwt;
 pub mod magic_link;
+pub mod m2m;
 pub mod member;
 pub mod oauth;
 pub mod organization;

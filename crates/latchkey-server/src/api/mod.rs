@@ -9,6 +9,7 @@ use crate::state::AppState;
 pub mod agents;
 pub mod auth;
 pub mod connected_apps;
+pub mod m2m;
 pub mod consents;
 pub mod idp;
 pub mod magic_links;
@@ -188,4 +189,14 @@ pub fn router() -> Router<AppState> {
         )
         .route(ORGANIZATION_AGENTS, get(agents::installed))
         .route(ORGANIZATION_CONNECTED_APP_REVOKE, post(agents::revoke))
+        // issue 14: Stytch M2M clients.
+        .route(m2m::CLIENTS, post(m2m::create))
+        .route(
+            m2m::CLIENT,
+            get(m2m::get).put(m2m::update).delete(m2m::delete),
+        )
+        .route(m2m::SEARCH, post(m2m::search))
+        .route(m2m::ROTATE_START, post(m2m::rotate_start))
+        .route(m2m::ROTATE, post(m2m::rotate_complete))
+        .route(m2m::ROTATE_CANCEL, post(m2m::rotate_cancel))
 }

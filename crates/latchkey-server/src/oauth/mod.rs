@@ -15,6 +15,7 @@ pub mod discovery;
 pub mod envelope;
 pub mod introspect;
 pub mod logout;
+pub mod m2m_token;
 pub mod register;
 pub mod registration_settings;
 pub mod revoke;

@@ -52,6 +52,13 @@ async fn handle(
     OAuthBody(raw): OAuthBody<RawTokenRequest>,
 ) -> Result<Response, OAuthFailure> {
     let (grant, creds) = token_request::parse(raw)?;
+    if let TokenGrant::ClientCredentials { scope, .. } = &grant {
+        let path = path_project.as_deref();
+        let m2m = super::m2m_token::try_grant(&state, &headers, path, &creds, scope.as_deref());
+        if let Some(resp) = m2m.await? {
+            return Ok(resp);
+        }
+    }
     let client = super::clients::authenticate_any(
         &state,
         &headers,
@@ -68,6 +75,7 @@ async fn handle(
     let grant_type = match &grant {
         TokenGrant::AuthorizationCode { .. } => "authorization_code",
         TokenGrant::RefreshToken { .. } => "refresh_token",
+        TokenGrant::ClientCredentials { .. } => "client_credentials",
     };
     let out = match grant {
         TokenGrant::AuthorizationCode {
@@ -156,6 +164,11 @@ async fn handle(
             };
             refresh_grant(&state, &client, req, &iss).await
         }
+        TokenGrant::ClientCredentials { .. } => Err(OAuthError::new(
+            latchkey_core::oauth::OAuthErrorCode::UnauthorizedClient,
+            "This client may not use the client_credentials grant.",
+        )
+        .into()),
     };
     if out.is_ok() {
         crate::metrics::token_issued(grant_type, client.client_type());

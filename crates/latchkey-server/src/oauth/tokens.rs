@@ -109,13 +109,13 @@ pub async fn mint(
     })
 }
 
-fn jti(state: &AppState) -> String {
+pub(crate) fn jti(state: &AppState) -> String {
     let mut b = [0u8; 24];
     state.tokens.fill(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-fn sign(keys: &jwt::KeySet, claims: &Value) -> Result<String, OAuthFailure> {
+pub(crate) fn sign(keys: &jwt::KeySet, claims: &Value) -> Result<String, OAuthFailure> {
     jwt::sign_jwt(keys.active(), claims).map_err(|e| {
         tracing::error!(error = %e, "token signing failed");
         OAuthFailure::server_error()

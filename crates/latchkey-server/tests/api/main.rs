@@ -11,6 +11,7 @@ mod e2e;
 mod errors;
 mod exchange_access_token;
 mod interop;
+mod m2m;
 mod magic_links;
 mod mcp_cimd;
 mod mcp_clients;

@@ -10,6 +10,7 @@
 pub mod authorize;
 pub mod claims;
 pub mod client;
+pub mod client_credentials;
 pub mod client_metadata;
 pub mod code;
 pub mod consent;

@@ -9,6 +9,7 @@ use crate::state::AppState;
 
 pub mod cimd;
 pub mod client_assertion;
+pub mod client_credentials;
 pub mod clients;
 pub mod cors;
 pub mod discovery;

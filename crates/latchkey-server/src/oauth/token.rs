@@ -164,11 +164,10 @@ async fn handle(
             };
             refresh_grant(&state, &client, req, &iss).await
         }
-        TokenGrant::ClientCredentials { .. } => Err(OAuthError::new(
-            latchkey_core::oauth::OAuthErrorCode::UnauthorizedClient,
-            "This client may not use the client_credentials grant.",
-        )
-        .into()),
+        TokenGrant::ClientCredentials { scope, resources } => {
+            let scope = scope.as_deref();
+            super::client_credentials::grant(&state, &client, scope, &resources, &iss).await
+        }
     };
     if out.is_ok() {
         crate::metrics::token_issued(grant_type, client.client_type());

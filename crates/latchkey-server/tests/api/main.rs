@@ -6,6 +6,7 @@ mod browser;
 mod helpers;
 
 mod cli;
+mod client_credentials;
 mod connected_apps;
 mod e2e;
 mod errors;

@@ -1,0 +1,61 @@
+//! The `client_credentials` grant for Connected Apps confidential clients that are allowed to
+//! use it (issue 14; RFC 6749 §4.4, MCP's client-credentials extension): the client, already
+//! authenticated by `client_secret_basic`, `client_secret_post` or `private_key_jwt`
+//! ([`super::clients`]), gets an access token about itself, with no member and no
+//! organization, bound to the registered resources it names (RFC 8707). No refresh token
+//! (RFC 6749 §4.4.3). Stytch M2M clients are answered before this by [`super::m2m_token`].
+
+use axum::response::Response;
+use latchkey_core::oauth::client_credentials as cc;
+use latchkey_core::oauth::resource::resolve_targets;
+use latchkey_core::oauth::OAuthError;
+use serde_json::json;
+
+use super::clients::AuthedClient;
+use super::envelope::{oauth_ok, OAuthFailure};
+use super::tokens::{jti, sign};
+use crate::state::AppState;
+
+pub async fn grant(
+    state: &AppState,
+    client: &AuthedClient,
+    scope: Option<&str>,
+    resources: &[String],
+    iss: &str,
+) -> Result<Response, OAuthFailure> {
+    let project_id = &client.creds.project_id;
+    let scopes = cc::token_scopes(&client.app, client.client_type(), scope)?;
+    let targets = if resources.is_empty() {
+        vec![]
+    } else {
+        let registered = state.store.project_resource_servers(project_id).await?;
+        resolve_targets(resources, &registered).map_err(OAuthError::from)?
+    };
+    let minutes = client.app.access_token_expiry_minutes;
+    let (audience, scopes, minutes) = cc::bind(project_id, &targets, scopes, minutes);
+    let now = state.clock.now().unix_timestamp();
+    let keys = state
+        .keys
+        .key_set(project_id, now, state.tokens.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing keys unavailable");
+            OAuthFailure::server_error()
+        })?;
+    let jti = jti(state);
+    let lifetime_secs = minutes.max(1) * 60;
+    let facts = cc::TokenFacts {
+        issuer: iss,
+        audience: &audience,
+        jti: &jti,
+        now,
+        lifetime_secs,
+    };
+    let token = sign(&keys, &cc::access_token_claims(&client.app.client_id, &scopes, &facts))?;
+    Ok(oauth_ok(json!({
+        "access_token": token,
+        "token_type": "bearer",
+        "expires_in": lifetime_secs,
+        "scope": scopes.join(" "),
+    })))
+}

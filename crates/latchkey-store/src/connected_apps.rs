@@ -144,7 +144,8 @@ impl SqlStore {
         step: SecretRotation<'_>,
     ) -> Result<RotationOutcome> {
         let mut tx = self.begin_write().await?;
-        let applied = apply_rotation(&mut tx, "connected_apps", project_id, client_id, step).await?;
+        let applied =
+            apply_rotation(&mut tx, "connected_apps", project_id, client_id, step).await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM connected_apps WHERE project_id = $1 AND client_id = $2"
         ))

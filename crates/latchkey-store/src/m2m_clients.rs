@@ -56,13 +56,14 @@ impl SqlStore {
         project_id: &str,
         client: &M2MClient,
     ) -> Result<bool> {
-        let done =
-            sqlx::query("UPDATE m2m_clients SET data = $1 WHERE project_id = $2 AND client_id = $3")
-                .bind(to_json(&document(client))?)
-                .bind(project_id)
-                .bind(&client.client_id)
-                .execute(&self.writer)
-                .await?;
+        let done = sqlx::query(
+            "UPDATE m2m_clients SET data = $1 WHERE project_id = $2 AND client_id = $3",
+        )
+        .bind(to_json(&document(client))?)
+        .bind(project_id)
+        .bind(&client.client_id)
+        .execute(&self.writer)
+        .await?;
         Ok(done.rows_affected() > 0)
     }
 

@@ -8,8 +8,8 @@
 
 pub mod connected_app;
 pub mod idp;
-pub mod magic_link;
 pub mod m2m;
+pub mod magic_link;
 pub mod member;
 pub mod organization;
 pub mod password;
@@ -20,8 +20,8 @@ pub mod session;
 
 pub use connected_app::*;
 pub use idp::*;
-pub use magic_link::*;
 pub use m2m::*;
+pub use magic_link::*;
 pub use member::*;
 pub use organization::*;
 pub use password::*;

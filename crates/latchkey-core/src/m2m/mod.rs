@@ -115,7 +115,11 @@ pub fn create(
         trusted_metadata: Map::new(),
         next_client_secret_last_four: None,
     };
-    apply_text(&mut client, req.client_name.as_deref(), req.client_description.as_deref())?;
+    apply_text(
+        &mut client,
+        req.client_name.as_deref(),
+        req.client_description.as_deref(),
+    )?;
     if let Some(m) = &req.trusted_metadata {
         client.trusted_metadata = metadata(m)?;
     }
@@ -124,10 +128,13 @@ pub fn create(
 
 /// Update M2M Client: absent fields are left unchanged; id and secrets never change here.
 pub fn update(client: &mut M2MClient, req: &M2MClientUpdateRequest) -> Result<(), ApiError> {
-    apply_text(client, req.client_name.as_deref(), req.client_description.as_deref())?;
+    apply_text(
+        client,
+        req.client_name.as_deref(),
+        req.client_description.as_deref(),
+    )?;
     if let Some(s) = &req.status {
-        client.status =
-            crate::validate::one_of("status", s, &[STATUS_ACTIVE, STATUS_INACTIVE])?;
+        client.status = crate::validate::one_of("status", s, &[STATUS_ACTIVE, STATUS_INACTIVE])?;
     }
     if let Some(s) = &req.scopes {
         client.scopes = validate_scopes(s)?;
@@ -218,7 +225,9 @@ fn imported_secret(s: &str) -> Result<Secret, ApiError> {
     if s.chars().count() < MIN_IMPORTED_SECRET_LEN || s.chars().any(char::is_control) {
         return Err(ApiError::invalid_field(
             "client_secret",
-            &format!("must be at least {MIN_IMPORTED_SECRET_LEN} characters without control characters"),
+            &format!(
+                "must be at least {MIN_IMPORTED_SECRET_LEN} characters without control characters"
+            ),
         ));
     }
     Ok(Secret::from_presented(s))
@@ -278,7 +287,10 @@ pub fn authenticate(creds: &M2MCredentials, presented: Option<&str>) -> Result<(
 /// scope of the client; otherwise each requested scope must be one the client was created with.
 /// An inactive client gets nothing (Stytch: "A deactivated M2M Client will not be allowed to
 /// perform future token exchange flows").
-pub fn token_scopes(client: &M2MClient, requested: Option<&str>) -> Result<Vec<String>, OAuthError> {
+pub fn token_scopes(
+    client: &M2MClient,
+    requested: Option<&str>,
+) -> Result<Vec<String>, OAuthError> {
     if client.status != STATUS_ACTIVE {
         return Err(OAuthError::new(
             OAuthErrorCode::InvalidClient,

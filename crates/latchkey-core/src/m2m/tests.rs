@@ -31,9 +31,18 @@ fn create_refuses_bad_input() {
         (json!({}), "scopes"),
         (json!({"scopes": ["a b"]}), "invalid_scope"),
         (json!({"scopes": [""]}), "invalid_scope"),
-        (json!({"scopes": [], "client_id": "connected-app-test-x"}), "client_id"),
-        (json!({"scopes": [], "client_secret": "short"}), "client_secret"),
-        (json!({"scopes": [], "trusted_metadata": [1]}), "trusted_metadata"),
+        (
+            json!({"scopes": [], "client_id": "connected-app-test-x"}),
+            "client_id",
+        ),
+        (
+            json!({"scopes": [], "client_secret": "short"}),
+            "client_secret",
+        ),
+        (
+            json!({"scopes": [], "trusted_metadata": [1]}),
+            "trusted_metadata",
+        ),
     ] {
         let e = new_client(v.clone()).unwrap_err();
         assert!(
@@ -48,7 +57,10 @@ fn update_status_and_scopes() {
     let mut c = new_client(json!({"scopes": ["a"]})).unwrap().client;
     let req = serde_json::from_value(json!({"status": "inactive", "scopes": ["b"]})).unwrap();
     update(&mut c, &req).unwrap();
-    assert_eq!((c.status.as_str(), c.scopes.clone()), ("inactive", vec!["b".to_string()]));
+    assert_eq!(
+        (c.status.as_str(), c.scopes.clone()),
+        ("inactive", vec!["b".to_string()])
+    );
     let bad = serde_json::from_value(json!({"status": "paused"})).unwrap();
     assert!(update(&mut c, &bad).is_err());
 }
@@ -59,7 +71,10 @@ fn token_scopes_are_a_subset_and_inactive_clients_get_none() {
         .unwrap()
         .client;
     assert_eq!(token_scopes(&c, None).unwrap(), c.scopes);
-    assert_eq!(token_scopes(&c, Some("read:users")).unwrap(), ["read:users"]);
+    assert_eq!(
+        token_scopes(&c, Some("read:users")).unwrap(),
+        ["read:users"]
+    );
     let e = token_scopes(&c, Some("read:users admin")).unwrap_err();
     assert_eq!(e.code, OAuthErrorCode::InvalidScope);
     c.status = STATUS_INACTIVE.into();
@@ -117,7 +132,22 @@ fn search_filters() {
         crate::search::m2m_clients(Some(&q), None, None).unwrap()
     };
     assert!(matches(&c, &q(json!({"operator": "AND", "operands": []}))));
-    assert!(matches(&c, &q(json!({"operator": "AND", "operands": [{"filter_name": "scopes", "filter_value": ["b"]}, {"filter_name": "client_name", "filter_value": ["svc"]}]}))));
-    assert!(!matches(&c, &q(json!({"operator": "AND", "operands": [{"filter_name": "client_id", "filter_value": ["other"]}]}))));
-    assert!(matches(&c, &q(json!({"operator": "OR", "operands": [{"filter_name": "client_id", "filter_value": ["other"]}, {"filter_name": "scopes", "filter_value": ["a"]}]}))));
+    assert!(matches(
+        &c,
+        &q(
+            json!({"operator": "AND", "operands": [{"filter_name": "scopes", "filter_value": ["b"]}, {"filter_name": "client_name", "filter_value": ["svc"]}]})
+        )
+    ));
+    assert!(!matches(
+        &c,
+        &q(
+            json!({"operator": "AND", "operands": [{"filter_name": "client_id", "filter_value": ["other"]}]})
+        )
+    ));
+    assert!(matches(
+        &c,
+        &q(
+            json!({"operator": "OR", "operands": [{"filter_name": "client_id", "filter_value": ["other"]}, {"filter_name": "scopes", "filter_value": ["a"]}]})
+        )
+    ));
 }

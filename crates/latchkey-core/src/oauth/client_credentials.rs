@@ -10,9 +10,9 @@ use serde_json::{json, Value};
 
 use super::client::ClientType;
 use super::error::{OAuthError, OAuthErrorCode};
+use super::resource::accepts;
 use super::scope::BuiltinScope;
 use crate::ApiError;
-use super::resource::accepts;
 use latchkey_types::{ConnectedApp, ResourceServer};
 
 /// Most `client_credentials_scopes`, and the longest one.
@@ -49,7 +49,9 @@ pub fn validate_scopes(scopes: &[String]) -> Result<Vec<String>, ApiError> {
         if !token || BuiltinScope::parse(s).is_some() {
             return Err(ApiError::bad_request(
                 "invalid_scope",
-                format!("client_credentials_scopes: {s:?} is not a scope a client can hold for itself."),
+                format!(
+                    "client_credentials_scopes: {s:?} is not a scope a client can hold for itself."
+                ),
             ));
         }
         if !out.contains(s) {
@@ -183,8 +185,14 @@ mod tests {
     #[test]
     fn scopes_are_limited_to_the_configured_ones() {
         let a = app(true);
-        assert_eq!(token_scopes(&a, ClientType::FirstParty, None).unwrap(), ["read", "write"]);
-        assert_eq!(token_scopes(&a, ClientType::FirstParty, Some("write")).unwrap(), ["write"]);
+        assert_eq!(
+            token_scopes(&a, ClientType::FirstParty, None).unwrap(),
+            ["read", "write"]
+        );
+        assert_eq!(
+            token_scopes(&a, ClientType::FirstParty, Some("write")).unwrap(),
+            ["write"]
+        );
         let e = token_scopes(&a, ClientType::FirstParty, Some("read openid")).unwrap_err();
         assert_eq!(e.code, OAuthErrorCode::InvalidScope);
         assert!(validate_scopes(&["openid".into()]).is_err());

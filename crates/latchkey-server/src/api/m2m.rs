@@ -46,7 +46,11 @@ fn wrap<T>(m2m_client: T) -> Stytch<M2MClientResponse<T>> {
     ok(M2MClientResponse { m2m_client })
 }
 
-async fn load(state: &AppState, project: &Project, client_id: &str) -> Result<M2MClient, ApiFailure> {
+async fn load(
+    state: &AppState,
+    project: &Project,
+    client_id: &str,
+) -> Result<M2MClient, ApiFailure> {
     state
         .store
         .get_m2m_client(&project.project_id, client_id)
@@ -65,10 +69,12 @@ pub async fn create(
         secret_hash: new.secret.hash(),
         client: new.client,
     };
-    match state.store.insert_m2m_client(&project.project_id, &record).await {
-        Err(StoreError::Conflict(Conflict::Other)) => {
-            return Err(m2m::duplicate_client_id().into())
-        }
+    match state
+        .store
+        .insert_m2m_client(&project.project_id, &record)
+        .await
+    {
+        Err(StoreError::Conflict(Conflict::Other)) => return Err(m2m::duplicate_client_id().into()),
         other => other?,
     }
     Ok(wrap(M2MClientWithClientSecret {
@@ -131,7 +137,10 @@ pub async fn search(
 ) -> ApiResult<SearchResponse> {
     let q = search::m2m_clients(req.query.as_ref(), req.cursor.as_deref(), req.limit)?;
     let all = state.store.list_m2m_clients(&project.project_id).await?;
-    let hits: Vec<(i64, M2MClient)> = all.into_iter().filter(|(_, c)| m2m::matches(c, &q)).collect();
+    let hits: Vec<(i64, M2MClient)> = all
+        .into_iter()
+        .filter(|(_, c)| m2m::matches(c, &q))
+        .collect();
     let total = hits.len() as i64;
     let mut page: Vec<(i64, M2MClient)> = hits
         .into_iter()
@@ -176,7 +185,9 @@ pub async fn rotate_complete(
     project: Project,
     Path(client_id): Path<String>,
 ) -> ApiResult<M2MClientResponse<M2MClient>> {
-    Ok(wrap(rotate(&state, &project, &client_id, SecretRotation::Complete).await?))
+    Ok(wrap(
+        rotate(&state, &project, &client_id, SecretRotation::Complete).await?,
+    ))
 }
 
 /// `POST .../secrets/rotate/cancel`: the next secret is discarded.
@@ -185,7 +196,9 @@ pub async fn rotate_cancel(
     project: Project,
     Path(client_id): Path<String>,
 ) -> ApiResult<M2MClientResponse<M2MClient>> {
-    Ok(wrap(rotate(&state, &project, &client_id, SecretRotation::Cancel).await?))
+    Ok(wrap(
+        rotate(&state, &project, &client_id, SecretRotation::Cancel).await?,
+    ))
 }
 
 async fn rotate(

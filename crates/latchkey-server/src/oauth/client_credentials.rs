@@ -51,7 +51,10 @@ pub async fn grant(
         now,
         lifetime_secs,
     };
-    let token = sign(&keys, &cc::access_token_claims(&client.app.client_id, &scopes, &facts))?;
+    let token = sign(
+        &keys,
+        &cc::access_token_claims(&client.app.client_id, &scopes, &facts),
+    )?;
     Ok(oauth_ok(json!({
         "access_token": token,
         "token_type": "bearer",

@@ -58,7 +58,10 @@ pub async fn try_grant(
         jti: &jti,
         now,
     };
-    let token = sign(&keys, &m2m::access_token_claims(&found.client, &scopes, &facts))?;
+    let token = sign(
+        &keys,
+        &m2m::access_token_claims(&found.client, &scopes, &facts),
+    )?;
     crate::metrics::m2m_token_issued();
     Ok(Some(oauth_ok(json!({
         "access_token": token,

@@ -14,8 +14,12 @@ use crate::oauth_support::{create_client, form};
 
 fn payload(jwt: &str) -> Value {
     let p = jwt.split('.').nth(1).unwrap();
-    serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(p).unwrap())
-        .unwrap()
+    serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(p)
+            .unwrap(),
+    )
+    .unwrap()
 }
 
 async fn cc(app: &TestApp, id: &str, secret: &str, extra: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -30,7 +34,8 @@ async fn cc(app: &TestApp, id: &str, secret: &str, extra: &[(&str, &str)]) -> (S
 }
 
 async fn allow(app: &TestApp, id: &str, body: Value) -> (StatusCode, Value) {
-    app.put(&format!("/v1/connected_apps/clients/{id}"), body).await
+    app.put(&format!("/v1/connected_apps/clients/{id}"), body)
+        .await
 }
 
 async fn secret_clients(app: TestApp) {
@@ -38,35 +43,71 @@ async fn secret_clients(app: TestApp) {
     let (id, secret) = (c.id.as_str(), c.secret.clone().unwrap());
     // Off by default.
     let (s, e) = cc(&app, id, &secret, &[]).await;
-    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")), "{e}");
+    assert_eq!(
+        (s, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
+        "{e}"
+    );
     let (s, got) = app.get(&format!("/v1/connected_apps/clients/{id}")).await;
-    assert_eq!((s, &got["connected_app"]["client_credentials_allowed"]), (StatusCode::OK, &json!(false)));
+    assert_eq!(
+        (s, &got["connected_app"]["client_credentials_allowed"]),
+        (StatusCode::OK, &json!(false))
+    );
 
     let (s, upd) = allow(&app, id, json!({"client_credentials_allowed": true, "client_credentials_scopes": ["reports:read", "reports:write"]})).await;
     assert_eq!(s, 200, "{upd}");
-    assert_eq!(upd["connected_app"]["client_credentials_scopes"], json!(["reports:read", "reports:write"]));
+    assert_eq!(
+        upd["connected_app"]["client_credentials_scopes"],
+        json!(["reports:read", "reports:write"])
+    );
     let (s, t) = cc(&app, id, &secret, &[("scope", "reports:read")]).await;
     assert_eq!(s, 200, "{t}");
     assert!(t.get("refresh_token").is_none() && t.get("id_token").is_none());
     let claims = payload(t["access_token"].as_str().unwrap());
-    assert_eq!((claims["sub"].as_str(), claims["client_id"].as_str()), (Some(id), Some(id)));
+    assert_eq!(
+        (claims["sub"].as_str(), claims["client_id"].as_str()),
+        (Some(id), Some(id))
+    );
     assert_eq!(claims["aud"], json!([app.project_id]));
     assert_eq!(claims["scope"], "reports:read");
-    assert!(claims.get("https://stytch.com/organization").is_none(), "{claims}");
+    assert!(
+        claims.get("https://stytch.com/organization").is_none(),
+        "{claims}"
+    );
 
     // Not a configured scope; a member scope; a bad secret.
     for scope in ["admin", "openid"] {
         let (s, e) = cc(&app, id, &secret, &[("scope", scope)]).await;
-        assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_scope")), "{e}");
+        assert_eq!(
+            (s, e["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_scope")),
+            "{e}"
+        );
     }
     let (s, _) = cc(&app, id, "wrong", &[]).await;
     assert_eq!(s, 401);
     // Settings refused: built-in scopes, public clients.
-    let (s, _) = allow(&app, id, json!({"client_credentials_scopes": ["offline_access"]})).await;
+    let (s, _) = allow(
+        &app,
+        id,
+        json!({"client_credentials_scopes": ["offline_access"]}),
+    )
+    .await;
     assert_eq!(s, 400);
     let public = create_client(&app, "third_party_public").await;
-    let (s, e) = allow(&app, &public.id, json!({"client_credentials_allowed": true})).await;
-    assert_eq!((s, e["error_type"].as_str()), (StatusCode::BAD_REQUEST, Some("client_credentials_requires_confidential_client")));
+    let (s, e) = allow(
+        &app,
+        &public.id,
+        json!({"client_credentials_allowed": true}),
+    )
+    .await;
+    assert_eq!(
+        (s, e["error_type"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("client_credentials_requires_confidential_client")
+        )
+    );
 }
 both!(secret_clients);
 
@@ -81,13 +122,29 @@ async fn audience_bound_to_a_resource(app: TestApp) {
     let c = create_client(&app, "first_party").await;
     let secret = c.secret.clone().unwrap();
     allow(&app, &c.id, json!({"client_credentials_allowed": true, "client_credentials_scopes": ["reports:read", "other:write"]})).await;
-    let (s, t) = cc(&app, &c.id, &secret, &[("resource", "https://reports.example.com/mcp")]).await;
+    let (s, t) = cc(
+        &app,
+        &c.id,
+        &secret,
+        &[("resource", "https://reports.example.com/mcp")],
+    )
+    .await;
     assert_eq!(s, 200, "{t}");
     let claims = payload(t["access_token"].as_str().unwrap());
     assert_eq!(claims["aud"], json!(["https://reports.example.com/mcp"]));
     assert_eq!(claims["scope"], "reports:read");
-    let (s, e) = cc(&app, &c.id, &secret, &[("resource", "https://unknown.example.com")]).await;
-    assert_eq!((s, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_target")), "{e}");
+    let (s, e) = cc(
+        &app,
+        &c.id,
+        &secret,
+        &[("resource", "https://unknown.example.com")],
+    )
+    .await;
+    assert_eq!(
+        (s, e["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_target")),
+        "{e}"
+    );
 }
 both!(audience_bound_to_a_resource);
 
@@ -104,16 +161,34 @@ async fn private_key_jwt_client(app: TestApp) {
     assert_eq!(resp.status(), 201);
     let reg: Value = resp.json().await.unwrap();
     let id = reg["client_id"].as_str().unwrap().to_string();
-    let (s, e) = allow(&app, &id, json!({"client_credentials_allowed": true, "client_credentials_scopes": ["jobs:run"]})).await;
+    let (s, e) = allow(
+        &app,
+        &id,
+        json!({"client_credentials_allowed": true, "client_credentials_scopes": ["jobs:run"]}),
+    )
+    .await;
     assert_eq!(s, 200, "{e}");
     let path = format!("/v1/public/{}/oauth2/token", app.project_id);
     let a = assertion(&app, &id, json!(app.base), 60, "cc-1");
-    let (s, t) = post_form(&app, &path, &with(a, &[("grant_type", "client_credentials".into())])).await;
+    let (s, t) = post_form(
+        &app,
+        &path,
+        &with(a, &[("grant_type", "client_credentials".into())]),
+    )
+    .await;
     assert_eq!(s, 200, "{t}");
-    assert_eq!(payload(t["access_token"].as_str().unwrap())["sub"], id.as_str());
+    assert_eq!(
+        payload(t["access_token"].as_str().unwrap())["sub"],
+        id.as_str()
+    );
     // The assertion is single-use (RFC 7523 §3).
     let a = assertion(&app, &id, json!(app.base), 60, "cc-1");
-    let (s, _) = post_form(&app, &path, &with(a, &[("grant_type", "client_credentials".into())])).await;
+    let (s, _) = post_form(
+        &app,
+        &path,
+        &with(a, &[("grant_type", "client_credentials".into())]),
+    )
+    .await;
     assert_eq!(s, 401);
 }
 both!(private_key_jwt_client);
@@ -121,13 +196,22 @@ both!(private_key_jwt_client);
 async fn discovery_lists_the_grant(app: TestApp) {
     let doc: Value = app
         .client
-        .get(format!("{}/v1/public/{}/.well-known/openid-configuration", app.base, app.project_id))
+        .get(format!(
+            "{}/v1/public/{}/.well-known/openid-configuration",
+            app.base, app.project_id
+        ))
         .send()
         .await
         .unwrap()
         .json()
         .await
         .unwrap();
-    assert!(doc["grant_types_supported"].as_array().unwrap().contains(&json!("client_credentials")), "{doc}");
+    assert!(
+        doc["grant_types_supported"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("client_credentials")),
+        "{doc}"
+    );
 }
 both!(discovery_lists_the_grant);

@@ -36,8 +36,22 @@ pub const MAX_CLIENT_ID_LEN: usize = 128;
 pub const MIN_IMPORTED_SECRET_LEN: usize = 32;
 /// Largest `trusted_metadata`, serialized.
 pub const MAX_METADATA_BYTES: usize = 4096;
-/// Claims `trusted_metadata` may not set in a token (RFC 7519 §4.1 and `scope`).
-const RESERVED_CLAIMS: &[&str] = &["iss", "sub", "aud", "exp", "nbf", "iat", "jti", "scope"];
+/// Claims `trusted_metadata` may not set in a token: RFC 7519 §4.1, `scope`, and those other
+/// verifiers read (`client_id`, `azp`, RFC 8693 `act`, RFC 7800 `cnf`).
+const RESERVED_CLAIMS: &[&str] = &[
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "nbf",
+    "iat",
+    "jti",
+    "scope",
+    "client_id",
+    "azp",
+    "act",
+    "cnf",
+];
 
 /// A new client and its secret in the clear, to be shown once.
 #[derive(Debug)]

@@ -9,11 +9,10 @@ use axum::response::Response;
 use latchkey_core::oauth::client_credentials as cc;
 use latchkey_core::oauth::resource::resolve_targets;
 use latchkey_core::oauth::OAuthError;
-use serde_json::json;
 
 use super::clients::AuthedClient;
-use super::envelope::{oauth_ok, OAuthFailure};
-use super::tokens::{jti, sign};
+use super::envelope::OAuthFailure;
+use super::tokens::{jti, sign_stateless};
 use crate::state::AppState;
 
 pub async fn grant(
@@ -33,16 +32,7 @@ pub async fn grant(
     };
     let minutes = client.app.access_token_expiry_minutes;
     let (audience, scopes, minutes) = cc::bind(project_id, &targets, scopes, minutes);
-    let now = state.clock.now().unix_timestamp();
-    let keys = state
-        .keys
-        .key_set(project_id, now, state.tokens.as_ref())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "signing keys unavailable");
-            OAuthFailure::server_error()
-        })?;
-    let jti = jti(state);
+    let (now, jti) = (state.clock.now().unix_timestamp(), jti(state));
     let lifetime_secs = minutes.max(1) * 60;
     let facts = cc::TokenFacts {
         issuer: iss,
@@ -51,14 +41,6 @@ pub async fn grant(
         now,
         lifetime_secs,
     };
-    let token = sign(
-        &keys,
-        &cc::access_token_claims(&client.app.client_id, &scopes, &facts),
-    )?;
-    Ok(oauth_ok(json!({
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": lifetime_secs,
-        "scope": scopes.join(" "),
-    })))
+    let claims = cc::access_token_claims(&client.app.client_id, &scopes, &facts);
+    sign_stateless(state, project_id, &claims, &scopes, lifetime_secs).await
 }

@@ -10,10 +10,9 @@ use axum::response::Response;
 use latchkey_core::m2m;
 use latchkey_core::oauth::token_request::BodyCredentials;
 use latchkey_core::oauth::{OAuthError, OAuthErrorCode};
-use serde_json::json;
 
-use super::envelope::{oauth_ok, OAuthFailure};
-use super::tokens::{issuer, jti, sign};
+use super::envelope::OAuthFailure;
+use super::tokens::{issuer, jti, sign_stateless};
 use crate::state::AppState;
 
 /// Answers the grant when the caller is an M2M client; `None` when the client id is not one
@@ -42,31 +41,16 @@ pub async fn try_grant(
     m2m::authenticate(&found, secret.as_deref())?;
     let scopes = m2m::token_scopes(&found.client, scope)?;
     let iss = issuer(state, headers)?;
-    let now = state.clock.now().unix_timestamp();
-    let keys = state
-        .keys
-        .key_set(&found.project_id, now, state.tokens.as_ref())
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "signing keys unavailable");
-            OAuthFailure::server_error()
-        })?;
-    let jti = jti(state);
+    let (now, jti) = (state.clock.now().unix_timestamp(), jti(state));
     let facts = m2m::TokenFacts {
         issuer: &iss,
         project_id: &found.project_id,
         jti: &jti,
         now,
     };
-    let token = sign(
-        &keys,
-        &m2m::access_token_claims(&found.client, &scopes, &facts),
-    )?;
+    let claims = m2m::access_token_claims(&found.client, &scopes, &facts);
+    let expires = m2m::TOKEN_LIFETIME_SECS;
+    let resp = sign_stateless(state, &found.project_id, &claims, &scopes, expires).await?;
     crate::metrics::m2m_token_issued();
-    Ok(Some(oauth_ok(json!({
-        "access_token": token,
-        "token_type": "bearer",
-        "expires_in": m2m::TOKEN_LIFETIME_SECS,
-        "scope": scopes.join(" "),
-    }))))
+    Ok(Some(resp))
 }

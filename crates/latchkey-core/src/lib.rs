@@ -11,6 +11,7 @@ pub mod connected_app;
 pub mod error;
 pub mod ids;
 pub mod jwt;
+pub mod m2m;
 pub mod magic_link;
 pub mod member;
 pub mod oauth;

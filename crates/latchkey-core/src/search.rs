@@ -104,6 +104,30 @@ pub fn members(
     })
 }
 
+/// A filter of `POST /v1/m2m/clients/search` (issue 14); every value is a list of strings.
+#[derive(Debug, Clone, PartialEq)]
+pub enum M2MFilter {
+    ClientIds(Vec<String>),
+    ClientNames(Vec<String>),
+    Scopes(Vec<String>),
+}
+
+/// Parses an M2M client search.
+pub fn m2m_clients(
+    query: Option<&SearchQuery>,
+    cursor: Option<&str>,
+    limit: Option<i64>,
+) -> Result<Search<M2MFilter>, ApiError> {
+    parse(query, cursor, limit, |name, v| {
+        Ok(match name {
+            "client_id" => M2MFilter::ClientIds(strings(name, v)?),
+            "client_name" => M2MFilter::ClientNames(strings(name, v)?),
+            "scopes" => M2MFilter::Scopes(strings(name, v)?),
+            _ => return Err(unknown_filter(name)),
+        })
+    })
+}
+
 /// Parses paging alone (`cursor`, `limit`) for searches without filters, e.g. Search Connected
 /// Apps.
 pub fn paging(cursor: Option<&str>, limit: Option<i64>) -> Result<Search<()>, ApiError> {

@@ -131,6 +131,12 @@ pub fn token_issued(grant_type: &'static str, client_type: latchkey_core::oauth:
         .increment(1);
 }
 
+/// An M2M access token issued (issue 14: `client_credentials` for Stytch M2M clients).
+pub fn m2m_token_issued() {
+    metrics::counter!(TOKENS_ISSUED, "grant_type" => "client_credentials", "client_type" => "m2m")
+        .increment(1);
+}
+
 /// A login attempt's outcome.
 pub fn login(factor: &'static str, surface: &'static str, outcome: &'static str) {
     metrics::counter!(LOGINS, "factor" => factor, "surface" => surface, "outcome" => outcome)

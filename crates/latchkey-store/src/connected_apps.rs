@@ -144,7 +144,8 @@ impl SqlStore {
         step: SecretRotation<'_>,
     ) -> Result<RotationOutcome> {
         let mut tx = self.begin_write().await?;
-        let applied = apply_rotation(&mut tx, project_id, client_id, step).await?;
+        let applied =
+            apply_rotation(&mut tx, "connected_apps", project_id, client_id, step).await?;
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM connected_apps WHERE project_id = $1 AND client_id = $2"
         ))
@@ -203,9 +204,11 @@ impl SqlStore {
     }
 }
 
-/// The conditional write of each step; true when it applied.
-async fn apply_rotation(
+/// The conditional write of each step on `table` (`connected_apps` or `m2m_clients`, which
+/// share the secret columns); true when it applied.
+pub(crate) async fn apply_rotation(
     tx: &mut Transaction<'static, Any>,
+    table: &str,
     project_id: &str,
     client_id: &str,
     step: SecretRotation<'_>,
@@ -214,7 +217,7 @@ async fn apply_rotation(
     let (sql, next) = match step {
         SecretRotation::Start { hash, last_four } => (
             format!(
-                "UPDATE connected_apps SET next_client_secret_hash = $3, \
+                "UPDATE {table} SET next_client_secret_hash = $3, \
                  next_client_secret_last_four = $4 WHERE {WHERE} \
                  AND client_secret_hash IS NOT NULL AND next_client_secret_hash IS NULL"
             ),
@@ -223,7 +226,7 @@ async fn apply_rotation(
         // Right-hand sides read the row's values from before the update (SQL standard).
         SecretRotation::Complete => (
             format!(
-                "UPDATE connected_apps SET client_secret_hash = next_client_secret_hash, \
+                "UPDATE {table} SET client_secret_hash = next_client_secret_hash, \
                  client_secret_last_four = next_client_secret_last_four, \
                  next_client_secret_hash = NULL, next_client_secret_last_four = NULL \
                  WHERE {WHERE} AND next_client_secret_hash IS NOT NULL"
@@ -232,7 +235,7 @@ async fn apply_rotation(
         ),
         SecretRotation::Cancel => (
             format!(
-                "UPDATE connected_apps SET next_client_secret_hash = NULL, \
+                "UPDATE {table} SET next_client_secret_hash = NULL, \
                  next_client_secret_last_four = NULL \
                  WHERE {WHERE} AND next_client_secret_hash IS NOT NULL"
             ),
@@ -249,7 +252,7 @@ async fn apply_rotation(
 }
 
 /// Why a step did not apply, judged on the row as it is now by the core's state machine.
-fn refusal(row: &AnyRow, step: SecretRotation<'_>) -> Result<RotationError> {
+pub(crate) fn refusal(row: &AnyRow, step: SecretRotation<'_>) -> Result<RotationError> {
     let state = SecretState::of(
         hash_column(row, "client_secret_hash")?.is_some(),
         hash_column(row, "next_client_secret_hash")?.is_some(),
@@ -266,7 +269,7 @@ fn refusal(row: &AnyRow, step: SecretRotation<'_>) -> Result<RotationError> {
     }))
 }
 
-fn hash_column(row: &AnyRow, column: &str) -> Result<Option<SecretHash>> {
+pub(crate) fn hash_column(row: &AnyRow, column: &str) -> Result<Option<SecretHash>> {
     Ok(row
         .try_get::<Option<String>, _>(column)?
         .map(SecretHash::from_stored))

@@ -14,6 +14,7 @@ mod governance;
 mod grants;
 mod health;
 mod keys;
+mod m2m_clients;
 mod magic_links;
 mod members;
 mod oauth;
@@ -122,6 +123,21 @@ pub enum RotationOutcome {
     /// No such client in the project.
     NotFound,
     /// Refused in the client's state (public, already rotating, not rotating).
+    Refused(RotationError),
+}
+
+/// A new M2M client (issue 14) and the hash of its secret.
+#[derive(Debug, Clone)]
+pub struct NewM2MClient {
+    pub client: latchkey_types::M2MClient,
+    pub secret_hash: SecretHash,
+}
+
+/// What a secret operation on an M2M client did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum M2MRotationOutcome {
+    Done(Box<latchkey_types::M2MClient>),
+    NotFound,
     Refused(RotationError),
 }
 
@@ -676,6 +692,38 @@ pub trait Store: Send + Sync {
     async fn purge_audit_events(&self, before: i64, batch: i64) -> Result<u64>;
     // First run (issue 15 item 7): whether any project exists (one indexed row read).
     async fn has_projects(&self) -> Result<bool>;
+    // M2M clients (issue 14). Client ids are unique across projects (and distinct from
+    // Connected App ids); secrets are stored only as hashes.
+    /// `Conflict::Other` when the client id is taken.
+    async fn insert_m2m_client(&self, project_id: &str, new: &NewM2MClient) -> Result<()>;
+    async fn get_m2m_client(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> Result<Option<latchkey_types::M2MClient>>;
+    /// Writes the settings document only; false if the client does not exist.
+    async fn update_m2m_client(
+        &self,
+        project_id: &str,
+        client: &latchkey_types::M2MClient,
+    ) -> Result<bool>;
+    async fn delete_m2m_client(&self, project_id: &str, client_id: &str) -> Result<bool>;
+    /// Every client of the project with its creation sequence, oldest first.
+    async fn list_m2m_clients(
+        &self,
+        project_id: &str,
+    ) -> Result<Vec<(i64, latchkey_types::M2MClient)>>;
+    async fn rotate_m2m_client_secret(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        step: SecretRotation<'_>,
+    ) -> Result<M2MRotationOutcome>;
+    /// The client and its secret hashes, in any project (the token endpoint).
+    async fn m2m_client_credentials(
+        &self,
+        client_id: &str,
+    ) -> Result<Option<latchkey_core::m2m::M2MCredentials>>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

@@ -833,4 +833,50 @@ impl crate::Store for SqlStore {
     async fn has_projects(&self) -> crate::Result<bool> {
         self.has_projects_impl().await
     }
+    // M2M clients (issue 14).
+    async fn insert_m2m_client(
+        &self,
+        project_id: &str,
+        new: &crate::NewM2MClient,
+    ) -> crate::Result<()> {
+        self.insert_m2m_client_impl(project_id, new).await
+    }
+    async fn get_m2m_client(
+        &self,
+        project_id: &str,
+        client_id: &str,
+    ) -> crate::Result<Option<latchkey_types::M2MClient>> {
+        self.get_m2m_client_impl(project_id, client_id).await
+    }
+    async fn update_m2m_client(
+        &self,
+        project_id: &str,
+        client: &latchkey_types::M2MClient,
+    ) -> crate::Result<bool> {
+        self.update_m2m_client_impl(project_id, client).await
+    }
+    async fn delete_m2m_client(&self, project_id: &str, client_id: &str) -> crate::Result<bool> {
+        self.delete_m2m_client_impl(project_id, client_id).await
+    }
+    async fn list_m2m_clients(
+        &self,
+        project_id: &str,
+    ) -> crate::Result<Vec<(i64, latchkey_types::M2MClient)>> {
+        self.list_m2m_clients_impl(project_id).await
+    }
+    async fn rotate_m2m_client_secret(
+        &self,
+        project_id: &str,
+        client_id: &str,
+        step: crate::SecretRotation<'_>,
+    ) -> crate::Result<crate::M2MRotationOutcome> {
+        self.rotate_m2m_client_secret_impl(project_id, client_id, step)
+            .await
+    }
+    async fn m2m_client_credentials(
+        &self,
+        client_id: &str,
+    ) -> crate::Result<Option<latchkey_core::m2m::M2MCredentials>> {
+        self.m2m_client_credentials_impl(client_id).await
+    }
 }

@@ -29,6 +29,13 @@ pub struct ConnectedApp {
     pub access_token_custom_audience: Option<String>,
     pub logo_url: Option<String>,
     pub client_id_metadata_url: Option<String>,
+    /// latchkey extension (issue 14): the client may use the `client_credentials` grant, as
+    /// itself (no member); off by default. Confidential clients only.
+    #[serde(default)]
+    pub client_credentials_allowed: bool,
+    /// The scopes a `client_credentials` token may carry.
+    #[serde(default)]
+    pub client_credentials_scopes: Vec<String>,
 }
 
 /// The create response's `connected_app`: the client plus `client_secret`, shown this once
@@ -65,6 +72,9 @@ pub struct ConnectedAppSettings {
     pub post_logout_redirect_urls: Option<Vec<String>>,
     pub logo_url: Option<String>,
     pub bypass_consent_for_offline_access: Option<bool>,
+    /// latchkey extension (issue 14).
+    pub client_credentials_allowed: Option<bool>,
+    pub client_credentials_scopes: Option<Vec<String>>,
 }
 
 /// `POST /v1/connected_apps/clients/search` body: paging only, no filters.

@@ -9,6 +9,7 @@
 pub mod audit;
 pub mod connected_app;
 pub mod idp;
+pub mod m2m;
 pub mod magic_link;
 pub mod member;
 pub mod organization;
@@ -21,6 +22,7 @@ pub mod session;
 pub use audit::*;
 pub use connected_app::*;
 pub use idp::*;
+pub use m2m::*;
 pub use magic_link::*;
 pub use member::*;
 pub use organization::*;

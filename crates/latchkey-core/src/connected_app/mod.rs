@@ -100,6 +100,8 @@ pub fn create(
         access_token_custom_audience: None,
         logo_url: None,
         client_id_metadata_url: None,
+        client_credentials_allowed: false,
+        client_credentials_scopes: vec![],
     };
     apply(&mut app, client_type, req)?;
     let secret = (!client_type.is_public()).then(|| generate_secret(tokens));
@@ -153,6 +155,13 @@ fn apply(
         let url = validate::optional_url("logo_url", v)?;
         app.logo_url = (!url.is_empty()).then_some(url);
     }
+    if let Some(v) = req.client_credentials_allowed {
+        app.client_credentials_allowed = v;
+    }
+    if let Some(v) = &req.client_credentials_scopes {
+        app.client_credentials_scopes = crate::oauth::client_credentials::validate_scopes(v)?;
+    }
+    crate::oauth::client_credentials::check_allowed(client_type, app.client_credentials_allowed)?;
     validate_client_settings(
         client_type,
         FullAccess::from_flag(app.full_access_allowed),

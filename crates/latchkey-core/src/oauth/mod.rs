@@ -11,6 +11,7 @@ pub mod agent_policy;
 pub mod authorize;
 pub mod claims;
 pub mod client;
+pub mod client_credentials;
 pub mod client_metadata;
 pub mod code;
 pub mod consent;

@@ -57,6 +57,11 @@ pub enum TokenGrant {
         scope: Option<String>,
         resources: Vec<String>,
     },
+    /// RFC 6749 §4.4: Stytch M2M clients, and Connected Apps allowed to (issue 14).
+    ClientCredentials {
+        scope: Option<String>,
+        resources: Vec<String>,
+    },
 }
 
 /// How the client identified itself in the body (Basic credentials are read by the server).
@@ -103,11 +108,15 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
             scope: raw.scope,
             resources,
         },
+        Some("client_credentials") => TokenGrant::ClientCredentials {
+            scope: raw.scope.filter(|s| !s.is_empty()),
+            resources,
+        },
         Some(other) if !other.is_empty() => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
                 format!(
-                "grant_type {other:?} is not supported; use authorization_code or refresh_token."
+                "grant_type {other:?} is not supported; use authorization_code, refresh_token or client_credentials."
             ),
             ))
         }

@@ -13,6 +13,7 @@ pub mod connected_apps;
 pub mod consents;
 pub mod events;
 pub mod idp;
+pub mod m2m;
 pub mod magic_links;
 pub mod member_auth;
 pub mod members;
@@ -206,4 +207,14 @@ pub fn router() -> Router<AppState> {
         .route(ORGANIZATION_CONNECTED_APP_DENY, post(approvals::deny))
         .route(ORGANIZATION_EVENTS, get(events::organization))
         .route(AUDIT_EVENTS, get(events::project))
+        // issue 14: Stytch M2M clients.
+        .route(m2m::CLIENTS, post(m2m::create))
+        .route(
+            m2m::CLIENT,
+            get(m2m::get).put(m2m::update).delete(m2m::delete),
+        )
+        .route(m2m::SEARCH, post(m2m::search))
+        .route(m2m::ROTATE_START, post(m2m::rotate_start))
+        .route(m2m::ROTATE, post(m2m::rotate_complete))
+        .route(m2m::ROTATE_CANCEL, post(m2m::rotate_cancel))
 }

@@ -54,8 +54,28 @@ pub async fn authenticate_any(
         return super::client_assertion::authenticate(state, headers, body_id, jwt, path_project)
             .await;
     }
+    let (client_id, secret) = presented(headers, body_id, body_secret)?;
+    let (creds, app) = super::cimd::find(state, &client_id, path_project)
+        .await
+        .map_err(super::cimd::CimdError::oauth)?
+        .ok_or_else(|| invalid_client("Unknown client."))?;
+    if path_project.is_some_and(|p| p != creds.project_id) {
+        return Err(invalid_client("Unknown client."));
+    }
+    authenticate_client(&creds, secret.as_deref()).map_err(|e| invalid_client(&e.to_string()))?;
+    Ok(AuthedClient { creds, app })
+}
+
+/// The client id and secret the caller presented: HTTP Basic (`client_secret_basic`) or body
+/// (`client_secret_post`), never both (RFC 6749 §2.3). Project Basic credentials beside a body
+/// `client_id` are ignored (see [`is_project_credential`]).
+pub fn presented(
+    headers: &HeaderMap,
+    body_id: Option<&str>,
+    body_secret: Option<&str>,
+) -> Result<(String, Option<String>), OAuthFailure> {
     let basic = basic(headers)?.filter(|(id, _)| !is_project_credential(id, body_id));
-    let (client_id, secret) = match (basic, body_id) {
+    let out = match (basic, body_id) {
         (Some((id, _)), Some(body)) if id != body => {
             return Err(invalid_client(
                 "client_id in the body and in the Authorization header differ.",
@@ -77,15 +97,7 @@ pub async fn authenticate_any(
             ))
         }
     };
-    let (creds, app) = super::cimd::find(state, &client_id, path_project)
-        .await
-        .map_err(super::cimd::CimdError::oauth)?
-        .ok_or_else(|| invalid_client("Unknown client."))?;
-    if path_project.is_some_and(|p| p != creds.project_id) {
-        return Err(invalid_client("Unknown client."));
-    }
-    authenticate_client(&creds, secret.as_deref()).map_err(|e| invalid_client(&e.to_string()))?;
-    Ok(AuthedClient { creds, app })
+    Ok(out)
 }
 
 /// The official Python SDK (`stytch` 15.x, `idp.introspect_token_network`) sends the project's

@@ -9,12 +9,14 @@ use crate::state::AppState;
 
 pub mod cimd;
 pub mod client_assertion;
+pub mod client_credentials;
 pub mod clients;
 pub mod cors;
 pub mod discovery;
 pub mod envelope;
 pub mod introspect;
 pub mod logout;
+pub mod m2m_token;
 pub mod register;
 pub mod registration_settings;
 pub mod revoke;

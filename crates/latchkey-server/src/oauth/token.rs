@@ -52,6 +52,13 @@ async fn handle(
     OAuthBody(raw): OAuthBody<RawTokenRequest>,
 ) -> Result<Response, OAuthFailure> {
     let (grant, creds) = token_request::parse(raw)?;
+    if let TokenGrant::ClientCredentials { scope, .. } = &grant {
+        let path = path_project.as_deref();
+        let m2m = super::m2m_token::try_grant(&state, &headers, path, &creds, scope.as_deref());
+        if let Some(resp) = m2m.await? {
+            return Ok(resp);
+        }
+    }
     let client = super::clients::authenticate_any(
         &state,
         &headers,
@@ -68,6 +75,7 @@ async fn handle(
     let grant_type = match &grant {
         TokenGrant::AuthorizationCode { .. } => "authorization_code",
         TokenGrant::RefreshToken { .. } => "refresh_token",
+        TokenGrant::ClientCredentials { .. } => "client_credentials",
     };
     let out = match grant {
         TokenGrant::AuthorizationCode {
@@ -155,6 +163,10 @@ async fn handle(
                 resources: &resources,
             };
             refresh_grant(&state, &client, req, &iss).await
+        }
+        TokenGrant::ClientCredentials { scope, resources } => {
+            let scope = scope.as_deref();
+            super::client_credentials::grant(&state, &client, scope, &resources, &iss).await
         }
     };
     if out.is_ok() {

@@ -109,13 +109,39 @@ pub async fn mint(
     })
 }
 
-fn jti(state: &AppState) -> String {
+/// Signs a stateless token (M2M and client-credentials access tokens, issue 14) with the
+/// project's active key, and answers RFC 6749 §5.1 with it (Stytch's lowercase `bearer`).
+pub(crate) async fn sign_stateless(
+    state: &AppState,
+    project_id: &str,
+    claims: &Value,
+    scopes: &[String],
+    expires_in: i64,
+) -> Result<axum::response::Response, OAuthFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let keys = state
+        .keys
+        .key_set(project_id, now, state.tokens.as_ref())
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "signing keys unavailable");
+            OAuthFailure::server_error()
+        })?;
+    Ok(super::envelope::oauth_ok(serde_json::json!({
+        "access_token": sign(&keys, claims)?,
+        "token_type": "bearer",
+        "expires_in": expires_in,
+        "scope": scopes.join(" "),
+    })))
+}
+
+pub(crate) fn jti(state: &AppState) -> String {
     let mut b = [0u8; 24];
     state.tokens.fill(&mut b);
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(b)
 }
 
-fn sign(keys: &jwt::KeySet, claims: &Value) -> Result<String, OAuthFailure> {
+pub(crate) fn sign(keys: &jwt::KeySet, claims: &Value) -> Result<String, OAuthFailure> {
     jwt::sign_jwt(keys.active(), claims).map_err(|e| {
         tracing::error!(error = %e, "token signing failed");
         OAuthFailure::server_error()

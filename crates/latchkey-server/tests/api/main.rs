@@ -7,6 +7,7 @@ mod browser;
 mod helpers;
 
 mod cli;
+mod client_credentials;
 mod connected_apps;
 mod db_copy;
 mod e2e;
@@ -16,6 +17,7 @@ mod first_run;
 mod governance;
 mod governance_pages;
 mod interop;
+mod m2m;
 mod magic_links;
 mod mcp_cimd;
 mod mcp_clients;

@@ -7,9 +7,11 @@
 //   (`/v1/connected_apps/resources/{id}/oauth-protected-resource`), copied, with `offline_access`
 //   added to `scopes_supported`: the MCP SDK requests exactly the PRM's scopes (SEP-835) and
 //   latchkey issues refresh tokens only for `offline_access` (OIDC Core §11).
-// - no or invalid token: 401 `WWW-Authenticate: Bearer resource_metadata="<PRM URL>"` (RFC 9728
-//   §5.1, RFC 6750 §3); a valid token without the scope: 403 `error="insufficient_scope"` with
-//   the `scope` needed (RFC 6750 §3.1).
+// - no or invalid token: 401 `WWW-Authenticate: Bearer resource_metadata="<PRM URL>",
+//   scope="whoami offline_access"` (RFC 9728 §5.1, RFC 6750 §3: the scopes to ask for first); a
+//   valid token without a scope the call needs: 403 `error="insufficient_scope"` with every
+//   `scope` the call needs (RFC 6750 §3.1), which MCP clients answer by asking again for that
+//   union (step-up): the tool `notes_write` needs `notes:write` besides `whoami`.
 //
 // Run alone:  LATCHKEY_ISSUER=http://127.0.0.1:8080 \
 //   LATCHKEY_RESOURCE_ID=resource-test-... PORT=3000 node server.mjs
@@ -27,7 +29,7 @@ const PRM_PATH = "/.well-known/oauth-protected-resource";
  * (its AS metadata names the JWKS). Call `useResource(resourceId)` once the resource is
  * registered at latchkey under `resourceUrl` (the URL is only known after listening).
  */
-export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami", resourceId } = {}) {
+export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami", toolScopes = { notes_write: "notes:write" }, resourceId } = {}) {
   const state = { resourceId, prm: undefined, jwks: undefined };
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
@@ -65,11 +67,13 @@ export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami
     res.end(JSON.stringify({ error: params.error ?? "invalid_token", error_description: params.error_description }));
   }
 
-  /** The verified claims, or undefined after answering 401/403. */
-  async function authenticate(req, res) {
+  const firstScopes = `${requiredScope} offline_access`;
+
+  /** The verified claims, or undefined after answering 401/403. `tool`: the tool called. */
+  async function authenticate(req, res, tool) {
     const header = req.headers.authorization ?? "";
     const match = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i.exec(header);
-    if (!match) return challenge(res, 401, {});
+    if (!match) return challenge(res, 401, { scope: firstScopes });
     let payload;
     try {
       ({ payload } = await jwtVerify(match[1], await keySet(), { issuer, audience: resourceUrl, requiredClaims: ["exp", "sub"] }));
@@ -77,8 +81,12 @@ export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami
       return challenge(res, 401, { error: "invalid_token", error_description: String(err?.code ?? "invalid token") });
     }
     const scopes = typeof payload.scope === "string" ? payload.scope.split(" ") : [];
-    if (!scopes.includes(requiredScope)) {
-      return challenge(res, 403, { error: "insufficient_scope", scope: requiredScope, error_description: `needs ${requiredScope}` });
+    const needed = [requiredScope, ...(toolScopes[tool] ? [toolScopes[tool]] : [])];
+    const missing = needed.filter((s) => !scopes.includes(s));
+    if (missing.length > 0) {
+      // Every scope the call needs, and the ones kept (offline_access): the client asks for this.
+      const union = [...new Set([...needed, ...scopes])].join(" ");
+      return challenge(res, 403, { error: "insufficient_scope", scope: union, error_description: `needs ${missing.join(" ")}` });
     }
     return { token: match[1], payload, scopes };
   }
@@ -95,19 +103,26 @@ export async function startMcpServer({ issuer, port = 0, requiredScope = "whoami
       res.writeHead(404, { "content-type": "application/json" }).end('{"error":"not_found"}');
       return;
     }
-    const auth = await authenticate(req, res);
-    if (!auth) return;
     if (req.method !== "POST") {
+      if (!(await authenticate(req, res))) return;
       // Stateless: no server-initiated stream, no sessions to delete (Streamable HTTP allows 405).
       res.writeHead(405, { allow: "POST" }).end();
       return;
     }
+    // The body names the tool, whose scope the token must carry.
+    const chunks = [];
+    for await (const c of req) chunks.push(c);
+    let body;
+    try { body = JSON.parse(Buffer.concat(chunks).toString() || "null"); } catch { body = undefined; }
+    const tool = body?.method === "tools/call" ? body?.params?.name : undefined;
+    const auth = await authenticate(req, res, tool);
+    if (!auth) return;
     req.auth = { token: auth.token, clientId: String(auth.payload.client_id ?? ""), scopes: auth.scopes, extra: { claims: auth.payload } };
     const mcp = buildMcp();
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on("close", () => { transport.close(); mcp.close(); });
     await mcp.connect(transport);
-    await transport.handleRequest(req, res);
+    await transport.handleRequest(req, res, body);
   }
 
   return {
@@ -124,6 +139,10 @@ function buildMcp() {
     const org = claims["https://stytch.com/organization"]?.organization_id ?? claims.organization_id ?? null;
     const who = { sub: claims.sub, organization_id: org, client_id: claims.client_id ?? null, aud: claims.aud, scope: claims.scope };
     return { content: [{ type: "text", text: JSON.stringify(who) }] };
+  });
+  mcp.registerTool("notes_write", { description: "Writes a note (needs notes:write)" }, async (extra) => {
+    const claims = extra.authInfo?.extra?.claims ?? {};
+    return { content: [{ type: "text", text: JSON.stringify({ written: true, scope: claims.scope }) }] };
   });
   return mcp;
 }

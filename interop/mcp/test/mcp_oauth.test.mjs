@@ -57,7 +57,8 @@ async function registeredMcpServer(name) {
   const server = await startMcpServer({ issuer: BASE });
   cleanups.push(() => server.close());
   const { resource } = await api("POST", "/v1/connected_apps/resources", {
-    url: server.resourceUrl, name, scopes: [{ scope: "whoami", description: "Know who you are" }],
+    url: server.resourceUrl, name,
+    scopes: [{ scope: "whoami", description: "Know who you are" }, { scope: "notes:write", description: "Write notes" }],
   });
   server.useResource(resource.resource_id);
   return server;
@@ -105,16 +106,20 @@ async function registeredPythonMcpServer(name) {
 
 /** A loopback redirect_uri (RFC 8252 §7.3) that hands over the `code` (or `error`) it receives. */
 async function callbackListener() {
-  let deliver;
-  const received = new Promise((resolve) => { deliver = resolve; });
+  // Each redirect is delivered in turn (`received` is the first; `next()` the following ones).
+  const waiting = [];
+  const arrived = [];
+  const next = () => (arrived.length ? Promise.resolve(arrived.shift()) : new Promise((resolve) => waiting.push(resolve)));
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
     res.writeHead(200, { "content-type": "text/html" }).end("<p id=done>You can close this window.</p>");
-    deliver(Object.fromEntries(url.searchParams));
+    const params = Object.fromEntries(url.searchParams);
+    const w = waiting.shift();
+    if (w) w(params); else arrived.push(params);
   });
   await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
   cleanups.push(() => new Promise((resolve) => { server.closeAllConnections?.(); server.close(resolve); }));
-  return { url: `http://127.0.0.1:${server.address().port}/callback`, received };
+  return { url: `http://127.0.0.1:${server.address().port}/callback`, received: next(), next };
 }
 
 /**
@@ -204,7 +209,7 @@ test("the example server answers 401 with its metadata and serves RFC 9728 namin
   const server = await registeredMcpServer(`Plain ${unique()}`);
   const resp = await fetch(server.resourceUrl, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
   assert.equal(resp.status, 401);
-  assert.equal(resp.headers.get("www-authenticate"), `Bearer resource_metadata="${server.prmUrl}"`);
+  assert.equal(resp.headers.get("www-authenticate"), `Bearer resource_metadata="${server.prmUrl}", scope="whoami offline_access"`);
   const prm = await (await fetch(server.prmUrl)).json();
   assert.equal(prm.resource, server.resourceUrl);
   assert.deepEqual(prm.authorization_servers, [BASE]);
@@ -272,6 +277,25 @@ for (const reg of REGISTRATIONS) {
     assert.notEqual(provider.store.tokens.refresh_token, first.refresh_token, "public clients rotate refresh tokens");
     assert.equal(provider.store.authorizations, 1, "refreshed without a new authorization");
     assert.deepEqual([claimsOf(provider.store.tokens.access_token).aud].flat(), [server.resourceUrl]);
+
+    // Step-up (MCP "Scope challenge handling"): `notes_write` needs `notes:write`; the server
+    // answers 403 insufficient_scope with the union, the SDK authorizes again for it, the member
+    // consents to the addition only (incremental consent), and the call succeeds.
+    assert.ok(!claimsOf(provider.store.tokens.access_token).scope.split(" ").includes("notes:write"));
+    await assert.rejects(client.callTool({ name: "notes_write", arguments: {} }), UnauthorizedError);
+    assert.equal(provider.store.authorizations, 2, "step-up sent the member to authorize again");
+    assert.match(provider.store.authorizationUrl.searchParams.get("scope"), /notes:write/);
+    const stepped = await callback.next();
+    assert.equal(stepped.error, undefined, `step-up failed: ${stepped.error}`);
+    await client.transport.finishAuth(stepped.code);
+    const note = await client.callTool({ name: "notes_write", arguments: {} });
+    assert.notEqual(note.isError, true, JSON.stringify(note));
+    const granted = claimsOf(provider.store.tokens.access_token).scope.split(" ");
+    assert.ok(granted.includes("notes:write") && granted.includes("whoami"), granted.join(" "));
+    assert.equal((await whoami(client)).sub, member.member_id, "the earlier scope still works");
+    const { connected_apps } = await api("GET", `/v1/b2b/organizations/${organization.organization_id}/members/${member.member_id}/connected_apps`);
+    const mine = connected_apps.find((a) => a.connected_app_id === provider.store.client.client_id);
+    assert.ok(mine && mine.scopes_granted.includes("notes:write") && mine.scopes_granted.includes("whoami"), JSON.stringify(connected_apps));
 
     // A token minted for ANOTHER registered resource is refused here (RFC 8707 audience).
     const other = await registeredMcpServer(`Other ${unique()}`);

@@ -282,6 +282,10 @@ for (const reg of REGISTRATIONS) {
     // answers 403 insufficient_scope with the union, the SDK authorizes again for it, the member
     // consents to the addition only (incremental consent), and the call succeeds.
     assert.ok(!claimsOf(provider.store.tokens.access_token).scope.split(" ").includes("notes:write"));
+    // The SDK (1.32.2) answers insufficient_scope with a refresh when it holds a refresh token,
+    // and a refresh cannot widen scopes (RFC 6749 §6: latchkey keeps the grant's); so this
+    // client, like one that keeps no refresh token, goes back to the authorization endpoint.
+    provider.store.tokens = { ...provider.store.tokens, refresh_token: undefined };
     await assert.rejects(client.callTool({ name: "notes_write", arguments: {} }), UnauthorizedError);
     assert.equal(provider.store.authorizations, 2, "step-up sent the member to authorize again");
     assert.match(provider.store.authorizationUrl.searchParams.get("scope"), /notes:write/);

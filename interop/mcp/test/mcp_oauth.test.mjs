@@ -112,6 +112,8 @@ async function callbackListener() {
   const next = () => (arrived.length ? Promise.resolve(arrived.shift()) : new Promise((resolve) => waiting.push(resolve)));
   const server = http.createServer((req, res) => {
     const url = new URL(req.url, "http://127.0.0.1");
+    // Only the redirect itself (the browser also asks this origin for /favicon.ico).
+    if (url.pathname !== "/callback") return res.writeHead(404).end();
     res.writeHead(200, { "content-type": "text/html" }).end("<p id=done>You can close this window.</p>");
     const params = Object.fromEntries(url.searchParams);
     const w = waiting.shift();

@@ -833,4 +833,21 @@ impl crate::Store for SqlStore {
     async fn has_projects(&self) -> crate::Result<bool> {
         self.has_projects_impl().await
     }
+    // Password reset (issue 13 item 6).
+    async fn reset_member_password(
+        &self,
+        m: &latchkey_types::Member,
+        p: &crate::MemberPassword,
+        keep_session: Option<&str>,
+    ) -> crate::Result<bool> {
+        self.reset_member_password_impl(m, p, keep_session).await
+    }
+    async fn require_password_reset(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<bool> {
+        self.require_password_reset_impl(project_id, member_id)
+            .await
+    }
 }

@@ -37,6 +37,7 @@ mod organizations;
 mod pages;
 mod pages_errors;
 mod pages_prompt;
+mod password_reset;
 mod passwords;
 mod rbac;
 mod resources;

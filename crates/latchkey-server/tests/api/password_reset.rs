@@ -359,3 +359,63 @@ async fn require_reset_refuses_password_until_reset(app: TestApp) {
     assert_eq!(login(&app, &org, &m, NEW).await.0, 200);
 }
 both!(require_reset_refuses_password_until_reset);
+
+/// The `/sdk/v1` twins, with the bodies `@stytch/vanilla-js` sends (`resetByEmailStart`,
+/// `resetByEmail`, `resetByExistingPassword`, `resetBySession`).
+async fn sdk_password_resets(app: TestApp) {
+    use crate::sdk::{public_token, Sdk, PAGE};
+    let (org, m) = member_with_password(&app, json!([])).await;
+    let email = m["email_address"].as_str().unwrap().to_string();
+    let mut sdk = Sdk {
+        app: &app,
+        public_token: public_token(&app).await,
+        session: None,
+        origin: PAGE,
+    };
+    let (s, b) = sdk
+        .post(
+            "/b2b/passwords/email/reset/start",
+            json!({"organization_id": org["organization_id"],
+            "email_address": email, "reset_password_redirect_url": CB, "captcha_token": null}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["member_id"], m["member_id"]);
+    let (_, token) = outbox_link(&app, &email).await;
+    let (s, b) = sdk
+        .post(
+            "/b2b/passwords/email/reset",
+            json!({"password_reset_token": token, "password": NEW,
+            "session_duration_minutes": 60, "dfp_telemetry_id": null}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let session = b["data"]["session_token"].as_str().unwrap().to_string();
+    let (s, b) = sdk
+        .post("/b2b/passwords/existing_password/reset", json!({"organization_id": org["organization_id"],
+            "email_address": email, "existing_password": NEW, "new_password": "second-Lantern-83-quietly",
+            "session_duration_minutes": 60}))
+        .await;
+    assert_eq!(s, 200, "{b}");
+    // Session reset needs the caller's session.
+    let (s, _) = sdk
+        .post(
+            "/b2b/passwords/session/reset",
+            json!({"password": "third-Harbor-19-violet"}),
+        )
+        .await;
+    assert_eq!(s, 401);
+    sdk.session = Some(b["data"]["session_token"].as_str().unwrap().to_string());
+    let (s, b) = sdk
+        .post(
+            "/b2b/passwords/session/reset",
+            json!({"password": "third-Harbor-19-violet"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(b["data"]["member_id"], m["member_id"]);
+    // The existing-password reset ended the first session.
+    assert!(!session_alive(&app, &session).await);
+    assert_eq!(login(&app, &org, &m, "third-Harbor-19-violet").await.0, 200);
+}
+both!(sdk_password_resets);

@@ -69,5 +69,5 @@ test("email requireReset refuses the password until a reset", async () => {
   const organization_id = org.organization_id;
   const r = await client().passwords.email.requireReset({ organization_id, email_address: email });
   assertEnvelope(r);
-  await expectStytchError(client().passwords.authenticate({ organization_id, email_address: email, password: OLD }), "member_reset_password", 400);
+  await expectStytchError(client().passwords.authenticate({ organization_id, email_address: email, password: OLD }), "member_reset_password", 401);
 });

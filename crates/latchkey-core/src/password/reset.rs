@@ -62,10 +62,11 @@ pub fn require_recent_factor(s: &SessionRecord, now: OffsetDateTime) -> Result<(
     }
 }
 
-/// A password marked by `passwords/email/require_reset` (or a correct password for it): 400
-/// `member_reset_password`, until the member resets it.
+/// A correct password for a member marked by `passwords/email/require_reset`: 401
+/// `member_reset_password` (the status docs/stytch-errors.md infers), until the member resets it.
 pub fn reset_required() -> ApiError {
-    ApiError::bad_request(
+    ApiError::new(
+        401,
         "member_reset_password",
         "This member must reset their password before logging in with one (passwords/email/reset/start).",
     )

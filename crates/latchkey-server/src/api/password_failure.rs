@@ -21,7 +21,7 @@ pub enum PasswordFailure {
     MethodNotAllowed(ApiError),
     /// The password was right but MFA is required (403 `mfa_required_not_supported`).
     MfaRequired(ApiError),
-    /// The password was right but `passwords/email/require_reset` marked it (400
+    /// The password was right but `passwords/email/require_reset` marked it (401
     /// `member_reset_password`).
     ResetRequired,
     /// Anything else (store, hashing): the API's generic answer.

@@ -316,7 +316,7 @@ pub struct RequireResetResponse {
 /// `POST /v1/b2b/passwords/email/require_reset`: marks the password of the member with this
 /// email (in `organization_id`, or the one `member_id` names; without either, every member of
 /// the project with this email) as needing a reset. A correct password login is then refused
-/// with 400 `member_reset_password` until the member resets it.
+/// with 401 `member_reset_password` until the member resets it.
 pub async fn require_reset(
     State(state): State<AppState>,
     project: Project,

@@ -336,7 +336,7 @@ async fn require_reset_refuses_password_until_reset(app: TestApp) {
     // A correct password is refused with Stytch's error; a wrong one stays a plain 401.
     assert_eq!(
         err(&login(&app, &org, &m, OLD).await),
-        (400, "member_reset_password".into())
+        (401, "member_reset_password".into())
     );
     assert_eq!(err(&login(&app, &org, &m, "nope-nope").await).0, 401);
     let r = app

@@ -19,6 +19,7 @@ pub mod members;
 pub mod organizations;
 pub mod password_failure;
 pub mod password_reset;
+mod password_reset_mail;
 pub mod passwords;
 pub mod rbac;
 pub mod resources;

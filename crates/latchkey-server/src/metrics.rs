@@ -150,7 +150,11 @@ pub fn password_login<T>(surface: &'static str, r: &Result<T, PasswordFailure>) 
         Ok(_) => "success",
         Err(PasswordFailure::Credentials) => "failure",
         Err(PasswordFailure::Locked | PasswordFailure::Throttled(_)) => "throttled",
-        Err(PasswordFailure::MethodNotAllowed(_) | PasswordFailure::MfaRequired(_)) => "refused",
+        Err(
+            PasswordFailure::MethodNotAllowed(_)
+            | PasswordFailure::MfaRequired(_)
+            | PasswordFailure::ResetRequired,
+        ) => "refused",
         Err(PasswordFailure::Internal(_)) => "error",
     };
     login("password", surface, outcome);

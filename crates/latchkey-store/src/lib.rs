@@ -19,6 +19,7 @@ mod magic_links;
 mod members;
 mod oauth;
 mod organizations;
+mod password_reset;
 mod passwords;
 mod pending;
 mod projects;
@@ -724,6 +725,19 @@ pub trait Store: Send + Sync {
         &self,
         client_id: &str,
     ) -> Result<Option<latchkey_core::m2m::M2MCredentials>>;
+    // Password reset (issue 13 item 6).
+    /// Sets `p` (clearing any reset mark), writes the member's profile with its
+    /// `member_password_id`, ends the member's sessions but `keep_session` and their unused reset
+    /// links, in one transaction. False when there is no such member.
+    async fn reset_member_password(
+        &self,
+        m: &Member,
+        p: &MemberPassword,
+        keep_session: Option<&str>,
+    ) -> Result<bool>;
+    /// Marks the member's password as needing a reset (`passwords/email/require_reset`); false
+    /// when the member has no password.
+    async fn require_password_reset(&self, project_id: &str, member_id: &str) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

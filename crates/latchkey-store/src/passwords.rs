@@ -20,6 +20,8 @@ pub struct MemberPassword {
     pub hash: String,
     pub kind: String,
     pub created_at: i64,
+    /// `passwords/email/require_reset` marked it: logins are refused until a reset (0019).
+    pub reset_required: bool,
 }
 
 impl std::fmt::Debug for MemberPassword {
@@ -28,6 +30,7 @@ impl std::fmt::Debug for MemberPassword {
             .field("member_password_id", &self.member_password_id)
             .field("member_id", &self.member_id)
             .field("kind", &self.kind)
+            .field("reset_required", &self.reset_required)
             .field("hash", &"<redacted>")
             .finish()
     }
@@ -89,8 +92,8 @@ impl SqlStore {
         member_id: &str,
     ) -> Result<Option<MemberPassword>> {
         let row = sqlx::query(
-            "SELECT member_password_id, project_id, member_id, hash, kind, created_at \
-             FROM member_passwords WHERE project_id = $1 AND member_id = $2",
+            "SELECT member_password_id, project_id, member_id, hash, kind, created_at, \
+             reset_required FROM member_passwords WHERE project_id = $1 AND member_id = $2",
         )
         .bind(project_id)
         .bind(member_id)
@@ -104,6 +107,7 @@ impl SqlStore {
                 hash: r.try_get("hash")?,
                 kind: r.try_get("kind")?,
                 created_at: r.try_get("created_at")?,
+                reset_required: r.try_get::<i64, _>("reset_required")? != 0,
             })
         })
         .transpose()
@@ -247,10 +251,11 @@ async fn write_password_id(conn: &mut AnyConnection, p: &MemberPassword) -> Resu
 
 pub(crate) async fn upsert_password(conn: &mut AnyConnection, p: &MemberPassword) -> Result<()> {
     sqlx::query(
-        "INSERT INTO member_passwords (member_password_id, member_id, project_id, hash, kind, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO member_passwords (member_password_id, member_id, project_id, hash, kind, created_at, reset_required) \
+         VALUES ($1, $2, $3, $4, $5, $6, 0) \
          ON CONFLICT (member_id) DO UPDATE SET member_password_id = excluded.member_password_id, \
-         hash = excluded.hash, kind = excluded.kind, created_at = excluded.created_at",
+         hash = excluded.hash, kind = excluded.kind, created_at = excluded.created_at, \
+         reset_required = 0",
     )
     .bind(&p.member_password_id)
     .bind(&p.member_id)

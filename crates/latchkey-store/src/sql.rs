@@ -879,4 +879,21 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Option<latchkey_core::m2m::M2MCredentials>> {
         self.m2m_client_credentials_impl(client_id).await
     }
+    // Password reset (issue 13 item 6).
+    async fn reset_member_password(
+        &self,
+        m: &latchkey_types::Member,
+        p: &crate::MemberPassword,
+        keep_session: Option<&str>,
+    ) -> crate::Result<bool> {
+        self.reset_member_password_impl(m, p, keep_session).await
+    }
+    async fn require_password_reset(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<bool> {
+        self.require_password_reset_impl(project_id, member_id)
+            .await
+    }
 }

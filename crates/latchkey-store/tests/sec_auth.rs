@@ -157,6 +157,7 @@ async fn suite(store: Arc<dyn Store>) {
         hash: "h1".into(),
         kind: "bcrypt".into(),
         created_at: now,
+        reset_required: false,
     };
     m.name = "Renamed".into();
     assert!(store.replace_member_password(&m, &pw).await.unwrap());

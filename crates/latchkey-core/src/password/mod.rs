@@ -8,7 +8,8 @@
 //!   argon_2id, sha_1, sha_512, scrypt, phpass, pbkdf_2) and their storage form;
 //! - [`StoredHash`]: a member's stored hash, native or imported, and when to upgrade it;
 //! - [`lockout`]: failed-login lockout and per-address throttling rules;
-//! - [`strength`]: Stytch `passwords/strength_check` (zxcvbn and LUDS policies).
+//! - [`strength`]: Stytch `passwords/strength_check` (zxcvbn and LUDS policies);
+//! - [`reset`]: password reset links, new-password strength and session recency rules.
 //!
 //! Pure code: no I/O, no clock, no randomness. Salts come in as parameters; breach
 //! detection (HaveIBeenPwned) belongs to the caller.
@@ -20,6 +21,7 @@ mod kdf;
 pub mod lockout;
 pub mod migrate;
 mod phpass;
+pub mod reset;
 mod stored;
 pub mod strength;
 

@@ -59,7 +59,7 @@ pub struct AuthenticateResponse {
     pub primary_required: Option<Value>,
 }
 
-fn pkce_error(e: PkceError) -> ApiError {
+pub(crate) fn pkce_error(e: PkceError) -> ApiError {
     ApiError::bad_request(e.error_type(), e.to_string())
 }
 
@@ -421,10 +421,34 @@ pub(crate) async fn redeem<'a>(
     now: time::OffsetDateTime,
 ) -> Result<(MagicLinkRecord, Option<Credential<'a>>), ApiFailure> {
     let hash = MagicLinkToken::hash_of(token);
+    let peek = peek_usable(state, pid, &hash, verifier, false, now).await?;
+    check_login_policy(state, pid, &peek).await?;
+    let existing = match cred {
+        Some(c) => {
+            let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
+            same.then_some(c)
+        }
+        None => None,
+    };
+    Ok((consume(state, pid, &hash, now).await?, existing))
+}
+
+/// A stored token that is still usable: known, of the wanted family (a password reset link is
+/// not a login link and the reverse: both answer as unknown), unused, unexpired, and with the
+/// PKCE verifier its challenge asks for. Nothing is used up.
+pub(crate) async fn peek_usable(
+    state: &AppState,
+    pid: &str,
+    hash: &latchkey_core::secret::SecretHash,
+    verifier: Option<PkceVerifier>,
+    reset: bool,
+    now: time::OffsetDateTime,
+) -> Result<MagicLinkRecord, ApiFailure> {
     let peek = state
         .store
-        .magic_link(pid, &hash)
+        .magic_link(pid, hash)
         .await?
+        .filter(|t| (t.kind == latchkey_core::password::reset::LINK_KIND) == reset)
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
     if peek.used_at.is_some() {
         return Err(ml::Unusable::AlreadyUsed.to_api().into());
@@ -439,20 +463,22 @@ pub(crate) async fn redeem<'a>(
         .transpose()
         .map_err(pkce_error)?;
     pkce::check_code_verifier(stored_challenge.as_ref(), verifier).map_err(pkce_error)?;
-    check_login_policy(state, pid, &peek).await?;
-    let existing = match cred {
-        Some(c) => {
-            let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
-            same.then_some(c)
-        }
-        None => None,
-    };
+    Ok(peek)
+}
+
+/// Marks the token used, atomically: of concurrent callers, one gets the record.
+pub(crate) async fn consume(
+    state: &AppState,
+    pid: &str,
+    hash: &latchkey_core::secret::SecretHash,
+    now: time::OffsetDateTime,
+) -> Result<MagicLinkRecord, ApiFailure> {
     let unusable = match state
         .store
-        .consume_magic_link(pid, &hash, now.unix_timestamp())
+        .consume_magic_link(pid, hash, now.unix_timestamp())
         .await?
     {
-        Consumed::Ok(record) => return Ok((record, existing)),
+        Consumed::Ok(record) => return Ok(record),
         Consumed::NotFound => ml::Unusable::NotFound,
         Consumed::AlreadyUsed => ml::Unusable::AlreadyUsed,
         Consumed::Expired => ml::Unusable::Expired,

@@ -19,6 +19,8 @@ pub mod member_auth;
 pub mod members;
 pub mod organizations;
 pub mod password_failure;
+pub mod password_reset;
+mod password_reset_mail;
 pub mod passwords;
 pub mod rbac;
 pub mod resources;
@@ -51,6 +53,11 @@ pub mod paths {
     pub const PASSWORDS_AUTHENTICATE: &str = "/v1/b2b/passwords/authenticate";
     pub const PASSWORDS_MIGRATE: &str = "/v1/b2b/passwords/migrate";
     pub const PASSWORDS_STRENGTH_CHECK: &str = "/v1/b2b/passwords/strength_check";
+    pub const PASSWORDS_EMAIL_RESET_START: &str = "/v1/b2b/passwords/email/reset/start";
+    pub const PASSWORDS_EMAIL_RESET: &str = "/v1/b2b/passwords/email/reset";
+    pub const PASSWORDS_REQUIRE_RESET: &str = "/v1/b2b/passwords/email/require_reset";
+    pub const PASSWORDS_SESSION_RESET: &str = "/v1/b2b/passwords/session/reset";
+    pub const PASSWORDS_EXISTING_RESET: &str = "/v1/b2b/passwords/existing_password/reset";
     pub const WELL_KNOWN_JWKS: &str = "/.well-known/jwks.json";
     pub const MEMBER_CONNECTED_APPS: &str =
         "/v1/b2b/organizations/{organization_id}/members/{member_id}/connected_apps";
@@ -217,4 +224,16 @@ pub fn router() -> Router<AppState> {
         .route(m2m::ROTATE_START, post(m2m::rotate_start))
         .route(m2m::ROTATE, post(m2m::rotate_complete))
         .route(m2m::ROTATE_CANCEL, post(m2m::rotate_cancel))
+        // branch h13: password reset (issue 13 item 6).
+        .route(
+            PASSWORDS_EMAIL_RESET_START,
+            post(password_reset::email_reset_start),
+        )
+        .route(PASSWORDS_EMAIL_RESET, post(password_reset::email_reset))
+        .route(PASSWORDS_REQUIRE_RESET, post(password_reset::require_reset))
+        .route(PASSWORDS_SESSION_RESET, post(password_reset::session_reset))
+        .route(
+            PASSWORDS_EXISTING_RESET,
+            post(password_reset::existing_password_reset),
+        )
 }

@@ -21,6 +21,9 @@ pub enum PasswordFailure {
     MethodNotAllowed(ApiError),
     /// The password was right but MFA is required (403 `mfa_required_not_supported`).
     MfaRequired(ApiError),
+    /// The password was right but `passwords/email/require_reset` marked it (401
+    /// `member_reset_password`).
+    ResetRequired,
     /// Anything else (store, hashing): the API's generic answer.
     Internal(ApiFailure),
 }
@@ -31,6 +34,9 @@ impl PasswordFailure {
         match self {
             PasswordFailure::Credentials => ApiError::unauthorized().into(),
             PasswordFailure::Locked => lockout::locked_error().into(),
+            PasswordFailure::ResetRequired => {
+                latchkey_core::password::reset::reset_required().into()
+            }
             PasswordFailure::Throttled(e)
             | PasswordFailure::MethodNotAllowed(e)
             | PasswordFailure::MfaRequired(e) => e.into(),

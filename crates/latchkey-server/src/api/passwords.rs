@@ -130,6 +130,7 @@ pub(crate) async fn check_password(
                 PasswordFailure::Throttled(_) => "too_many_requests",
                 PasswordFailure::MethodNotAllowed(_) => "unauthorized_auth_method",
                 PasswordFailure::MfaRequired(_) => "mfa_required_not_supported",
+                PasswordFailure::ResetRequired => "member_reset_password",
                 PasswordFailure::Internal(_) => "internal_server_error",
             };
             // The address is the actor of a failed attempt: the email may not be a member.
@@ -202,6 +203,10 @@ async fn check_password_once(
     match (member, stored, verified) {
         (Some(mut m), Some(stored), Some(verified)) => {
             on_success(state, pid, &mut m, &stored, verified).await?;
+            // A correct password only: a wrong guess learns nothing about the mark (0019).
+            if stored.reset_required {
+                return Err(PasswordFailure::ResetRequired);
+            }
             // After the password, so the answer says nothing about MFA to a wrong guess.
             org_policy::require_no_mfa(org, &m).map_err(PasswordFailure::MfaRequired)?;
             Ok(m)
@@ -259,7 +264,7 @@ async fn verify(
 }
 
 /// Runs CPU-heavy work (hashing, zxcvbn) on tokio's blocking pool.
-async fn blocking<T: Send + 'static>(
+pub(crate) async fn blocking<T: Send + 'static>(
     f: impl FnOnce() -> T + Send + 'static,
 ) -> Result<T, ApiFailure> {
     tokio::task::spawn_blocking(f).await.map_err(|e| {
@@ -405,6 +410,7 @@ pub async fn migrate(
         hash: stored_hash,
         kind,
         created_at: now.unix_timestamp(),
+        reset_required: false,
     };
     let policy = state.effective_policy(pid).await?;
     let roles = crate::state::role_ids(&policy);

@@ -17,6 +17,7 @@ mod b2b;
 pub mod form;
 mod idp;
 mod links;
+mod resets;
 pub mod transport;
 
 /// Route paths, as the SDK builds them (`HeadlessClients/b2b/*`).
@@ -25,6 +26,10 @@ pub mod paths {
     pub const EVENTS: &str = "/sdk/v1/events";
     pub const PASSWORDS_AUTHENTICATE: &str = "/sdk/v1/b2b/passwords/authenticate";
     pub const PASSWORDS_STRENGTH_CHECK: &str = "/sdk/v1/b2b/passwords/strength_check";
+    pub const PASSWORDS_EMAIL_RESET_START: &str = "/sdk/v1/b2b/passwords/email/reset/start";
+    pub const PASSWORDS_EMAIL_RESET: &str = "/sdk/v1/b2b/passwords/email/reset";
+    pub const PASSWORDS_EXISTING_RESET: &str = "/sdk/v1/b2b/passwords/existing_password/reset";
+    pub const PASSWORDS_SESSION_RESET: &str = "/sdk/v1/b2b/passwords/session/reset";
     pub const SESSIONS_AUTHENTICATE: &str = "/sdk/v1/b2b/sessions/authenticate";
     pub const SESSIONS_REVOKE: &str = "/sdk/v1/b2b/sessions/revoke";
     pub const SESSIONS_REVOKE_MEMBER: &str = "/sdk/v1/b2b/sessions/revoke/{member_id}";
@@ -105,6 +110,17 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(IDP_AUTHORIZE_SUBMIT, p(post(idp::authorize_submit)))
         .route(OAUTH_LOGOUT_START, p(post(idp::logout_start)))
         .route(OAUTH_AUTHORIZE, p(post(idp::authorize_submit)))
+        // branch h13: password reset.
+        .route(
+            PASSWORDS_EMAIL_RESET_START,
+            p(post(resets::email_reset_start)),
+        )
+        .route(PASSWORDS_EMAIL_RESET, p(post(resets::email_reset)))
+        .route(
+            PASSWORDS_EXISTING_RESET,
+            p(post(resets::existing_password_reset)),
+        )
+        .route(PASSWORDS_SESSION_RESET, p(post(resets::session_reset)))
         .layer(axum::middleware::from_fn_with_state(
             state,
             transport::guard,

@@ -64,6 +64,9 @@ mod msg {
     pub const OTHER_BROWSER: &str = "This sign-in link only works in the browser where you \
                                      asked for it. Open it there, or go back to the app and \
                                      start again.";
+    /// `passwords/email/require_reset` marked the member's password.
+    pub const RESET_REQUIRED: &str = "Your password must be reset before you can sign in with it. \
+        Ask for a reset link, or sign in another way.";
     /// The organization or member requires MFA, which latchkey does not support yet
     /// (`organization::policy::require_no_mfa`).
     pub const MFA_REQUIRED: &str = "Your organization requires a second sign-in step \
@@ -378,6 +381,7 @@ pub async fn password(
                         (StatusCode::FORBIDDEN, msg::NO_PASSWORDS)
                     }
                     PasswordFailure::MfaRequired(_) => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
+                    PasswordFailure::ResetRequired => (StatusCode::FORBIDDEN, msg::RESET_REQUIRED),
                     PasswordFailure::Internal(f) => return Err(f.into()),
                 };
                 page(&state, p, Some((status, message))).await

@@ -39,6 +39,7 @@ mod organizations;
 mod pages;
 mod pages_errors;
 mod pages_prompt;
+mod password_reset;
 mod passwords;
 mod rbac;
 mod resources;

@@ -230,28 +230,53 @@ pub async fn put(
 }
 
 /// The scopes of a request that names none (RFC 6749 §3.3: the server's documented default):
-/// the client's registered `scope`, else the project's `default_scopes`.
+/// the client's registered `scope`, else the project's `default_scopes`. A registered scope this
+/// project does not know (neither built in, in its RBAC policy, nor accepted by one of its
+/// resources) is left out rather than failing the request: a client's metadata may name scopes
+/// of other servers; when none is left, the project's default applies.
 pub async fn default_scopes_for(
     state: &AppState,
     project_id: &str,
     app: &ConnectedApp,
 ) -> Result<Vec<String>, StoreError> {
-    if app.creation_method == CREATED_BY_CIMD {
-        let doc = super::cimd::metadata(state, project_id, &app.client_id).await?;
-        if let Some(s) = doc.as_ref().and_then(default_scopes) {
-            return Ok(s);
-        }
+    let registered = if app.creation_method == CREATED_BY_CIMD {
+        super::cimd::metadata(state, project_id, &app.client_id)
+            .await?
+            .as_ref()
+            .and_then(default_scopes)
     } else if is_self_registered(app) {
-        if let Some(reg) = state.store.dynamic_client(&app.client_id).await? {
-            let registered = serde_json::from_str(&reg.metadata)
-                .ok()
-                .and_then(|m| default_scopes(&m));
-            if let Some(s) = registered {
-                return Ok(s);
-            }
+        state
+            .store
+            .dynamic_client(&app.client_id)
+            .await?
+            .and_then(|reg| serde_json::from_str(&reg.metadata).ok())
+            .and_then(|m: serde_json::Value| default_scopes(&m))
+    } else {
+        None
+    };
+    if let Some(scopes) = registered {
+        let known = known_scopes(state, project_id).await?;
+        let kept: Vec<String> = scopes.into_iter().filter(|s| known.contains(s)).collect();
+        if !kept.is_empty() {
+            return Ok(kept);
         }
     }
     Ok(load(state.store.as_ref(), project_id).await?.default_scopes)
+}
+
+/// Every scope the project can grant: built in, its RBAC policy's, its resources'.
+async fn known_scopes(
+    state: &AppState,
+    project_id: &str,
+) -> Result<std::collections::HashSet<String>, StoreError> {
+    let custom = state.store.get_rbac_policy(project_id).await?;
+    let policy = latchkey_core::rbac::effective_policy(custom.as_ref());
+    let mut known: std::collections::HashSet<String> =
+        policy.scopes_supported().into_iter().collect();
+    for r in state.store.project_resource_servers(project_id).await? {
+        known.extend(r.scopes.into_iter().map(|s| s.scope));
+    }
+    Ok(known)
 }
 
 /// Clients that registered themselves follow RFC 7591 / RFC 8252 rules (native loopback

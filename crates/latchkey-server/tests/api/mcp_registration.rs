@@ -411,3 +411,38 @@ async fn mcp_client_registrations_complete_code_flows(app: TestApp) {
     }
 }
 crate::both!(mcp_client_registrations_complete_code_flows);
+
+/// A registered `scope` may name scopes of other servers: a request without `scope` gets the
+/// ones this project knows, or the project's default when it knows none of them.
+async fn unknown_registered_scopes_are_left_out_of_the_default(app: TestApp) {
+    let s = subject(&app).await;
+    for (scope, want) in [
+        ("openid email claudeai", vec!["openid", "email"]),
+        ("claudeai other:thing", vec!["openid"]),
+    ] {
+        let (status, reg) = register(
+            &app,
+            json!({"client_name": "Agent", "redirect_uris": ["http://127.0.0.1/callback"],
+                   "scope": scope}),
+        )
+        .await;
+        assert_eq!(status, 201, "{reg}");
+        let (status, start) = app
+            .post(
+                "/v1/b2b/idp/oauth/authorize/start",
+                json!({"client_id": reg["client_id"], "redirect_uri": "http://127.0.0.1:40123/callback",
+                       "response_type": "code", "scopes": [], "organization_id": s.org_id,
+                       "member_id": s.member_id}),
+            )
+            .await;
+        assert_eq!(status, 200, "{scope}: {start}");
+        let got: Vec<&str> = start["scope_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["scope"].as_str().unwrap())
+            .collect();
+        assert_eq!(got, want, "{scope}");
+    }
+}
+crate::both!(unknown_registered_scopes_are_left_out_of_the_default);

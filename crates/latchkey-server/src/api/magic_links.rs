@@ -285,16 +285,42 @@ pub(crate) async fn issue_link(
     challenge: Option<PkceChallenge>,
     minutes: i64,
 ) -> Result<String, ApiFailure> {
+    let link = NewLink {
+        kind: kind.as_str(),
+        redirect,
+        challenge,
+        minutes,
+    };
+    let token = store_link(state, &project.project_id, m, link).await?;
+    Ok(ml::link(redirect, &token))
+}
+
+/// A single-use emailed link to make: login, signup and invite links, and password resets.
+pub(crate) struct NewLink<'a> {
+    /// `core::magic_link::LinkKind` or `core::password::reset::LINK_KIND`.
+    pub kind: &'a str,
+    pub redirect: &'a url::Url,
+    pub challenge: Option<PkceChallenge>,
+    pub minutes: i64,
+}
+
+/// Makes a token for `m` and stores its hash with the link's record; returns the token.
+pub(crate) async fn store_link(
+    state: &AppState,
+    pid: &str,
+    m: &Member,
+    link: NewLink<'_>,
+) -> Result<MagicLinkToken, ApiFailure> {
     let token = MagicLinkToken::generate(state.tokens.as_ref());
     let now = state.clock.now().unix_timestamp();
     let record = MagicLinkRecord {
-        project_id: project.project_id.clone(),
+        project_id: pid.to_owned(),
         organization_id: m.organization_id.clone(),
         member_id: m.member_id.clone(),
-        kind: kind.as_str().into(),
-        redirect_url: redirect.to_string(),
-        pkce_code_challenge: challenge.map(|c| c.as_str().to_string()),
-        expires_at: now + minutes * 60,
+        kind: link.kind.into(),
+        redirect_url: link.redirect.to_string(),
+        pkce_code_challenge: link.challenge.map(|c| c.as_str().to_string()),
+        expires_at: now + link.minutes * 60,
         used_at: None,
         created_at: now,
     };
@@ -302,7 +328,7 @@ pub(crate) async fn issue_link(
         .store
         .insert_magic_link(&token.hash(), &record)
         .await?;
-    Ok(ml::link(redirect, &token))
+    Ok(token)
 }
 
 /// Plain-text and HTML bodies for each kind of link, sent through the configured mailer.

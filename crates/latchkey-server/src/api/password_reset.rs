@@ -169,19 +169,16 @@ pub async fn email_reset(
     consume(&state, pid, &hash, now).await?;
     ml::activate(&mut m, now);
     let (existing, keep_id) = keep.unzip();
-    store_reset(&state, &m, &new, keep_id.as_deref()).await?;
-    let login = login(
+    let done = Finish {
         existing,
-        &m,
-        &org,
-        req.session_duration_minutes,
-        &req.session_custom_claims,
-        state.clock.now(),
-    );
-    let issued = live::start_or_extend(&state, pid, login).await?;
-    let e = audit(&state, pid, &org, &m, actions::RESET, ip).detail("method", "email");
-    crate::audit::record(&state, e).await;
-    Ok(ok(respond(m, org, issued, true)))
+        keep: keep_id.as_deref(),
+        minutes: req.session_duration_minutes,
+        claims: &req.session_custom_claims,
+        method: "email",
+        email_id: true,
+        ip,
+    };
+    finish(&state, pid, m, org, &new, done).await
 }
 
 /// `api_b2b_password_v1_b2b_passwords_session_ResetRequest`.
@@ -224,19 +221,16 @@ pub async fn session_reset(
     reset::require_recent_factor(&loaded.record, state.clock.now())?;
     let m = loaded.member;
     let new = new_password(&state, pid, &m, pw).await?;
-    store_reset(&state, &m, &new, Some(&loaded.record.member_session_id)).await?;
-    let login = login(
-        Some(cred),
-        &m,
-        &org,
-        req.session_duration_minutes,
-        &req.session_custom_claims,
-        state.clock.now(),
-    );
-    let issued = live::start_or_extend(&state, pid, login).await?;
-    let e = audit(&state, pid, &org, &m, actions::RESET, ip).detail("method", "session");
-    crate::audit::record(&state, e).await;
-    Ok(ok(respond(m, org, issued, false)))
+    let done = Finish {
+        existing: Some(cred),
+        keep: Some(&loaded.record.member_session_id),
+        minutes: req.session_duration_minutes,
+        claims: &req.session_custom_claims,
+        method: "session",
+        email_id: false,
+        ip,
+    };
+    finish(&state, pid, m, org, &new, done).await
 }
 
 /// `api_b2b_password_v1_b2b_passwords_existing_password_ResetRequest`.
@@ -280,19 +274,16 @@ pub async fn existing_password_reset(
     let new = new_password(&state, pid, &m, pw).await?;
     let keep = same_member_session(&state, pid, cred, &m).await?;
     let (existing, keep_id) = keep.unzip();
-    store_reset(&state, &m, &new, keep_id.as_deref()).await?;
-    let login = login(
+    let done = Finish {
         existing,
-        &m,
-        &org,
-        req.session_duration_minutes,
-        &req.session_custom_claims,
-        state.clock.now(),
-    );
-    let issued = live::start_or_extend(&state, pid, login).await?;
-    let e = audit(&state, pid, &org, &m, actions::RESET, ip).detail("method", "existing_password");
-    crate::audit::record(&state, e).await;
-    Ok(ok(respond(m, org, issued, false)))
+        keep: keep_id.as_deref(),
+        minutes: req.session_duration_minutes,
+        claims: &req.session_custom_claims,
+        method: "existing_password",
+        email_id: false,
+        ip,
+    };
+    finish(&state, pid, m, org, &new, done).await
 }
 
 /// `api_b2b_password_v1_b2b_passwords_email_RequireResetRequest`.
@@ -407,22 +398,45 @@ fn audit(
     .target("member", &m.member_id)
 }
 
-fn login<'a>(
+/// How a reset ends, beyond the member and the new password.
+struct Finish<'a> {
+    /// The caller's session of this member, extended rather than replaced.
     existing: Option<Credential<'a>>,
-    m: &'a Member,
-    org: &'a Organization,
+    /// The session that survives the reset (every other one of the member's ends).
+    keep: Option<&'a str>,
     minutes: Option<i64>,
     claims: &'a Option<Map<String, Value>>,
-    now: time::OffsetDateTime,
-) -> live::Login<'a> {
-    live::Login {
-        existing,
-        member: m,
-        org,
-        factor: session::factor("password", "knowledge", m, now),
-        minutes,
-        custom_claims: claims.as_ref(),
-    }
+    /// `details.method` of the audit event.
+    method: &'static str,
+    /// Whether the answer carries `member_email_id` (the email reset does).
+    email_id: bool,
+    ip: Option<std::net::IpAddr>,
+}
+
+/// What every reset does once the new password passed: store it (ending the other sessions in
+/// the same transaction), start or extend the session with a password factor, record the
+/// audit event, answer.
+async fn finish(
+    state: &AppState,
+    pid: &str,
+    m: Member,
+    org: Organization,
+    new: &MemberPassword,
+    f: Finish<'_>,
+) -> ApiResult<ResetResponse> {
+    store_reset(state, &m, new, f.keep).await?;
+    let login = live::Login {
+        existing: f.existing,
+        member: &m,
+        org: &org,
+        factor: session::factor("password", "knowledge", &m, state.clock.now()),
+        minutes: f.minutes,
+        custom_claims: f.claims.as_ref(),
+    };
+    let issued = live::start_or_extend(state, pid, login).await?;
+    let e = audit(state, pid, &org, &m, actions::RESET, f.ip).detail("method", f.method);
+    crate::audit::record(state, e).await;
+    Ok(ok(respond(m, org, issued, f.email_id)))
 }
 
 fn respond(m: Member, org: Organization, issued: Issued, with_email_id: bool) -> ResetResponse {

@@ -4,13 +4,13 @@
 //! mail that carries it.
 
 use latchkey_core::ids::Environment;
-use latchkey_core::magic_link::{self as ml, MagicLinkToken};
+use latchkey_core::magic_link as ml;
 use latchkey_core::oauth::pkce::PkceChallenge;
 use latchkey_core::password::reset;
 use latchkey_core::ApiError;
-use latchkey_store::MagicLinkRecord;
 use latchkey_types::{Member, Organization};
 
+use super::magic_links::{store_link, NewLink};
 use crate::envelope::ApiFailure;
 use crate::mail::{html_escape, Mail};
 use crate::state::AppState;
@@ -63,23 +63,13 @@ pub(super) async fn issue_reset_link(
     challenge: Option<PkceChallenge>,
     minutes: i64,
 ) -> Result<String, ApiFailure> {
-    let token = MagicLinkToken::generate(state.tokens.as_ref());
-    let now = state.clock.now().unix_timestamp();
-    let record = MagicLinkRecord {
-        project_id: pid.to_owned(),
-        organization_id: m.organization_id.clone(),
-        member_id: m.member_id.clone(),
-        kind: reset::LINK_KIND.into(),
-        redirect_url: redirect.to_string(),
-        pkce_code_challenge: challenge.map(|c| c.as_str().to_string()),
-        expires_at: now + minutes * 60,
-        used_at: None,
-        created_at: now,
+    let link = NewLink {
+        kind: reset::LINK_KIND,
+        redirect,
+        challenge,
+        minutes,
     };
-    state
-        .store
-        .insert_magic_link(&token.hash(), &record)
-        .await?;
+    let token = store_link(state, pid, m, link).await?;
     Ok(reset::link(redirect, &token))
 }
 

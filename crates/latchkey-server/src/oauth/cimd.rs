@@ -16,7 +16,7 @@ use latchkey_core::oauth::client_metadata::{
     cache_lifetime, host_allowed, is_client_id_url, parse_client_id_url, parse_document,
     CREATED_BY_CIMD, MAX_DOCUMENT_BYTES,
 };
-use latchkey_core::oauth::registration::{AuthMethod, Registration};
+use latchkey_core::oauth::registration::Registration;
 use latchkey_core::secret::SecretHash;
 use latchkey_store::{ClientMetadataDocument, StoreError};
 use latchkey_types::{ConnectedApp, ConnectedAppSettings};
@@ -204,12 +204,9 @@ fn app_for(
     app.logo_url = reg.logo_uri.clone();
     app.creation_method = CREATED_BY_CIMD.into();
     app.client_id_metadata_url = Some(client_id.to_string());
-    // These clients have no shared secret (private_key_jwt ones authenticate with keys).
+    // These clients have no shared secret (the core refuses one; private_key_jwt ones
+    // authenticate with keys).
     app.client_secret_last_four = None;
-    debug_assert!(matches!(
-        reg.auth_method,
-        AuthMethod::None | AuthMethod::PrivateKeyJwt
-    ));
     Ok(app)
 }
 

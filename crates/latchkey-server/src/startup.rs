@@ -35,6 +35,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     )?;
     Ok(AppState {
         store,
+        cache: Arc::new(crate::cache::ReadCache::new(
+            std::time::Duration::from_secs(config.cache_ttl_seconds),
+        )),
         mailer: Arc::new(mailer),
         email_sends: Arc::new(crate::limits::SendLimiter::new(
             std::time::Duration::from_secs(1),

@@ -38,12 +38,7 @@ pub async fn project_openid_configuration(
     headers: HeaderMap,
     Path(project_id): Path<String>,
 ) -> Result<Response, OAuthFailure> {
-    if state
-        .store
-        .project_secret_hashes(&project_id)
-        .await?
-        .is_empty()
-    {
+    if state.project_secrets(&project_id).await?.is_empty() {
         return Err(latchkey_core::oauth::OAuthError::invalid_request("Unknown project.").into());
     }
     Ok(oauth_ok(
@@ -57,6 +52,8 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
+/// The document, built once per `cache_ttl_seconds` (`cache.rs`): discovery is read by every
+/// client and never needs the database on the way.
 pub(crate) async fn document(
     state: &AppState,
     headers: &HeaderMap,
@@ -64,6 +61,20 @@ pub(crate) async fn document(
     rfc8414: bool,
 ) -> Result<Value, OAuthFailure> {
     let iss = crate::issuer::issuer(state, headers)?;
+    let key = (project_id.to_string(), iss.clone(), rfc8414);
+    let doc = state
+        .cache
+        .document(key, build(state, project_id, iss, rfc8414))
+        .await?;
+    Ok(doc.as_ref().clone())
+}
+
+async fn build(
+    state: &AppState,
+    project_id: &str,
+    iss: String,
+    rfc8414: bool,
+) -> Result<Value, OAuthFailure> {
     let mut scopes: Vec<String> = BuiltinScope::ALL
         .iter()
         .map(|s| s.as_str().to_string())

@@ -347,10 +347,7 @@ async fn target_for(
     if grant.resources.is_empty() && requested.is_empty() {
         return Ok(None);
     }
-    let registered = state
-        .store
-        .project_resource_servers(&grant.project_id)
-        .await?;
+    let registered = crate::api::resources::registered(state, &grant.project_id).await?;
     Ok(resource::token_target(grant, requested, &registered, scopes).map_err(OAuthError::from)?)
 }
 

@@ -235,9 +235,7 @@ async fn token_project(state: &AppState, token: &str) -> Result<(String, String)
         }
     }
     if found.is_none() {
-        found = state
-            .store
-            .connected_app_credentials(&client_id)
+        found = super::cimd::credentials(state, &client_id)
             .await
             .map_err(Inactive::Store)?;
     }

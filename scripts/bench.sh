@@ -144,14 +144,16 @@ run_engine() {
   creds=$("$latchkey" project create --name bench --json 2>>"$work/migrate.log")
   project_id=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["project_id"])' "$creds")
   secret=$(python3 -c 'import json,sys; print(json.loads(sys.argv[1])["secret"])' "$creds")
-  if [ "$scale" = 1 ]; then
-    log "$engine: seeding the scale database"
-    "$seed" --database-url "$db" --project-id "$project_id"
-  fi
   port=$(free_port)
   "$latchkey" serve --listen "127.0.0.1:$port" >"$work/server-$engine.log" 2>&1 &
   server_pid=$!
   wait_for "http://127.0.0.1:$port/.well-known/openid-configuration" "$server_pid" "$work/server-$engine.log"
+  if [ "$scale" = 1 ]; then
+    log "$engine: seeding the scale database"
+    "$seed" --base-url "http://127.0.0.1:$port" --project-id "$project_id" --secret "$secret" \
+      --database-url "$db" --members "${LATCHKEY_SEED_MEMBERS:-1000000}" \
+      --clients "${LATCHKEY_SEED_CLIENTS:-100000}" --tokens "${LATCHKEY_SEED_TOKENS:-10000000}"
+  fi
   remember_idle "$engine" "$server_pid"
   run_load "$engine" "$server_pid" --base-url "http://127.0.0.1:$port" \
     --project-id "$project_id" --secret "$secret"

@@ -154,23 +154,38 @@ async fn main() -> anyhow::Result<()> {
         "latchkey-load: {} workers, {} s per phase, against {base} ({})",
         args.concurrency, args.seconds, args.label
     );
-    // Each worker's first flow also logs in on the peer (cookies) and gives it its tokens.
+    // Each worker's first flow also logs in on the peer (cookies).
     let mut workers = Vec::with_capacity(args.concurrency);
     for _ in 0..args.concurrency {
         let http = match args.target {
             Kind::Latchkey => shared.clone(),
             Kind::Peer => peer::worker_client()?,
         };
-        let tokens = target.flow(&http).await?;
-        workers.push(Worker {
-            refresh: field(&tokens, "refresh_token")?,
-            introspect: target.introspected(&tokens)?,
+        let mut w = Worker {
+            refresh: String::new(),
+            introspect: String::new(),
             http,
-        });
+        };
+        fresh_tokens(&target, &mut w).await?;
+        workers.push(w);
     }
     for phase in args.phases.split(',').map(str::trim) {
+        if matches!(phase, "refresh" | "introspect") {
+            // Tokens from a flow just before the phase (untimed): the peer invalidates a
+            // grant's earlier refresh tokens when later flows of the same session add to it.
+            for w in &mut workers {
+                fresh_tokens(&target, w).await?;
+            }
+        }
         workers = run_phase(&target, &args, phase, workers).await?;
     }
+    Ok(())
+}
+
+async fn fresh_tokens(target: &Target, w: &mut Worker) -> anyhow::Result<()> {
+    let tokens = target.flow(&w.http).await?;
+    w.refresh = field(&tokens, "refresh_token")?;
+    w.introspect = target.introspected(&tokens)?;
     Ok(())
 }
 

@@ -258,6 +258,14 @@ pub trait Store: Send + Sync {
         key: MemberLookup<'_>,
     ) -> Result<Option<Member>>;
     /// A member of any organization of the project, by member_id.
+    /// The organization (id, slug or external id) and its member (id or external id), read
+    /// together; `None` when the organization does not exist.
+    async fn member_with_organization(
+        &self,
+        project_id: &str,
+        org_key: &str,
+        member_key: &str,
+    ) -> Result<Option<(Organization, Option<Member>)>>;
     async fn get_member_in_project(
         &self,
         project_id: &str,

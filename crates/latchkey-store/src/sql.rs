@@ -168,6 +168,16 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Option<latchkey_types::Member>> {
         self.get_member_impl(organization_id, key).await
     }
+    async fn member_with_organization(
+        &self,
+        project_id: &str,
+        org_key: &str,
+        member_key: &str,
+    ) -> crate::Result<Option<(latchkey_types::Organization, Option<latchkey_types::Member>)>>
+    {
+        self.member_with_organization_impl(project_id, org_key, member_key)
+            .await
+    }
     async fn get_member_in_project(
         &self,
         project_id: &str,

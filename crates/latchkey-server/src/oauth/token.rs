@@ -15,7 +15,7 @@ use latchkey_core::oauth::scope::BuiltinScope;
 use latchkey_core::oauth::token_request::{self, RawTokenRequest, TokenGrant};
 use latchkey_core::oauth::OAuthError;
 use latchkey_core::secret::SecretHash;
-use latchkey_store::{CodeRedemption, MemberLookup, NewRefresh};
+use latchkey_store::{CodeRedemption, NewRefresh};
 use latchkey_types::{Member, Organization};
 use serde_json::json;
 
@@ -367,20 +367,12 @@ async fn load_member(
             "The member of this authorization no longer exists.",
         ))
     };
-    let org = state
+    let (org, member) = state
         .store
-        .get_organization(&grant.project_id, &grant.organization_id)
+        .member_with_organization(&grant.project_id, &grant.organization_id, &grant.member_id)
         .await?
         .ok_or_else(gone)?;
-    let member = state
-        .store
-        .get_member(
-            &org.organization_id,
-            MemberLookup::IdOrExternalId(&grant.member_id),
-        )
-        .await?
-        .filter(|m| m.status == "active")
-        .ok_or_else(gone)?;
+    let member = member.filter(|m| m.status == "active").ok_or_else(gone)?;
     Ok((member, org))
 }
 

@@ -51,4 +51,5 @@ mod sdk_logout;
 mod sec_auth;
 mod sec_oauth;
 mod security_infra;
+mod replicas;
 mod sessions;

@@ -5,6 +5,7 @@ mod agents;
 mod audit_trail;
 mod browser;
 mod helpers;
+mod id_jag;
 
 mod cli;
 mod client_credentials;
@@ -52,3 +53,4 @@ mod sec_auth;
 mod sec_oauth;
 mod security_infra;
 mod sessions;
+mod token_exchange;

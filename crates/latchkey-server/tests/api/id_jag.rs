@@ -349,3 +349,60 @@ async fn issuer_api(backend: Backend) {
     assert_eq!(b["error"], "invalid_grant");
 }
 both_engines!(issuer_api);
+
+fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("LATCHKEY_") {
+            c.env_remove(k);
+        }
+    }
+    c.args(args)
+        .args(["--database-url", &app.database_url, "--project", &app.project_id])
+        .output()
+        .unwrap()
+}
+
+/// The deployment steps by CLI: allow the grant on a client, trust an issuer, remove it.
+async fn cli_manages_issuers_and_client_grants(backend: Backend) {
+    let app = spawn_loopback(backend).await;
+    let e = enterprise(&app).await;
+    let base = format!("/v1/b2b/organizations/{}/identity_assertion_issuers", e.org_id);
+    let (_, list) = app.get(&base).await;
+    let id = list["identity_assertion_issuers"][0]["issuer_id"].as_str().unwrap().to_string();
+    app.delete(&format!("{base}/{id}")).await;
+
+    let client = create_client(&app, "first_party").await;
+    let out = cli(&app, &["client-grants", &client.id, "--jwt-bearer", "on", "--token-exchange", "on"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("jwt_bearer: on") && text.contains("token_exchange: on") && text.contains("client_credentials: off"), "{text}");
+    let (_, got) = app.get(&format!("/v1/connected_apps/clients/{}", client.id)).await;
+    assert_eq!(got["connected_app"]["jwt_bearer_allowed"], true);
+    let public = create_client(&app, "first_party_public").await;
+    let out = cli(&app, &["client-grants", &public.id, "--jwt-bearer", "on"]);
+    assert!(!out.status.success());
+
+    let jwks = e.idp.url("jwks");
+    let out = cli(
+        &app,
+        &["identity-assertion-issuer", "add", "--organization", &e.org_id, "--issuer", &e.issuer,
+          "--jwks-url", &jwks, "--allow-client", &client.id, "--json"],
+    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let added: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(added["allowed_client_ids"], json!([client.id]));
+    let out = cli(&app, &["identity-assertion-issuer", "list", "--organization", &e.org_id]);
+    assert!(String::from_utf8_lossy(&out.stdout).contains(&e.issuer));
+
+    let mut c = claims(&app, &e);
+    c["client_id"] = client.id.clone().into();
+    let (s, t) = redeem(&app, &client, &id_jag(&c)).await;
+    assert_eq!(s, 200, "{t}");
+    let out = cli(&app, &["identity-assertion-issuer", "remove", "--organization", &e.org_id, &e.issuer]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    c["jti"] = format!("jti-{}", unique()).into();
+    let (_, b) = redeem(&app, &client, &id_jag(&c)).await;
+    assert_eq!(b["error"], "invalid_grant", "{b}");
+}
+both_engines!(cli_manages_issuers_and_client_grants);

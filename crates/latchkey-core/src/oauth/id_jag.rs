@@ -71,7 +71,9 @@ pub fn check_client(app: &ConnectedApp, client_type: ClientType) -> Result<(), O
 /// `application/` prefix (RFC 7515 §4.1.9).
 pub fn check_header(typ: Option<&str>, alg: &str) -> Result<(), OAuthError> {
     let typ = typ.map(str::to_ascii_lowercase);
-    let typ = typ.as_deref().map(|t| t.strip_prefix("application/").unwrap_or(t));
+    let typ = typ
+        .as_deref()
+        .map(|t| t.strip_prefix("application/").unwrap_or(t));
     if typ != Some(TYP) {
         return Err(OAuthError::invalid_grant(format!(
             "The assertion is not an ID-JAG: its JOSE header typ must be {TYP}."
@@ -124,9 +126,16 @@ pub fn check_claims(
     trusted: &IdentityAssertionIssuer,
     expect: &Expect<'_>,
 ) -> Result<IdJag, OAuthError> {
-    let text = |name: &str| claims.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+    let text = |name: &str| {
+        claims
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
     if text("iss") != Some(trusted.issuer.as_str()) {
-        return Err(bad("The ID-JAG's iss is not a trusted identity assertion issuer."));
+        return Err(bad(
+            "The ID-JAG's iss is not a trusted identity assertion issuer.",
+        ));
     }
     let aud_ok = match claims.get("aud") {
         Some(Value::String(a)) => a == expect.issuer,
@@ -140,19 +149,31 @@ pub fn check_claims(
         )));
     }
     if text("client_id") != Some(expect.client_id) {
-        return Err(bad("The ID-JAG's client_id is not the authenticated client."));
+        return Err(bad(
+            "The ID-JAG's client_id is not the authenticated client.",
+        ));
     }
-    if !trusted.allowed_client_ids.iter().any(|c| c == expect.client_id) {
+    if !trusted
+        .allowed_client_ids
+        .iter()
+        .any(|c| c == expect.client_id)
+    {
         return Err(bad(
             "The identity assertion issuer is not trusted for this client (allowed_client_ids).",
         ));
     }
     let now = expect.now;
-    let exp = claims.get("exp").and_then(Value::as_i64).ok_or_else(|| bad("The ID-JAG has no exp."))?;
+    let exp = claims
+        .get("exp")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| bad("The ID-JAG has no exp."))?;
     if exp + SKEW_SECS <= now {
         return Err(bad("The ID-JAG has expired."));
     }
-    let iat = claims.get("iat").and_then(Value::as_i64).ok_or_else(|| bad("The ID-JAG has no iat."))?;
+    let iat = claims
+        .get("iat")
+        .and_then(Value::as_i64)
+        .ok_or_else(|| bad("The ID-JAG has no iat."))?;
     if iat > now + SKEW_SECS {
         return Err(bad("The ID-JAG's iat is in the future."));
     }
@@ -177,7 +198,10 @@ pub fn check_claims(
         iat,
         resource,
         scope: text("scope").map(str::to_string),
-        auth_time: claims.get("auth_time").and_then(Value::as_i64).unwrap_or(iat),
+        auth_time: claims
+            .get("auth_time")
+            .and_then(Value::as_i64)
+            .unwrap_or(iat),
     })
 }
 
@@ -202,9 +226,8 @@ pub fn requested_scopes(
     assertion: Option<&str>,
     request: Option<&str>,
 ) -> Result<ScopeSet, OAuthError> {
-    let parse = |s: &str| {
-        ScopeSet::parse(s).map_err(|e| OAuthError::invalid_scope(format!("scope: {e}.")))
-    };
+    let parse =
+        |s: &str| ScopeSet::parse(s).map_err(|e| OAuthError::invalid_scope(format!("scope: {e}.")));
     let granted = parse(assertion.unwrap_or_default())?;
     if granted.is_empty() {
         return Err(OAuthError::invalid_scope("The ID-JAG grants no scope."));

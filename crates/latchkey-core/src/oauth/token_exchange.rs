@@ -39,7 +39,11 @@ pub fn check_client(app: &ConnectedApp) -> Result<(), OAuthError> {
 
 /// `subject_token_type` / `actor_token_type` / `requested_token_type`: latchkey exchanges and
 /// issues access tokens only (RFC 8693 §2.2.2: an unsupported type is `invalid_request`).
-pub fn check_token_type(param: &str, value: Option<&str>, required: bool) -> Result<(), OAuthError> {
+pub fn check_token_type(
+    param: &str,
+    value: Option<&str>,
+    required: bool,
+) -> Result<(), OAuthError> {
     match value {
         Some(ACCESS_TOKEN_TYPE) => Ok(()),
         None if !required => Ok(()),
@@ -59,7 +63,10 @@ pub fn target(
     registered: &[ResourceServer],
 ) -> Result<ResourceServer, OAuthError> {
     let mut found: Option<&ResourceServer> = None;
-    let named = resources.iter().map(|r| (r, true)).chain(audiences.iter().map(|a| (a, false)));
+    let named = resources
+        .iter()
+        .map(|r| (r, true))
+        .chain(audiences.iter().map(|a| (a, false)));
     for (raw, is_resource) in named {
         let url = indicator_form(raw).ok();
         let hit = registered.iter().find(|r| {
@@ -91,9 +98,8 @@ pub fn scopes(
     requested: Option<&str>,
     target: &ResourceServer,
 ) -> Result<Vec<String>, OAuthError> {
-    let parse = |s: &str| {
-        ScopeSet::parse(s).map_err(|e| OAuthError::invalid_scope(format!("scope: {e}.")))
-    };
+    let parse =
+        |s: &str| ScopeSet::parse(s).map_err(|e| OAuthError::invalid_scope(format!("scope: {e}.")));
     let held = parse(subject_scope)?;
     let fits = |s: &str| BuiltinScope::parse(s).is_some() || accepts(target, s);
     let out: Vec<String> = match requested.filter(|s| !s.trim().is_empty()) {
@@ -141,7 +147,10 @@ pub fn lifetime(now: i64, subject_exp: i64, configured_secs: i64) -> Result<i64,
 /// The `act` claim (RFC 8693 §4.1): the actor token's subject (and client) as the current
 /// actor, the subject token's own `act` nested inside it as the prior chain; with no actor the
 /// subject token's chain carries over unchanged.
-pub fn act_claim(actor: Option<&Value>, subject_act: Option<&Value>) -> Result<Option<Value>, OAuthError> {
+pub fn act_claim(
+    actor: Option<&Value>,
+    subject_act: Option<&Value>,
+) -> Result<Option<Value>, OAuthError> {
     let Some(actor) = actor else {
         return Ok(subject_act.cloned());
     };

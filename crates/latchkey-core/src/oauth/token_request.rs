@@ -219,7 +219,9 @@ mod tests {
             "audience": ["a", "b"], "actor_token": "x"
         })))
         .unwrap();
-        let TokenGrant::TokenExchange(x) = g else { panic!("not an exchange") };
+        let TokenGrant::TokenExchange(x) = g else {
+            panic!("not an exchange")
+        };
         assert_eq!(x.audiences, ["a", "b"]);
         assert_eq!(x.actor, Some(("x".into(), None)));
     }

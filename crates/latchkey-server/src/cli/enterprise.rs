@@ -9,7 +9,9 @@ use latchkey_core::clock::{Clock, OsTokens, SystemClock, TokenGenerator};
 use latchkey_core::ids::{make_id, Environment};
 use latchkey_core::oauth::id_jag::issuer as rules;
 use latchkey_store::{Conflict, Store, StoreError};
-use latchkey_types::{ConnectedAppSettings, IdentityAssertionIssuer, IdentityAssertionIssuerSettings};
+use latchkey_types::{
+    ConnectedAppSettings, IdentityAssertionIssuer, IdentityAssertionIssuerSettings,
+};
 
 use super::rbac::resolve_project;
 use crate::config::Config;
@@ -149,7 +151,10 @@ async fn add(
         rules::create(id, &org_id, settings, &now).map_err(|e| anyhow::anyhow!("{}", e.message))?;
     match store.insert_assertion_issuer(&project_id, &issuer).await {
         Err(StoreError::Conflict(Conflict::Other)) => {
-            anyhow::bail!("an organization of {project_id} already trusts {}", issuer.issuer)
+            anyhow::bail!(
+                "an organization of {project_id} already trusts {}",
+                issuer.issuer
+            )
         }
         other => other?,
     }
@@ -194,7 +199,9 @@ async fn remove(
         .into_iter()
         .find(|i| i.issuer_id == key || i.issuer == key)
         .ok_or_else(|| anyhow::anyhow!("no identity assertion issuer {key:?} in {org_id}"))?;
-    store.delete_assertion_issuer(&org_id, &found.issuer_id).await?;
+    store
+        .delete_assertion_issuer(&org_id, &found.issuer_id)
+        .await?;
     println!("removed {} ({})", found.issuer, found.issuer_id);
     Ok(())
 }

@@ -7,17 +7,17 @@
 //! and its access token, and the audit event, in one transaction. No refresh token, no ID
 //! token (draft §4.4).
 
+use axum::response::Response;
 use jsonwebtoken::jwk::JwkSet;
 use jsonwebtoken::{DecodingKey, Validation};
+use latchkey_core::ids;
 use latchkey_core::oauth::grant::Grant;
 use latchkey_core::oauth::id_jag::{self, Expect, IdJag};
 use latchkey_core::oauth::resource::{self, resolve_targets};
 use latchkey_core::oauth::{FullAccess, GrantingClient, OAuthError, OrgConnectedAppsPolicy};
 use latchkey_core::secret::SecretHash;
-use latchkey_core::ids;
 use latchkey_store::{MemberLookup, SpentAssertion};
 use latchkey_types::{AuditParty, IdentityAssertionIssuer, Member, Organization, ResourceServer};
-use axum::response::Response;
 use serde_json::{json, Value};
 
 use super::cimd::MAX_JWKS_BYTES;
@@ -58,9 +58,16 @@ pub async fn grant(
     let (member, org) = member_for(state, project_id, &trusted, &jag.sub).await?;
     governance(state, client, &member, &org).await?;
     let targets = targets_for(state, project_id, &jag, req.resources).await?;
-    let scopes = scopes_for(state, project_id, client, &member, &org, &jag, req.scope, &targets).await?;
+    let scopes = scopes_for(
+        state, project_id, client, &member, &org, &jag, req.scope, &targets,
+    )
+    .await?;
     let grant = Grant {
-        grant_id: ids::make_id("grant", ids::Environment::of_project(project_id), state.tokens.uuid()),
+        grant_id: ids::make_id(
+            "grant",
+            ids::Environment::of_project(project_id),
+            state.tokens.uuid(),
+        ),
         project_id: project_id.to_string(),
         client_id: client.app.client_id.clone(),
         member_id: member.member_id.clone(),
@@ -71,7 +78,10 @@ pub async fn grant(
         auth_time: jag.auth_time,
         resources: targets.iter().map(|t| t.url.clone()).collect(),
     };
-    issue(state, client, &grant, &jag, &trusted, iss, &member, &org, &targets).await
+    issue(
+        state, client, &grant, &jag, &trusted, iss, &member, &org, &targets,
+    )
+    .await
 }
 
 /// The trusted issuer the assertion names and its verified claims. Nothing of the assertion is
@@ -95,7 +105,9 @@ async fn verify(
         .trusted_assertion_issuer(project_id, &iss)
         .await?
         .ok_or_else(|| {
-            OAuthError::invalid_grant("The ID-JAG's iss is not a trusted identity assertion issuer.")
+            OAuthError::invalid_grant(
+                "The ID-JAG's iss is not a trusted identity assertion issuer.",
+            )
         })?;
     let keys = issuer_keys(state, &trusted, header.kid.as_deref()).await?;
     let jwk = match &header.kid {
@@ -112,7 +124,9 @@ async fn verify(
     validation.validate_exp = false;
     validation.required_spec_claims.clear();
     let claims = jsonwebtoken::decode::<Value>(assertion, &key, &validation)
-        .map_err(|e| OAuthError::invalid_grant(format!("The ID-JAG's signature is not valid: {e}.")))?
+        .map_err(|e| {
+            OAuthError::invalid_grant(format!("The ID-JAG's signature is not valid: {e}."))
+        })?
         .claims;
     Ok((trusted, claims))
 }
@@ -120,7 +134,9 @@ async fn verify(
 fn unverified_iss(jwt: &str) -> Option<String> {
     use base64::Engine;
     let payload = jwt.split('.').nth(1)?;
-    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .ok()?;
     let v: Value = serde_json::from_slice(&bytes).ok()?;
     v.get("iss")?.as_str().map(str::to_string)
 }
@@ -142,7 +158,9 @@ async fn issuer_keys(
             .await
             .map_err(|why| OAuthError::invalid_grant(format!("The issuer's jwks_url: {why}")))?;
         serde_json::from_slice::<JwkSet>(&c.body).map_err(|e| {
-            OAuthError::invalid_grant(format!("The issuer's jwks_url does not hold a JWK set: {e}."))
+            OAuthError::invalid_grant(format!(
+                "The issuer's jwks_url does not hold a JWK set: {e}."
+            ))
         })
     };
     let set = load().await?;
@@ -241,7 +259,9 @@ async fn targets_for(
         .iter()
         .any(|q| resource::indicator_form(q).ok().as_deref() != Some(mine.as_str()))
     {
-        return Err(OAuthError::invalid_target("resource differs from the ID-JAG's resource.").into());
+        return Err(
+            OAuthError::invalid_target("resource differs from the ID-JAG's resource.").into(),
+        );
     }
     let registered = state.store.project_resource_servers(project_id).await?;
     Ok(resolve_targets(std::slice::from_ref(r), &registered).map_err(OAuthError::from)?)
@@ -286,9 +306,11 @@ async fn issue(
     targets: &[ResourceServer],
 ) -> Result<Response, OAuthFailure> {
     let registered: Vec<ResourceServer> = targets.to_vec();
-    let target = resource::token_target(grant, &[], &registered, &grant.scopes)
-        .map_err(OAuthError::from)?;
-    let scopes = target.as_ref().map_or_else(|| grant.scopes.clone(), |t| t.scopes.clone());
+    let target =
+        resource::token_target(grant, &[], &registered, &grant.scopes).map_err(OAuthError::from)?;
+    let scopes = target
+        .as_ref()
+        .map_or_else(|| grant.scopes.clone(), |t| t.scopes.clone());
     let minutes = target
         .as_ref()
         .and_then(|t| t.expiry_minutes)
@@ -318,7 +340,9 @@ async fn issue(
     );
     event.details.insert("issuer".into(), json!(trusted.issuer));
     event.details.insert("scopes".into(), json!(scopes));
-    event.details.insert("resources".into(), json!(grant.resources));
+    event
+        .details
+        .insert("resources".into(), json!(grant.resources));
     let now = state.clock.now().unix_timestamp();
     if !state
         .store

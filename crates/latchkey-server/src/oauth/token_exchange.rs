@@ -28,8 +28,16 @@ pub async fn grant(
     iss: &str,
 ) -> Result<Response, OAuthFailure> {
     tx::check_client(&client.app)?;
-    tx::check_token_type("subject_token_type", req.subject_token_type.as_deref(), true)?;
-    tx::check_token_type("requested_token_type", req.requested_token_type.as_deref(), false)?;
+    tx::check_token_type(
+        "subject_token_type",
+        req.subject_token_type.as_deref(),
+        true,
+    )?;
+    tx::check_token_type(
+        "requested_token_type",
+        req.requested_token_type.as_deref(),
+        false,
+    )?;
     let subject = live(state, client, &req.subject_token, "subject_token").await?;
     let actor = match &req.actor {
         Some((token, kind)) => {
@@ -148,4 +156,3 @@ async fn subject_member(
         .ok_or_else(gone)?;
     Ok((member, org))
 }
-

@@ -94,7 +94,10 @@ pub(crate) async fn enterprise(app: &TestApp) -> Enterprise {
             json!({"url": RESOURCE, "name": "Chat", "scopes": [{"scope": "chat.read"}, {"scope": "chat.history"}]}),
         )
         .await;
-    assert!(s == 200 || r["error_type"] == "duplicate_resource_url", "{r}");
+    assert!(
+        s == 200 || r["error_type"] == "duplicate_resource_url",
+        "{r}"
+    );
     let client = create_client(app, "third_party").await;
     let (s, b) = app
         .put(
@@ -102,18 +105,26 @@ pub(crate) async fn enterprise(app: &TestApp) -> Enterprise {
             json!({"jwt_bearer_allowed": true}),
         )
         .await;
-    assert_eq!((s, &b["connected_app"]["jwt_bearer_allowed"]), (StatusCode::OK, &json!(true)), "{b}");
+    assert_eq!(
+        (s, &b["connected_app"]["jwt_bearer_allowed"]),
+        (StatusCode::OK, &json!(true)),
+        "{b}"
+    );
     let idp = DocServer::start().await;
     idp.set(
         "jwks",
         200,
-        serde_json::to_vec(&json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "idp-1",
-            "use": "sig", "alg": "ES256", "x": IDP_X, "y": IDP_Y}]}))
+        serde_json::to_vec(
+            &json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "idp-1",
+            "use": "sig", "alg": "ES256", "x": IDP_X, "y": IDP_Y}]}),
+        )
         .unwrap(),
     );
     let issuer = idp.url(&format!("idp-{}", unique()));
     let org = app
-        .create_org(json!({"organization_name": "Acme", "organization_slug": format!("acme-{}", unique())}))
+        .create_org(
+            json!({"organization_name": "Acme", "organization_slug": format!("acme-{}", unique())}),
+        )
         .await;
     let org_id = org["organization_id"].as_str().unwrap().to_string();
     let external_id = format!("U{}", unique());
@@ -151,30 +162,53 @@ async fn redeems_an_id_jag(backend: Backend) {
     assert_eq!(s, 200, "{t}");
     assert_eq!(t["token_type"], "bearer");
     assert_eq!(t["scope"], "chat.read chat.history");
-    assert!(t.get("refresh_token").is_none() && t.get("id_token").is_none(), "{t}");
+    assert!(
+        t.get("refresh_token").is_none() && t.get("id_token").is_none(),
+        "{t}"
+    );
     let c = payload(t["access_token"].as_str().unwrap());
     assert_eq!(c["sub"], e.member_id.as_str());
     assert_eq!(c["client_id"], e.client.id.as_str());
     assert_eq!(c["aud"], json!([RESOURCE]));
-    assert_eq!(c["https://stytch.com/organization"]["organization_id"], e.org_id.as_str());
+    assert_eq!(
+        c["https://stytch.com/organization"]["organization_id"],
+        e.org_id.as_str()
+    );
     let live = introspect(&app, &e.client, t["access_token"].as_str().unwrap()).await;
     assert_eq!(live["active"], true, "{live}");
 
     let (s, again) = redeem(&app, &e.client, &assertion).await;
-    assert_eq!((s, again["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_grant")));
-    assert!(again["error_description"].as_str().unwrap().contains("jti"), "{again}");
+    assert_eq!(
+        (s, again["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_grant"))
+    );
+    assert!(
+        again["error_description"].as_str().unwrap().contains("jti"),
+        "{again}"
+    );
 
     // The enterprise grant is in the organization's event log.
     let (s, log) = app
-        .get(&format!("/v1/b2b/organizations/{}/connected_apps/events", e.org_id))
+        .get(&format!(
+            "/v1/b2b/organizations/{}/connected_apps/events",
+            e.org_id
+        ))
         .await;
     assert_eq!(s, 200, "{log}");
-    assert!(log.to_string().contains("connected_app.enterprise_authorized"), "{log}");
+    assert!(
+        log.to_string()
+            .contains("connected_app.enterprise_authorized"),
+        "{log}"
+    );
 
     // Discovery lists every grant and the ID-JAG profile (issue 14 item 8).
     let (_, doc) = app.get("/.well-known/oauth-authorization-server").await;
     let grants = doc["grant_types_supported"].as_array().unwrap();
-    for g in [GRANT, "urn:ietf:params:oauth:grant-type:token-exchange", "client_credentials"] {
+    for g in [
+        GRANT,
+        "urn:ietf:params:oauth:grant-type:token-exchange",
+        "client_credentials",
+    ] {
         assert!(grants.iter().any(|x| x == g), "{g} in {doc}");
     }
     assert_eq!(
@@ -189,7 +223,9 @@ async fn jti_is_single_use_under_concurrency(backend: Backend) {
     let app = spawn_loopback(backend).await;
     let e = enterprise(&app).await;
     let assertion = id_jag(&claims(&app, &e));
-    let runs = (0..12).map(|_| redeem(&app, &e.client, &assertion)).collect();
+    let runs = (0..12)
+        .map(|_| redeem(&app, &e.client, &assertion))
+        .collect();
     let results = join_all(runs).await;
     let ok = results.iter().filter(|(s, _)| *s == 200).count();
     assert_eq!(ok, 1, "{results:?}");
@@ -217,23 +253,55 @@ async fn refuses_bad_assertions(backend: Backend) {
     };
     let now = app.state.clock.now().unix_timestamp();
     let cases = [
-        (id_jag(&set("iss", json!("https://untrusted.example"))), "untrusted issuer"),
-        (id_jag(&set("aud", json!("https://other-as.example"))), "wrong aud"),
+        (
+            id_jag(&set("iss", json!("https://untrusted.example"))),
+            "untrusted issuer",
+        ),
+        (
+            id_jag(&set("aud", json!("https://other-as.example"))),
+            "wrong aud",
+        ),
         (id_jag(&set("exp", json!(now - 120))), "expired"),
         (id_jag(&set("iat", json!(now - 3600))), "issued long ago"),
         (sign_with(IDP_KEY, None, &claims(&app, &e)), "typ missing"),
-        (sign_with(IDP_KEY, Some("JWT"), &claims(&app, &e)), "typ JWT"),
-        (sign_with(ROGUE_KEY, Some("oauth-id-jag+jwt"), &claims(&app, &e)), "bad signature"),
-        (id_jag(&set("sub", json!("U-nobody"))), "unknown external_id"),
-        (id_jag(&set("client_id", json!("connected-app-test-other"))), "client_id claim"),
-        (id_jag(&set("scope", json!("unknown:scope"))), "unknown scope (invalid_scope)"),
+        (
+            sign_with(IDP_KEY, Some("JWT"), &claims(&app, &e)),
+            "typ JWT",
+        ),
+        (
+            sign_with(ROGUE_KEY, Some("oauth-id-jag+jwt"), &claims(&app, &e)),
+            "bad signature",
+        ),
+        (
+            id_jag(&set("sub", json!("U-nobody"))),
+            "unknown external_id",
+        ),
+        (
+            id_jag(&set("client_id", json!("connected-app-test-other"))),
+            "client_id claim",
+        ),
+        (
+            id_jag(&set("scope", json!("unknown:scope"))),
+            "unknown scope (invalid_scope)",
+        ),
     ];
     for (a, why) in &cases {
-        let want = if why.contains("invalid_scope") { "invalid_scope" } else { "invalid_grant" };
+        let want = if why.contains("invalid_scope") {
+            "invalid_scope"
+        } else {
+            "invalid_grant"
+        };
         refused(&app, &e, a, want, why).await;
     }
     // An unregistered resource.
-    refused(&app, &e, &id_jag(&set("resource", json!("https://unregistered.example/"))), "invalid_target", "resource").await;
+    refused(
+        &app,
+        &e,
+        &id_jag(&set("resource", json!("https://unregistered.example/"))),
+        "invalid_target",
+        "resource",
+    )
+    .await;
     // A member of another organization with that external id.
     let other = app
         .create_org(json!({"organization_name": "Other", "organization_slug": format!("other-{}", unique())}))
@@ -244,13 +312,30 @@ async fn refuses_bad_assertions(backend: Backend) {
         json!({"email_address": format!("x-{}@other.example", unique()), "external_id": outsider}),
     )
     .await;
-    refused(&app, &e, &id_jag(&set("sub", json!(outsider))), "invalid_grant", "member outside the organization").await;
+    refused(
+        &app,
+        &e,
+        &id_jag(&set("sub", json!(outsider))),
+        "invalid_grant",
+        "member outside the organization",
+    )
+    .await;
     // The email address alone never identifies a member.
     let (_, m) = app
-        .get(&format!("/v1/b2b/organizations/{}/member?member_id={}", e.org_id, e.member_id))
+        .get(&format!(
+            "/v1/b2b/organizations/{}/member?member_id={}",
+            e.org_id, e.member_id
+        ))
         .await;
     let email = m["member"]["email_address"].as_str().unwrap().to_string();
-    refused(&app, &e, &id_jag(&set("sub", json!(email))), "invalid_grant", "email as sub").await;
+    refused(
+        &app,
+        &e,
+        &id_jag(&set("sub", json!(email))),
+        "invalid_grant",
+        "email as sub",
+    )
+    .await;
 }
 both_engines!(refuses_bad_assertions);
 
@@ -260,24 +345,51 @@ async fn client_and_organization_rules(backend: Backend) {
     let app = spawn_loopback(backend).await;
     let e = enterprise(&app).await;
     let plain = create_client(&app, "third_party").await;
-    let (s, b) = app.get(&format!("/v1/connected_apps/clients/{}", plain.id)).await;
-    assert_eq!((s, &b["connected_app"]["jwt_bearer_allowed"]), (StatusCode::OK, &json!(false)));
+    let (s, b) = app
+        .get(&format!("/v1/connected_apps/clients/{}", plain.id))
+        .await;
+    assert_eq!(
+        (s, &b["connected_app"]["jwt_bearer_allowed"]),
+        (StatusCode::OK, &json!(false))
+    );
     let mut c = claims(&app, &e);
     c["client_id"] = plain.id.clone().into();
     let (s, b) = redeem(&app, &plain, &id_jag(&c)).await;
-    assert_eq!((s, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")), "{b}");
+    assert_eq!(
+        (s, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
+        "{b}"
+    );
     // Allowed, but not by the issuer.
-    app.put(&format!("/v1/connected_apps/clients/{}", plain.id), json!({"jwt_bearer_allowed": true}))
-        .await;
+    app.put(
+        &format!("/v1/connected_apps/clients/{}", plain.id),
+        json!({"jwt_bearer_allowed": true}),
+    )
+    .await;
     let (_, b) = redeem(&app, &plain, &id_jag(&c)).await;
     assert_eq!(b["error"], "invalid_grant", "{b}");
-    assert!(b["error_description"].as_str().unwrap().contains("allowed_client_ids"), "{b}");
+    assert!(
+        b["error_description"]
+            .as_str()
+            .unwrap()
+            .contains("allowed_client_ids"),
+        "{b}"
+    );
     // Public clients cannot be allowed.
     let public = create_client(&app, "third_party_public").await;
     let (s, b) = app
-        .put(&format!("/v1/connected_apps/clients/{}", public.id), json!({"jwt_bearer_allowed": true}))
+        .put(
+            &format!("/v1/connected_apps/clients/{}", public.id),
+            json!({"jwt_bearer_allowed": true}),
+        )
         .await;
-    assert_eq!((s, b["error_type"].as_str()), (StatusCode::BAD_REQUEST, Some("jwt_bearer_requires_confidential_client")));
+    assert_eq!(
+        (s, b["error_type"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("jwt_bearer_requires_confidential_client")
+        )
+    );
     // The organization closes itself to third-party apps.
     let (s, b) = app
         .put(
@@ -288,7 +400,10 @@ async fn client_and_organization_rules(backend: Backend) {
     assert_eq!(s, 200, "{b}");
     let (_, b) = redeem(&app, &e.client, &id_jag(&claims(&app, &e))).await;
     assert_eq!(b["error"], "invalid_grant", "{b}");
-    assert!(b["error_description"].as_str().unwrap().contains("policy"), "{b}");
+    assert!(
+        b["error_description"].as_str().unwrap().contains("policy"),
+        "{b}"
+    );
 }
 both_engines!(client_and_organization_rules);
 
@@ -296,7 +411,10 @@ both_engines!(client_and_organization_rules);
 async fn issuer_api(backend: Backend) {
     let app = spawn_loopback(backend).await;
     let e = enterprise(&app).await;
-    let base = format!("/v1/b2b/organizations/{}/identity_assertion_issuers", e.org_id);
+    let base = format!(
+        "/v1/b2b/organizations/{}/identity_assertion_issuers",
+        e.org_id
+    );
     let (s, list) = app.get(&base).await;
     assert_eq!(s, 200, "{list}");
     let items = list["identity_assertion_issuers"].as_array().unwrap();
@@ -306,31 +424,58 @@ async fn issuer_api(backend: Backend) {
     assert_eq!(i["allowed_client_ids"], json!([e.client.id]));
     let id = i["issuer_id"].as_str().unwrap().to_string();
     let (s, got) = app.get(&format!("{base}/{id}")).await;
-    assert_eq!((s, &got["identity_assertion_issuer"]["issuer"]), (StatusCode::OK, &json!(e.issuer)));
+    assert_eq!(
+        (s, &got["identity_assertion_issuer"]["issuer"]),
+        (StatusCode::OK, &json!(e.issuer))
+    );
     let (s, upd) = app
         .put(&format!("{base}/{id}"), json!({"allowed_client_ids": []}))
         .await;
-    assert_eq!((s, &upd["identity_assertion_issuer"]["allowed_client_ids"]), (StatusCode::OK, &json!([])));
+    assert_eq!(
+        (s, &upd["identity_assertion_issuer"]["allowed_client_ids"]),
+        (StatusCode::OK, &json!([]))
+    );
     // Empty list: no client may present its assertions.
     let (_, b) = redeem(&app, &e.client, &id_jag(&claims(&app, &e))).await;
     assert_eq!(b["error"], "invalid_grant");
 
     // Another organization of the project cannot trust the same issuer.
     let other = app
-        .create_org(json!({"organization_name": "B", "organization_slug": format!("b-{}", unique())}))
+        .create_org(
+            json!({"organization_name": "B", "organization_slug": format!("b-{}", unique())}),
+        )
         .await;
     let other_base = format!(
         "/v1/b2b/organizations/{}/identity_assertion_issuers",
         other["organization_id"].as_str().unwrap()
     );
     let (s, b) = app
-        .post(&other_base, json!({"issuer": e.issuer, "jwks_url": e.idp.url("jwks")}))
+        .post(
+            &other_base,
+            json!({"issuer": e.issuer, "jwks_url": e.idp.url("jwks")}),
+        )
         .await;
-    assert_eq!((s, b["error_type"].as_str()), (StatusCode::BAD_REQUEST, Some("duplicate_identity_assertion_issuer")), "{b}");
+    assert_eq!(
+        (s, b["error_type"].as_str()),
+        (
+            StatusCode::BAD_REQUEST,
+            Some("duplicate_identity_assertion_issuer")
+        ),
+        "{b}"
+    );
     for (body, why) in [
-        (json!({"jwks_url": "https://idp.example/jwks"}), "issuer missing"),
-        (json!({"issuer": "https://idp.example", "jwks_url": "http://idp.example/jwks"}), "http off loopback"),
-        (json!({"issuer": "https://idp.example", "jwks_url": "https://idp.example/jwks", "subject_mapping": "email"}), "email mapping"),
+        (
+            json!({"jwks_url": "https://idp.example/jwks"}),
+            "issuer missing",
+        ),
+        (
+            json!({"issuer": "https://idp.example", "jwks_url": "http://idp.example/jwks"}),
+            "http off loopback",
+        ),
+        (
+            json!({"issuer": "https://idp.example", "jwks_url": "https://idp.example/jwks", "subject_mapping": "email"}),
+            "email mapping",
+        ),
     ] {
         let (s, b) = app.post(&other_base, body).await;
         assert_eq!(s, 400, "{why}: {b}");
@@ -358,7 +503,12 @@ fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
         }
     }
     c.args(args)
-        .args(["--database-url", &app.database_url, "--project", &app.project_id])
+        .args([
+            "--database-url",
+            &app.database_url,
+            "--project",
+            &app.project_id,
+        ])
         .output()
         .unwrap()
 }
@@ -367,17 +517,44 @@ fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
 async fn cli_manages_issuers_and_client_grants(backend: Backend) {
     let app = spawn_loopback(backend).await;
     let e = enterprise(&app).await;
-    let base = format!("/v1/b2b/organizations/{}/identity_assertion_issuers", e.org_id);
+    let base = format!(
+        "/v1/b2b/organizations/{}/identity_assertion_issuers",
+        e.org_id
+    );
     let (_, list) = app.get(&base).await;
-    let id = list["identity_assertion_issuers"][0]["issuer_id"].as_str().unwrap().to_string();
+    let id = list["identity_assertion_issuers"][0]["issuer_id"]
+        .as_str()
+        .unwrap()
+        .to_string();
     app.delete(&format!("{base}/{id}")).await;
 
     let client = create_client(&app, "first_party").await;
-    let out = cli(&app, &["client-grants", &client.id, "--jwt-bearer", "on", "--token-exchange", "on"]);
+    let out = cli(
+        &app,
+        &[
+            "client-grants",
+            &client.id,
+            "--jwt-bearer",
+            "on",
+            "--token-exchange",
+            "on",
+        ],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{text} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("jwt_bearer: on") && text.contains("token_exchange: on") && text.contains("client_credentials: off"), "{text}");
-    let (_, got) = app.get(&format!("/v1/connected_apps/clients/{}", client.id)).await;
+    assert!(
+        out.status.success(),
+        "{text} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("jwt_bearer: on")
+            && text.contains("token_exchange: on")
+            && text.contains("client_credentials: off"),
+        "{text}"
+    );
+    let (_, got) = app
+        .get(&format!("/v1/connected_apps/clients/{}", client.id))
+        .await;
     assert_eq!(got["connected_app"]["jwt_bearer_allowed"], true);
     let public = create_client(&app, "first_party_public").await;
     let out = cli(&app, &["client-grants", &public.id, "--jwt-bearer", "on"]);
@@ -386,21 +563,57 @@ async fn cli_manages_issuers_and_client_grants(backend: Backend) {
     let jwks = e.idp.url("jwks");
     let out = cli(
         &app,
-        &["identity-assertion-issuer", "add", "--organization", &e.org_id, "--issuer", &e.issuer,
-          "--jwks-url", &jwks, "--allow-client", &client.id, "--json"],
+        &[
+            "identity-assertion-issuer",
+            "add",
+            "--organization",
+            &e.org_id,
+            "--issuer",
+            &e.issuer,
+            "--jwks-url",
+            &jwks,
+            "--allow-client",
+            &client.id,
+            "--json",
+        ],
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let added: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(added["allowed_client_ids"], json!([client.id]));
-    let out = cli(&app, &["identity-assertion-issuer", "list", "--organization", &e.org_id]);
+    let out = cli(
+        &app,
+        &[
+            "identity-assertion-issuer",
+            "list",
+            "--organization",
+            &e.org_id,
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains(&e.issuer));
 
     let mut c = claims(&app, &e);
     c["client_id"] = client.id.clone().into();
     let (s, t) = redeem(&app, &client, &id_jag(&c)).await;
     assert_eq!(s, 200, "{t}");
-    let out = cli(&app, &["identity-assertion-issuer", "remove", "--organization", &e.org_id, &e.issuer]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = cli(
+        &app,
+        &[
+            "identity-assertion-issuer",
+            "remove",
+            "--organization",
+            &e.org_id,
+            &e.issuer,
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     c["jti"] = format!("jti-{}", unique()).into();
     let (_, b) = redeem(&app, &client, &id_jag(&c)).await;
     assert_eq!(b["error"], "invalid_grant", "{b}");

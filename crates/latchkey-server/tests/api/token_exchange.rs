@@ -27,7 +27,10 @@ async fn resources(app: &TestApp) {
         json!({"url": TOOLS, "name": "Tools", "scopes": [{"scope": "read"}], "access_token_expiry_minutes": 600}),
     ] {
         let (s, b) = app.post("/v1/connected_apps/resources", body).await;
-        assert!(s == 200 || b["error_type"] == "duplicate_resource_url", "{b}");
+        assert!(
+            s == 200 || b["error_type"] == "duplicate_resource_url",
+            "{b}"
+        );
     }
 }
 
@@ -39,7 +42,11 @@ async fn allowed_client(app: &TestApp) -> Client {
             json!({"token_exchange_allowed": true}),
         )
         .await;
-    assert_eq!((s, &b["connected_app"]["token_exchange_allowed"]), (StatusCode::OK, &json!(true)), "{b}");
+    assert_eq!(
+        (s, &b["connected_app"]["token_exchange_allowed"]),
+        (StatusCode::OK, &json!(true)),
+        "{b}"
+    );
     c
 }
 
@@ -47,13 +54,21 @@ async fn allowed_client(app: &TestApp) -> Client {
 async fn member_token(app: &TestApp, client: &Client, s: &Subject, scopes: &str) -> String {
     let mut body = authorize_body(client, s, scopes);
     body["resources"] = json!([AGENT]);
-    let (status, start) = app.post("/v1/b2b/idp/oauth/authorize/start", body.clone()).await;
+    let (status, start) = app
+        .post("/v1/b2b/idp/oauth/authorize/start", body.clone())
+        .await;
     assert_eq!(status, 200, "{start}");
     body["consent_granted"] = true.into();
     body["state"] = "st".into();
     let (status, out) = app.post("/v1/b2b/idp/oauth/authorize", body).await;
     assert_eq!(status, 200, "{out}");
-    let t = redeem(app, client, out["authorization_code"].as_str().unwrap(), None).await;
+    let t = redeem(
+        app,
+        client,
+        out["authorization_code"].as_str().unwrap(),
+        None,
+    )
+    .await;
     t["access_token"].as_str().unwrap().to_string()
 }
 
@@ -76,7 +91,12 @@ async fn down_scopes_for_one_resource(app: TestApp) {
     let (st, t) = exchange(
         &app,
         &client,
-        &[("subject_token", &parent), ("subject_token_type", AT), ("resource", TOOLS), ("scope", "read")],
+        &[
+            ("subject_token", &parent),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+            ("scope", "read"),
+        ],
     )
     .await;
     assert_eq!(st, 200, "{t}");
@@ -87,39 +107,113 @@ async fn down_scopes_for_one_resource(app: TestApp) {
     assert_eq!(c["aud"], json!([TOOLS]));
     assert_eq!(c["sub"], s.member_id.as_str());
     // The tool's ten-hour lifetime is cut to what the subject token has left.
-    assert!(c["exp"].as_i64().unwrap() <= pc["exp"].as_i64().unwrap(), "{c} vs {pc}");
+    assert!(
+        c["exp"].as_i64().unwrap() <= pc["exp"].as_i64().unwrap(),
+        "{c} vs {pc}"
+    );
     assert!(c.get("act").is_none(), "{c}");
     let live = introspect(&app, &client, t["access_token"].as_str().unwrap()).await;
-    assert_eq!((live["active"].clone(), live["scope"].clone()), (json!(true), json!("read")), "{live}");
+    assert_eq!(
+        (live["active"].clone(), live["scope"].clone()),
+        (json!(true), json!("read")),
+        "{live}"
+    );
 
     // None asked: what the subject holds that the resource accepts (and the built-ins).
-    let (st, t) = exchange(&app, &client, &[("subject_token", &parent), ("subject_token_type", AT), ("audience", TOOLS)]).await;
-    assert_eq!((st, t["scope"].as_str()), (StatusCode::OK, Some("openid read")), "{t}");
+    let (st, t) = exchange(
+        &app,
+        &client,
+        &[
+            ("subject_token", &parent),
+            ("subject_token_type", AT),
+            ("audience", TOOLS),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, t["scope"].as_str()),
+        (StatusCode::OK, Some("openid read")),
+        "{t}"
+    );
 
-    let refusals: Vec<(Vec<(&str, &str)>, &str, &str)> = vec![
-        (vec![("resource", AGENT), ("scope", "read write admin")], "invalid_scope", "more than it holds"),
-        (vec![("resource", TOOLS), ("scope", "write")], "invalid_scope", "a scope the resource does not take"),
-        (vec![("resource", "https://unregistered.example/")], "invalid_target", "unregistered resource"),
+    type Case<'a> = (Vec<(&'a str, &'a str)>, &'a str, &'a str);
+    let refusals: Vec<Case> = vec![
+        (
+            vec![("resource", AGENT), ("scope", "read write admin")],
+            "invalid_scope",
+            "more than it holds",
+        ),
+        (
+            vec![("resource", TOOLS), ("scope", "write")],
+            "invalid_scope",
+            "a scope the resource does not take",
+        ),
+        (
+            vec![("resource", "https://unregistered.example/")],
+            "invalid_target",
+            "unregistered resource",
+        ),
         (vec![], "invalid_target", "no resource"),
-        (vec![("resource", AGENT), ("audience", TOOLS)], "invalid_target", "two resources"),
+        (
+            vec![("resource", AGENT), ("audience", TOOLS)],
+            "invalid_target",
+            "two resources",
+        ),
     ];
     for (extra, error, why) in refusals {
-        let mut f = vec![("subject_token", parent.as_str()), ("subject_token_type", AT)];
+        let mut f = vec![
+            ("subject_token", parent.as_str()),
+            ("subject_token_type", AT),
+        ];
         f.extend(extra);
         let (st, b) = exchange(&app, &client, &f).await;
-        assert_eq!((st, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some(error)), "{why}: {b}");
+        assert_eq!(
+            (st, b["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some(error)),
+            "{why}: {b}"
+        );
     }
     for (token, kind, why) in [
-        (parent.as_str(), "urn:ietf:params:oauth:token-type:id_token", "unsupported type"),
+        (
+            parent.as_str(),
+            "urn:ietf:params:oauth:token-type:id_token",
+            "unsupported type",
+        ),
         ("not-a-token", AT, "garbage subject"),
     ] {
-        let (st, b) = exchange(&app, &client, &[("subject_token", token), ("subject_token_type", kind), ("resource", TOOLS)]).await;
-        assert_eq!((st, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{why}: {b}");
+        let (st, b) = exchange(
+            &app,
+            &client,
+            &[
+                ("subject_token", token),
+                ("subject_token_type", kind),
+                ("resource", TOOLS),
+            ],
+        )
+        .await;
+        assert_eq!(
+            (st, b["error"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("invalid_request")),
+            "{why}: {b}"
+        );
     }
     // Off by default.
     let other = create_client(&app, "third_party").await;
-    let (st, b) = exchange(&app, &other, &[("subject_token", &parent), ("subject_token_type", AT), ("resource", TOOLS)]).await;
-    assert_eq!((st, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some("unauthorized_client")), "{b}");
+    let (st, b) = exchange(
+        &app,
+        &other,
+        &[
+            ("subject_token", &parent),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unauthorized_client")),
+        "{b}"
+    );
 }
 both!(down_scopes_for_one_resource);
 
@@ -136,21 +230,35 @@ async fn delegation_chain_dies_with_the_parent(app: TestApp) {
     let (st, t) = exchange(
         &app,
         &sub_agent,
-        &[("subject_token", &parent), ("subject_token_type", AT), ("actor_token", &actor),
-          ("actor_token_type", AT), ("resource", TOOLS), ("scope", "read")],
+        &[
+            ("subject_token", &parent),
+            ("subject_token_type", AT),
+            ("actor_token", &actor),
+            ("actor_token_type", AT),
+            ("resource", TOOLS),
+            ("scope", "read"),
+        ],
     )
     .await;
     assert_eq!(st, 200, "{t}");
     let first = t["access_token"].as_str().unwrap().to_string();
     let c = payload(&first);
     assert_eq!(c["client_id"], sub_agent.id.as_str());
-    assert_eq!(c["act"], json!({"sub": s.member_id, "client_id": sub_agent.id}));
+    assert_eq!(
+        c["act"],
+        json!({"sub": s.member_id, "client_id": sub_agent.id})
+    );
 
     let (st, t) = exchange(
         &app,
         &sub_agent,
-        &[("subject_token", &first), ("subject_token_type", AT), ("actor_token", &actor),
-          ("actor_token_type", AT), ("resource", TOOLS)],
+        &[
+            ("subject_token", &first),
+            ("subject_token_type", AT),
+            ("actor_token", &actor),
+            ("actor_token_type", AT),
+            ("resource", TOOLS),
+        ],
     )
     .await;
     assert_eq!(st, 200, "{t}");
@@ -167,8 +275,21 @@ async fn delegation_chain_dies_with_the_parent(app: TestApp) {
     for tok in [&first, &second] {
         assert_eq!(introspect(&app, &agent, tok).await["active"], false);
     }
-    let (st, b) = exchange(&app, &sub_agent, &[("subject_token", &first), ("subject_token_type", AT), ("resource", TOOLS)]).await;
-    assert_eq!((st, b["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_request")), "{b}");
+    let (st, b) = exchange(
+        &app,
+        &sub_agent,
+        &[
+            ("subject_token", &first),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_request")),
+        "{b}"
+    );
 }
 both!(delegation_chain_dies_with_the_parent);
 
@@ -178,7 +299,16 @@ async fn consent_withdrawal_revokes_exchanged_tokens(app: TestApp) {
     let agent = allowed_client(&app).await;
     let s = subject(&app).await;
     let parent = member_token(&app, &agent, &s, "read write").await;
-    let (st, t) = exchange(&app, &agent, &[("subject_token", &parent), ("subject_token_type", AT), ("resource", TOOLS)]).await;
+    let (st, t) = exchange(
+        &app,
+        &agent,
+        &[
+            ("subject_token", &parent),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+        ],
+    )
+    .await;
     assert_eq!(st, 200, "{t}");
     let exchanged = t["access_token"].as_str().unwrap().to_string();
     let (st, b) = app

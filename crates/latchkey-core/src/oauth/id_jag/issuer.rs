@@ -36,7 +36,10 @@ pub fn duplicate_issuer() -> ApiError {
 fn url_field(field: &str, raw: &str) -> Result<String, ApiError> {
     let v = raw.trim();
     if v.is_empty() || v.len() > MAX_URL_LEN {
-        return Err(ApiError::invalid_field(field, "must be a URL of at most 2048 characters"));
+        return Err(ApiError::invalid_field(
+            field,
+            "must be a URL of at most 2048 characters",
+        ));
     }
     let u = url::Url::parse(v).map_err(|_| ApiError::invalid_field(field, "must be a URL"))?;
     let loopback = matches!(u.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));

@@ -30,11 +30,17 @@ fn claims() -> Value {
 }
 
 fn expect() -> Expect<'static> {
-    Expect { issuer: AS, client_id: "connected-app-test-1", now: NOW }
+    Expect {
+        issuer: AS,
+        client_id: "connected-app-test-1",
+        now: NOW,
+    }
 }
 
 fn err(c: Value) -> String {
-    check_claims(&c, &trusted(), &expect()).unwrap_err().description
+    check_claims(&c, &trusted(), &expect())
+        .unwrap_err()
+        .description
 }
 
 #[test]
@@ -71,7 +77,10 @@ fn refuses_each_broken_claim() {
     for claim in ["exp", "iat", "jti", "aud"] {
         let mut c = claims();
         c.as_object_mut().unwrap().remove(claim);
-        assert!(check_claims(&c, &trusted(), &expect()).is_err(), "{claim} missing");
+        assert!(
+            check_claims(&c, &trusted(), &expect()).is_err(),
+            "{claim} missing"
+        );
     }
 }
 

@@ -10,7 +10,10 @@ fn resource(url: &str, scopes: &[&str]) -> ResourceServer {
         name: "r".into(),
         scopes: scopes
             .iter()
-            .map(|s| ResourceScope { scope: (*s).into(), description: String::new() })
+            .map(|s| ResourceScope {
+                scope: (*s).into(),
+                description: String::new(),
+            })
             .collect(),
         access_token_expiry_minutes: None,
         audience_includes_project_id: false,
@@ -22,7 +25,10 @@ fn resource(url: &str, scopes: &[&str]) -> ResourceServer {
 #[test]
 fn scopes_are_a_subset_of_the_subject_tokens() {
     let r = resource("https://backend.example.com/api", &["read", "write"]);
-    assert_eq!(scopes("openid read write", Some("read"), &r).unwrap(), ["read"]);
+    assert_eq!(
+        scopes("openid read write", Some("read"), &r).unwrap(),
+        ["read"]
+    );
     assert_eq!(
         scopes("read", Some("read write"), &r).unwrap_err().code,
         OAuthErrorCode::InvalidScope
@@ -32,8 +38,14 @@ fn scopes_are_a_subset_of_the_subject_tokens() {
         scopes("openid offline_access read other", None, &r).unwrap(),
         ["openid", "read"]
     );
-    assert_eq!(scopes("other", Some("other"), &r).unwrap_err().code, OAuthErrorCode::InvalidScope);
-    assert_eq!(scopes("offline_access", None, &r).unwrap_err().code, OAuthErrorCode::InvalidScope);
+    assert_eq!(
+        scopes("other", Some("other"), &r).unwrap_err().code,
+        OAuthErrorCode::InvalidScope
+    );
+    assert_eq!(
+        scopes("offline_access", None, &r).unwrap_err().code,
+        OAuthErrorCode::InvalidScope
+    );
 }
 
 #[test]
@@ -41,18 +53,35 @@ fn one_registered_target() {
     let a = resource("https://a.example/api", &[]);
     let b = resource("https://bb.example/api", &[]);
     let reg = vec![a.clone(), b.clone()];
-    assert_eq!(target(&["https://a.example/api".into()], &[], &reg).unwrap(), a);
-    assert_eq!(target(&[], &[b.resource_id.clone()], &reg).unwrap(), b);
     assert_eq!(
-        target(&["https://a.example/api".into()], &["https://a.example/api".into()], &reg).unwrap(),
+        target(&["https://a.example/api".into()], &[], &reg).unwrap(),
+        a
+    );
+    assert_eq!(
+        target(&[], std::slice::from_ref(&b.resource_id), &reg).unwrap(),
+        b
+    );
+    assert_eq!(
+        target(
+            &["https://a.example/api".into()],
+            &["https://a.example/api".into()],
+            &reg
+        )
+        .unwrap(),
         a
     );
     for (res, aud) in [
         (vec![], vec![]),
         (vec!["https://c.example/".to_string()], vec![]),
-        (vec!["https://a.example/api".to_string()], vec![b.resource_id.clone()]),
+        (
+            vec!["https://a.example/api".to_string()],
+            vec![b.resource_id.clone()],
+        ),
     ] {
-        assert_eq!(target(&res, &aud, &reg).unwrap_err().code, OAuthErrorCode::InvalidTarget);
+        assert_eq!(
+            target(&res, &aud, &reg).unwrap_err().code,
+            OAuthErrorCode::InvalidTarget
+        );
     }
 }
 
@@ -88,6 +117,10 @@ fn token_types() {
     assert!(check_token_type("subject_token_type", Some(ACCESS_TOKEN_TYPE), true).is_ok());
     assert!(check_token_type("subject_token_type", None, true).is_err());
     assert!(check_token_type("requested_token_type", None, false).is_ok());
-    let e = check_token_type("subject_token_type", Some("urn:ietf:params:oauth:token-type:id_token"), true);
+    let e = check_token_type(
+        "subject_token_type",
+        Some("urn:ietf:params:oauth:token-type:id_token"),
+        true,
+    );
     assert_eq!(e.unwrap_err().code, OAuthErrorCode::InvalidRequest);
 }

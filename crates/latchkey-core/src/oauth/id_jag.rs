@@ -248,12 +248,15 @@ pub fn requested_scopes(
 
 /// The token's scopes from the resolved request: those the member's roles can grant to this
 /// client (RBAC, spec §14.2) and the resource accepts, without `offline_access` (no refresh
-/// token is issued, draft §4.4). None left is `invalid_scope`.
+/// token is issued, draft §4.4) and `full_access` (it trades a token for a whole Stytch
+/// session, which an assertion from another party must not open). None left is `invalid_scope`.
 pub fn token_scopes(results: &[ScopeResult]) -> Result<Vec<String>, OAuthError> {
     let scopes: Vec<String> = grantable_scopes(results)
         .to_vec()
         .into_iter()
-        .filter(|s| s != BuiltinScope::OfflineAccess.as_str())
+        .filter(|s| {
+            s != BuiltinScope::OfflineAccess.as_str() && s != BuiltinScope::FullAccess.as_str()
+        })
         .collect();
     if scopes.is_empty() {
         return Err(OAuthError::invalid_scope(

@@ -92,7 +92,7 @@ pub fn target(
 /// The new token's scopes: the requested ones, each held by the subject token (else
 /// `invalid_scope`: an exchange never widens, RFC 8693 §1.1 down-scoping) and accepted by the
 /// target (built-ins belong to the authorization server); none requested means the subject
-/// token's that the target accepts. Never `offline_access`: no refresh token is issued.
+/// token's that the target accepts. Never `offline_access` or `full_access`.
 pub fn scopes(
     subject_scope: &str,
     requested: Option<&str>,
@@ -122,16 +122,19 @@ pub fn scopes(
         }
         None => held.to_vec().into_iter().filter(|s| fits(s)).collect(),
     };
-    let out: Vec<String> = out
-        .into_iter()
-        .filter(|s| s != BuiltinScope::OfflineAccess.as_str())
-        .collect();
+    let out: Vec<String> = out.into_iter().filter(|s| !never_passed_on(s)).collect();
     if out.is_empty() {
         return Err(OAuthError::invalid_scope(
             "None of the subject token's scopes is accepted by the resource.",
         ));
     }
     Ok(out)
+}
+
+/// `offline_access` (no refresh token is issued) and `full_access` (it trades a token for a
+/// whole session: a delegated token must not carry that power).
+fn never_passed_on(scope: &str) -> bool {
+    scope == BuiltinScope::OfflineAccess.as_str() || scope == BuiltinScope::FullAccess.as_str()
 }
 
 /// Lifetime in seconds: the configured one, cut to what the subject token has left (an

@@ -13,13 +13,24 @@ use latchkey_core::oauth::token_exchange::{self as tx, ACCESS_TOKEN_TYPE};
 use latchkey_core::oauth::token_request::TokenExchangeRequest;
 use latchkey_core::oauth::OAuthError;
 use latchkey_store::MemberLookup;
-use latchkey_types::{Member, Organization};
-use serde_json::json;
+use latchkey_types::{Member, Organization, ResourceServer};
+use serde_json::{json, Value};
 
 use super::clients::AuthedClient;
 use super::envelope::{oauth_ok, OAuthFailure};
 use super::tokens::{check_access, mint, AccessSettings, Inactive, LiveAccess};
 use crate::state::AppState;
+
+/// What an exchange decided: the tokens presented, the target, the new token's scopes and
+/// `act`, and the member and organization it speaks for.
+struct Exchange {
+    subject: LiveAccess,
+    target: ResourceServer,
+    scopes: Vec<String>,
+    act: Option<Value>,
+    member: Member,
+    org: Organization,
+}
 
 pub async fn grant(
     state: &AppState,
@@ -28,16 +39,23 @@ pub async fn grant(
     iss: &str,
 ) -> Result<Response, OAuthFailure> {
     tx::check_client(&client.app)?;
-    tx::check_token_type(
-        "subject_token_type",
-        req.subject_token_type.as_deref(),
-        true,
-    )?;
-    tx::check_token_type(
-        "requested_token_type",
-        req.requested_token_type.as_deref(),
-        false,
-    )?;
+    let subject_type = req.subject_token_type.as_deref();
+    tx::check_token_type("subject_token_type", subject_type, true)?;
+    let requested_type = req.requested_token_type.as_deref();
+    tx::check_token_type("requested_token_type", requested_type, false)?;
+    let ex = decide(state, client, req).await?;
+    if ex.subject.claims["client_id"].as_str() != Some(client.app.client_id.as_str()) {
+        // Another client takes over: the organization's governance must allow it too.
+        super::jwt_bearer::governance(state, client, &ex.member, &ex.org).await?;
+    }
+    issue(state, client, ex, iss).await
+}
+
+async fn decide(
+    state: &AppState,
+    client: &AuthedClient,
+    req: &TokenExchangeRequest,
+) -> Result<Exchange, OAuthFailure> {
     let subject = live(state, client, &req.subject_token, "subject_token").await?;
     let actor = match &req.actor {
         Some((token, kind)) => {
@@ -53,10 +71,32 @@ pub async fn grant(
     let scopes = tx::scopes(held, req.scope.as_deref(), &target)?;
     let act = tx::act_claim(actor.as_ref().map(|a| &a.claims), subject.claims.get("act"))?;
     let (member, org) = subject_member(state, project_id, &subject).await?;
-    if subject.claims["client_id"].as_str() != Some(client.app.client_id.as_str()) {
-        // Another client takes over: the organization's governance must allow it too.
-        super::jwt_bearer::governance(state, client, &member, &org).await?;
-    }
+    Ok(Exchange {
+        subject,
+        target,
+        scopes,
+        act,
+        member,
+        org,
+    })
+}
+
+/// Mints the new token and records it on the subject token's grant.
+async fn issue(
+    state: &AppState,
+    client: &AuthedClient,
+    ex: Exchange,
+    iss: &str,
+) -> Result<Response, OAuthFailure> {
+    let Exchange {
+        subject,
+        target,
+        scopes,
+        act,
+        member,
+        org,
+    } = ex;
+    let project_id = client.creds.project_id.as_str();
     let now = state.clock.now().unix_timestamp();
     let minutes = target
         .access_token_expiry_minutes

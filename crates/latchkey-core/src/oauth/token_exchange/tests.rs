@@ -35,7 +35,7 @@ fn scopes_are_a_subset_of_the_subject_tokens() {
     );
     // None asked: what the subject holds and the resource takes (built-ins stay, offline does not).
     assert_eq!(
-        scopes("openid offline_access read other", None, &r).unwrap(),
+        scopes("openid offline_access full_access read other", None, &r).unwrap(),
         ["openid", "read"]
     );
     assert_eq!(

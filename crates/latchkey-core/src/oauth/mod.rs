@@ -15,6 +15,7 @@ pub mod client_credentials;
 pub mod client_metadata;
 pub mod code;
 pub mod consent;
+pub mod dpop;
 pub mod error;
 pub mod grant;
 pub mod id_jag;

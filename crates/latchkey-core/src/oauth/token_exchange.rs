@@ -56,8 +56,31 @@ pub fn check_token_type(
 
 /// The one registered resource the new token is for, named by `resource` (its URL) and/or
 /// `audience` (its URL or resource id). Naming none, several, two different ones, or one that
-/// is not registered is `invalid_target` (RFC 8693 §2.2.2).
+/// is not registered is `invalid_target` (RFC 8693 §2.2.2); so is one outside the subject
+/// token's audience (`subject_aud`) when that token is bound to resources: an exchange narrows,
+/// it never carries a member's consent for one resource over to another. A token bound to no
+/// resource (`aud` the project) may be narrowed to any registered resource.
 pub fn target(
+    resources: &[String],
+    audiences: &[String],
+    registered: &[ResourceServer],
+    subject_aud: &[String],
+) -> Result<ResourceServer, OAuthError> {
+    let found = named_target(resources, audiences, registered)?;
+    let bound: Vec<&String> = subject_aud
+        .iter()
+        .filter(|a| registered.iter().any(|r| &r.url == *a))
+        .collect();
+    if !bound.is_empty() && !bound.contains(&&found.url) {
+        return Err(OAuthError::invalid_target(format!(
+            "The subject token is not for {}; an exchange can only narrow its audience.",
+            found.url
+        )));
+    }
+    Ok(found)
+}
+
+fn named_target(
     resources: &[String],
     audiences: &[String],
     registered: &[ResourceServer],

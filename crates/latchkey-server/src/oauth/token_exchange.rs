@@ -66,7 +66,16 @@ async fn decide(
     };
     let project_id = client.creds.project_id.as_str();
     let registered = state.store.project_resource_servers(project_id).await?;
-    let target = tx::target(&req.resources, &req.audiences, &registered)?;
+    let subject_aud: Vec<String> = match &subject.claims["aud"] {
+        Value::Array(a) => a
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect(),
+        Value::String(a) => vec![a.clone()],
+        _ => vec![],
+    };
+    let target = tx::target(&req.resources, &req.audiences, &registered, &subject_aud)?;
     let held = subject.claims["scope"].as_str().unwrap_or_default();
     let scopes = tx::scopes(held, req.scope.as_deref(), &target)?;
     let act = tx::act_claim(actor.as_ref().map(|a| &a.claims), subject.claims.get("act"))?;

@@ -50,10 +50,16 @@ async fn allowed_client(app: &TestApp) -> Client {
     c
 }
 
-/// A member's access token for `client` from a code flow, bound to the agent resource.
-async fn member_token(app: &TestApp, client: &Client, s: &Subject, scopes: &str) -> String {
+/// A member's access token for `client` from a code flow, bound to `resources`.
+async fn bound_token(
+    app: &TestApp,
+    client: &Client,
+    s: &Subject,
+    scopes: &str,
+    resources: &[&str],
+) -> String {
     let mut body = authorize_body(client, s, scopes);
-    body["resources"] = json!([AGENT]);
+    body["resources"] = json!(resources);
     let (status, start) = app
         .post("/v1/b2b/idp/oauth/authorize/start", body.clone())
         .await;
@@ -72,6 +78,11 @@ async fn member_token(app: &TestApp, client: &Client, s: &Subject, scopes: &str)
     t["access_token"].as_str().unwrap().to_string()
 }
 
+/// A member's access token for `client`, bound to both resources.
+async fn member_token(app: &TestApp, client: &Client, s: &Subject, scopes: &str) -> String {
+    bound_token(app, client, s, scopes, &[AGENT, TOOLS]).await
+}
+
 async fn exchange(app: &TestApp, client: &Client, extra: &[(&str, &str)]) -> (StatusCode, Value) {
     let mut f = client.auth();
     f.push(("grant_type", EXCHANGE.to_string()));
@@ -86,7 +97,7 @@ async fn down_scopes_for_one_resource(app: TestApp) {
     let s = subject(&app).await;
     let parent = member_token(&app, &client, &s, "openid read write").await;
     let pc = payload(&parent);
-    assert_eq!(pc["aud"], json!([AGENT]));
+    assert_eq!(pc["aud"], json!([AGENT, TOOLS]));
 
     let (st, t) = exchange(
         &app,
@@ -197,6 +208,34 @@ async fn down_scopes_for_one_resource(app: TestApp) {
             "{why}: {b}"
         );
     }
+    // A token for the agent only cannot move to the tool: an exchange narrows its audience.
+    let agent_only = bound_token(&app, &client, &s, "read", &[AGENT]).await;
+    let (st, b) = exchange(
+        &app,
+        &client,
+        &[
+            ("subject_token", &agent_only),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+        ],
+    )
+    .await;
+    assert_eq!(
+        (st, b["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_target")),
+        "{b}"
+    );
+    let (st, b) = exchange(
+        &app,
+        &client,
+        &[
+            ("subject_token", &agent_only),
+            ("subject_token_type", AT),
+            ("resource", AGENT),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{b}");
     // Off by default.
     let other = create_client(&app, "third_party").await;
     let (st, b) = exchange(

@@ -53,33 +53,35 @@ fn one_registered_target() {
     let a = resource("https://a.example/api", &[]);
     let b = resource("https://bb.example/api", &[]);
     let reg = vec![a.clone(), b.clone()];
+    let unbound = ["project-test-1".to_string()];
+    let url_a = "https://a.example/api".to_string();
     assert_eq!(
-        target(&["https://a.example/api".into()], &[], &reg).unwrap(),
+        target(std::slice::from_ref(&url_a), &[], &reg, &unbound).unwrap(),
         a
     );
     assert_eq!(
-        target(&[], std::slice::from_ref(&b.resource_id), &reg).unwrap(),
+        target(&[], std::slice::from_ref(&b.resource_id), &reg, &unbound).unwrap(),
         b
     );
-    assert_eq!(
-        target(
-            &["https://a.example/api".into()],
-            &["https://a.example/api".into()],
-            &reg
-        )
-        .unwrap(),
-        a
+    let both = target(
+        std::slice::from_ref(&url_a),
+        std::slice::from_ref(&url_a),
+        &reg,
+        &unbound,
     );
+    assert_eq!(both.unwrap(), a);
+    // A token bound to a only narrows to a, never moves to b.
+    let bound_to_a = [a.url.clone(), "project-test-1".to_string()];
+    assert!(target(std::slice::from_ref(&a.url), &[], &reg, &bound_to_a).is_ok());
+    let e = target(std::slice::from_ref(&b.url), &[], &reg, &bound_to_a).unwrap_err();
+    assert_eq!(e.code, OAuthErrorCode::InvalidTarget);
     for (res, aud) in [
         (vec![], vec![]),
         (vec!["https://c.example/".to_string()], vec![]),
-        (
-            vec!["https://a.example/api".to_string()],
-            vec![b.resource_id.clone()],
-        ),
+        (vec![url_a.clone()], vec![b.resource_id.clone()]),
     ] {
         assert_eq!(
-            target(&res, &aud, &reg).unwrap_err().code,
+            target(&res, &aud, &reg, &unbound).unwrap_err().code,
             OAuthErrorCode::InvalidTarget
         );
     }

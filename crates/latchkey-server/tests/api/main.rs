@@ -6,6 +6,7 @@ mod audit_trail;
 mod browser;
 mod helpers;
 mod id_jag;
+mod id_jag_admin;
 
 mod cli;
 mod client_credentials;

@@ -150,6 +150,19 @@ impl SqlStore {
         Ok(true)
     }
 
+    /// Revokes one access token (an exchanged token revoked by the client it was issued to);
+    /// the rest of its grant lives on.
+    pub(crate) async fn revoke_access_token_impl(&self, jti: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE access_tokens SET revoked_at = $1 WHERE jti = $2 AND revoked_at IS NULL",
+        )
+        .bind(now)
+        .bind(jti)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     pub(crate) async fn purge_assertion_jtis_impl(&self, now: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM identity_assertion_jtis WHERE expires_at < $1")
             .bind(now)

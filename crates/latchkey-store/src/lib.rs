@@ -783,6 +783,9 @@ pub trait Store: Send + Sync {
     ) -> Result<bool>;
     /// Forgets spent ID-JAG `jti`s whose assertion has expired.
     async fn purge_assertion_jtis(&self, now: i64) -> Result<u64>;
+    /// Revokes one access token by `jti` (RFC 7009 for an exchanged token revoked by the client
+    /// holding it; its grant lives on).
+    async fn revoke_access_token(&self, jti: &str, now: i64) -> Result<()>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

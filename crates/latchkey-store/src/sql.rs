@@ -953,4 +953,7 @@ impl crate::Store for SqlStore {
     async fn purge_assertion_jtis(&self, now: i64) -> crate::Result<u64> {
         self.purge_assertion_jtis_impl(now).await
     }
+    async fn revoke_access_token(&self, jti: &str, now: i64) -> crate::Result<()> {
+        self.revoke_access_token_impl(jti, now).await
+    }
 }

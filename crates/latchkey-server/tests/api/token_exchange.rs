@@ -309,6 +309,24 @@ async fn delegation_chain_dies_with_the_parent(app: TestApp) {
     );
     assert_eq!(introspect(&app, &agent, &second).await["active"], true);
 
+    // The sub-agent ends its own second token; the agent's and the first stay live.
+    revoke(&app, &sub_agent, &second).await;
+    assert_eq!(introspect(&app, &agent, &second).await["active"], false);
+    assert_eq!(introspect(&app, &agent, &first).await["active"], true);
+    assert_eq!(introspect(&app, &agent, &parent).await["active"], true);
+    let (st, t) = exchange(
+        &app,
+        &sub_agent,
+        &[
+            ("subject_token", &first),
+            ("subject_token_type", AT),
+            ("resource", TOOLS),
+        ],
+    )
+    .await;
+    assert_eq!(st, 200, "{t}");
+    let second = t["access_token"].as_str().unwrap().to_string();
+
     // The agent revokes its token: the whole grant goes, exchanged tokens with it.
     revoke(&app, &agent, &parent).await;
     for tok in [&first, &second] {

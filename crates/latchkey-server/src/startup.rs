@@ -357,6 +357,9 @@ pub async fn maintenance_loop(state: AppState) {
         if let Err(e) = state.store.purge_client_assertion_jtis(now).await {
             tracing::error!(error = %e, "purging spent client assertion ids failed");
         }
+        if let Err(e) = state.store.purge_assertion_jtis(now).await {
+            tracing::error!(error = %e, "purging spent ID-JAG ids failed");
+        }
         purge_audit_events(&state, now).await;
         // Codes, tokens, empty families, pending authorizations, magic links and sessions, in
         // bounded batches (store::purge says what is kept past expiry, and why).

@@ -407,7 +407,7 @@ impl SqlStore {
     }
 }
 
-async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
+pub(crate) async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, member_session_id, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

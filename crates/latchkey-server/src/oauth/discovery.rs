@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use latchkey_core::oauth::scope::BuiltinScope;
+use latchkey_core::oauth::{id_jag, token_exchange};
 use serde_json::{json, Value};
 
 use super::envelope::{oauth_ok, OAuthFailure};
@@ -107,7 +108,12 @@ async fn build(
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        // Every grant the token endpoint answers (issue 14 item 8); which client may use which
+        // is a per-client setting.
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
+                                  id_jag::GRANT_TYPE, token_exchange::GRANT_TYPE],
+        // draft-ietf-oauth-identity-assertion-authz-grant §6.1: ID-JAGs are redeemed here.
+        "authorization_grant_profiles_supported": [id_jag::PROFILE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -72,11 +72,7 @@ async fn handle(
     )
     .await?;
     let iss = issuer(&state, &headers)?;
-    let grant_type = match &grant {
-        TokenGrant::AuthorizationCode { .. } => "authorization_code",
-        TokenGrant::RefreshToken { .. } => "refresh_token",
-        TokenGrant::ClientCredentials { .. } => "client_credentials",
-    };
+    let grant_type = grant.name();
     let out = match grant {
         TokenGrant::AuthorizationCode {
             code,
@@ -167,6 +163,21 @@ async fn handle(
         TokenGrant::ClientCredentials { scope, resources } => {
             let scope = scope.as_deref();
             super::client_credentials::grant(&state, &client, scope, &resources, &iss).await
+        }
+        TokenGrant::JwtBearer {
+            assertion,
+            scope,
+            resources,
+        } => {
+            let req = super::jwt_bearer::Request {
+                assertion: &assertion,
+                scope: scope.as_deref(),
+                resources: &resources,
+            };
+            super::jwt_bearer::grant(&state, &client, &req, &iss).await
+        }
+        TokenGrant::TokenExchange(req) => {
+            super::token_exchange::grant(&state, &client, &req, &iss).await
         }
     };
     if out.is_ok() {
@@ -332,6 +343,7 @@ async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFa
         custom_audience: client.app.access_token_custom_audience.as_deref(),
         template: &client.app.access_token_template_content,
         resource_audience: target.as_ref().map(|t| t.audience(&grant.project_id)),
+        act: None,
     };
     mint(state, grant, scopes, iss, &settings, member, org).await
 }

@@ -5,6 +5,8 @@ mod agents;
 mod audit_trail;
 mod browser;
 mod helpers;
+mod id_jag;
+mod id_jag_admin;
 
 mod cli;
 mod client_credentials;
@@ -53,3 +55,4 @@ mod sec_oauth;
 mod security_infra;
 mod replicas;
 mod sessions;
+mod token_exchange;

@@ -280,7 +280,7 @@ async fn scopes_for(
     targets: &[ResourceServer],
 ) -> Result<Vec<String>, OAuthFailure> {
     let requested = id_jag::requested_scopes(jag.scope.as_deref(), narrowed)?;
-    let policy = state.effective_policy(project_id).await.map_err(refusal)?;
+    let policy = state.effective_policy(project_id).await?;
     let roles = latchkey_core::member::effective_role_ids(member, org);
     let perms = policy.member_permissions(&roles);
     let granting = GrantingClient {

@@ -133,7 +133,7 @@ async fn rotated_keys_verify_on_the_other_replica(backend: Backend) {
         introspect(&b, &client, first["access_token"].as_str().unwrap()).await,
         (200, true)
     );
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = a.state.clock.now().unix_timestamp();
     a.state
         .keys
         .rotate_now(&a.project_id, now, &latchkey_core::clock::OsTokens)

@@ -173,8 +173,7 @@ impl crate::Store for SqlStore {
         project_id: &str,
         org_key: &str,
         member_key: &str,
-    ) -> crate::Result<Option<(latchkey_types::Organization, Option<latchkey_types::Member>)>>
-    {
+    ) -> crate::Result<Option<(latchkey_types::Organization, Option<latchkey_types::Member>)>> {
         self.member_with_organization_impl(project_id, org_key, member_key)
             .await
     }

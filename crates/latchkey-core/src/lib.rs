@@ -16,6 +16,7 @@ pub mod magic_link;
 pub mod member;
 pub mod oauth;
 pub mod organization;
+pub mod otp;
 pub mod password;
 pub mod rbac;
 pub mod sdk_origin;

@@ -19,6 +19,8 @@ mod magic_links;
 mod members;
 mod oauth;
 mod organizations;
+// Issue 13 item 3: one-time passcodes (0021).
+mod otps;
 mod password_reset;
 mod passwords;
 mod pending;
@@ -51,6 +53,7 @@ pub use client_metadata::ClientMetadataDocument;
 pub use governance::ClientApproval;
 pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
+pub use otps::{OtpClaim, OtpStore};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use purge::{PurgePolicy, PurgeReport};
@@ -179,6 +182,9 @@ pub struct OutboxMessage {
     pub html_body: String,
     pub link: String,
     pub created_at: i64,
+    /// `email`, or `sms` (an SMS kept when no SMS webhook is configured: `to_address` is the
+    /// phone number, `text_body` the message, `subject` and `link` empty).
+    pub channel: String,
 }
 
 /// An authorization request in progress on the hosted page (`data` is the server's JSON).
@@ -220,7 +226,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The domain operations the server needs. Every method is one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: OtpStore + Send + Sync {
     /// Which engine this is, for logs and `--help` output.
     fn engine(&self) -> &'static str;
     /// Closes connections (graceful shutdown).

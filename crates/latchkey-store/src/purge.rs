@@ -96,6 +96,13 @@ const RULES: &[Rule] = &[
         expired: "t.expires_at <= $1",
         keep_secs: DAY,
     },
+    // Issue 13 item 3: a day past expiry a code still reads "expired" rather than "unknown".
+    Rule {
+        table: "otp_codes",
+        key: "code_id",
+        expired: "t.expires_at <= $1",
+        keep_secs: DAY,
+    },
     // Their extra tokens (`member_session_tokens`) go with them (ON DELETE CASCADE).
     Rule {
         table: "member_sessions",

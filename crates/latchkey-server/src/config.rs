@@ -64,6 +64,8 @@ pub struct FileConfig {
     pub request_body_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl FileConfig {
@@ -124,6 +126,10 @@ pub struct Config {
     /// When set, `/metrics` is served only on this address (a second listener), not on
     /// `listen` (`metrics_listen` / `LATCHKEY_METRICS_LISTEN`).
     pub metrics_listen: Option<SocketAddr>,
+    /// Issue 13 item 3: SMS go to this webhook (signed with `sms_webhook_secret`); unset, to
+    /// the database outbox ([`crate::sms`]).
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<crate::sms::WebhookSecret>,
 }
 
 /// How long slow clients may take and how many connections are served at once (security
@@ -246,6 +252,8 @@ pub struct EnvSettings {
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
     pub metrics_listen: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl EnvSettings {
@@ -268,6 +276,8 @@ impl EnvSettings {
             logo_url: var("LATCHKEY_LOGO_URL"),
             accent_color: var("LATCHKEY_ACCENT_COLOR"),
             metrics_listen: var("LATCHKEY_METRICS_LISTEN"),
+            sms_webhook_url: var("LATCHKEY_SMS_WEBHOOK_URL"),
+            sms_webhook_secret: var("LATCHKEY_SMS_WEBHOOK_SECRET"),
         }
     }
 }
@@ -360,6 +370,15 @@ impl Config {
             branding: Branding::resolve(file, env)?,
             limits: ConnectionLimits::resolve(file),
             metrics_listen: metrics_listen(file, env)?,
+            sms_webhook_url: env
+                .sms_webhook_url
+                .clone()
+                .or_else(|| file.sms_webhook_url.clone()),
+            sms_webhook_secret: env
+                .sms_webhook_secret
+                .clone()
+                .or_else(|| file.sms_webhook_secret.clone())
+                .map(crate::sms::WebhookSecret),
         })
     }
 
@@ -387,6 +406,8 @@ impl Config {
             branding: Branding::default(),
             limits: ConnectionLimits::default(),
             metrics_listen: None,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
         }
     }
 }

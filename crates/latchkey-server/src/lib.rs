@@ -28,6 +28,7 @@ pub mod openapi;
 pub mod rbac;
 pub mod sdk;
 pub mod sessions;
+pub mod sms;
 pub mod startup;
 pub mod state;
 pub mod ui;

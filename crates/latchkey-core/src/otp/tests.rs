@@ -115,3 +115,14 @@ fn email_minutes_and_phone_rules() {
         "no_mfa_phone_number"
     );
 }
+
+#[test]
+fn webhook_signature_is_hmac_of_timestamp_dot_body() {
+    // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac secret
+    let sig = webhook_signature(b"secret", 1_700_000_000, br#"{"a":1}"#);
+    assert_eq!(
+        sig,
+        "v1=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686"
+    );
+    assert_ne!(sig, webhook_signature(b"secret", 1_700_000_001, br#"{"a":1}"#));
+}

@@ -222,6 +222,24 @@ pub fn sms_destination(
     }
 }
 
+/// The session factor of an SMS passcode (Stytch: type `otp`, delivery method `sms`, with
+/// `phone_number_factor`; `api_session_v1_AuthenticationFactor`).
+pub fn sms_factor(
+    member: &latchkey_types::Member,
+    phone: &str,
+    now: time::OffsetDateTime,
+) -> latchkey_types::AuthenticationFactor {
+    let mut f = crate::session::factor("otp", "sms", member, now);
+    f.phone_number_factor = Some(latchkey_types::PhoneNumberFactor {
+        phone_id: format!(
+            "phone-number-{}",
+            member.member_id.trim_start_matches("member-")
+        ),
+        phone_number: phone.to_string(),
+    });
+    f
+}
+
 /// The SMS text.
 pub fn sms_body(product: &str, code: &OtpCode) -> String {
     format!(

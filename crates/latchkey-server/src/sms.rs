@@ -92,7 +92,9 @@ impl SmsSender {
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
             .ok_or_else(|| {
-                anyhow::anyhow!("sms_webhook_url (LATCHKEY_SMS_WEBHOOK_URL) is not an absolute http(s) URL")
+                anyhow::anyhow!(
+                    "sms_webhook_url (LATCHKEY_SMS_WEBHOOK_URL) is not an absolute http(s) URL"
+                )
             })?;
         let secret = secret
             .filter(|s| s.0.len() >= MIN_SECRET_BYTES)
@@ -181,7 +183,10 @@ mod tests {
 
     #[test]
     fn the_webhook_needs_a_url_and_a_long_secret() {
-        assert!(matches!(SmsSender::new(None, None).unwrap(), SmsSender::Outbox));
+        assert!(matches!(
+            SmsSender::new(None, None).unwrap(),
+            SmsSender::Outbox
+        ));
         let short = WebhookSecret("short".into());
         let long = WebhookSecret("0123456789abcdef-long-enough".into());
         assert!(SmsSender::new(Some("https://sms.example/hook"), None).is_err());

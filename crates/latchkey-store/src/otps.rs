@@ -45,8 +45,7 @@ pub trait OtpStore: Send + Sync {
     ) -> Result<OtpClaim>;
     /// Marks the code used and writes `member` (verified phone or email, status) in the same
     /// transaction; false when another request used it first (nothing written).
-    async fn consume_otp(&self, code_id: &str, now: i64, member: Option<&Member>)
-        -> Result<bool>;
+    async fn consume_otp(&self, code_id: &str, now: i64, member: Option<&Member>) -> Result<bool>;
 }
 
 const COLUMNS: &str = "code_id, project_id, organization_id, member_id, channel, destination, \
@@ -175,12 +174,7 @@ impl OtpStore for SqlStore {
         Ok(OtpClaim::Refused(refusal))
     }
 
-    async fn consume_otp(
-        &self,
-        code_id: &str,
-        now: i64,
-        member: Option<&Member>,
-    ) -> Result<bool> {
+    async fn consume_otp(&self, code_id: &str, now: i64, member: Option<&Member>) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let done =
             sqlx::query("UPDATE otp_codes SET used_at = $2 WHERE code_id = $1 AND used_at IS NULL")

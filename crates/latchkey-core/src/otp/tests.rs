@@ -124,5 +124,8 @@ fn webhook_signature_is_hmac_of_timestamp_dot_body() {
         sig,
         "v1=49f24e537407743fa4a0242bb63b94b9a47ee99cbbe071ccd8a22550ae411686"
     );
-    assert_ne!(sig, webhook_signature(b"secret", 1_700_000_001, br#"{"a":1}"#));
+    assert_ne!(
+        sig,
+        webhook_signature(b"secret", 1_700_000_001, br#"{"a":1}"#)
+    );
 }

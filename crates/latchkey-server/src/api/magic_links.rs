@@ -236,7 +236,7 @@ async fn registered_redirect(
 
 /// Creates a member with `status`; if a concurrent request created one with this email first,
 /// uses that one (`created` false).
-async fn create_member(
+pub(crate) async fn create_member(
     state: &AppState,
     project: &Project,
     org: &Organization,

@@ -18,6 +18,8 @@ pub mod magic_links;
 pub mod member_auth;
 pub mod members;
 pub mod organizations;
+pub mod otps;
+pub mod otps_sms;
 pub mod password_failure;
 pub mod password_reset;
 mod password_reset_mail;
@@ -83,6 +85,11 @@ pub mod paths {
     pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/v1/b2b/magic_links/email/login_or_signup";
     pub const MAGIC_LINKS_INVITE: &str = "/v1/b2b/magic_links/email/invite";
     pub const MAGIC_LINKS_AUTHENTICATE: &str = "/v1/b2b/magic_links/authenticate";
+    // Issue 13 item 3: one-time passcodes.
+    pub const OTPS_SMS_SEND: &str = "/v1/b2b/otps/sms/send";
+    pub const OTPS_SMS_AUTHENTICATE: &str = "/v1/b2b/otps/sms/authenticate";
+    pub const OTPS_EMAIL_LOGIN_OR_SIGNUP: &str = "/v1/b2b/otps/email/login_or_signup";
+    pub const OTPS_EMAIL_AUTHENTICATE: &str = "/v1/b2b/otps/email/authenticate";
     // branch `resources`.
     pub const RESOURCES: &str = "/v1/connected_apps/resources";
     pub const RESOURCE: &str = "/v1/connected_apps/resources/{resource_id}";
@@ -186,6 +193,13 @@ pub fn router() -> Router<AppState> {
         )
         .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
         .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
+        .route(OTPS_SMS_SEND, post(otps_sms::send))
+        .route(OTPS_SMS_AUTHENTICATE, post(otps_sms::authenticate))
+        .route(
+            OTPS_EMAIL_LOGIN_OR_SIGNUP,
+            post(otps::email_login_or_signup),
+        )
+        .route(OTPS_EMAIL_AUTHENTICATE, post(otps::email_authenticate))
         // branch `resources`.
         .route(RESOURCES, post(resources::create))
         .route(

@@ -36,6 +36,7 @@ mod openapi;
 mod operations_doc;
 mod ops;
 mod organizations;
+mod otps;
 mod pages;
 mod pages_errors;
 mod pages_prompt;

@@ -22,7 +22,7 @@ pub mod otps;
 pub mod otps_sms;
 pub mod password_failure;
 pub mod password_reset;
-mod password_reset_mail;
+pub(crate) mod password_reset_mail;
 pub mod passwords;
 pub mod rbac;
 pub mod resources;

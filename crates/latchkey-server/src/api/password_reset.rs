@@ -150,7 +150,7 @@ pub async fn email_reset(
 ) -> ApiResult<ResetResponse> {
     let pid = project.project_id.as_str();
     let token = required(req.password_reset_token.as_deref(), "password_reset_token")?;
-    let pw = req
+    let password = req
         .password
         .ok_or_else(|| ApiError::missing_field("password"))?;
     let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
@@ -159,26 +159,59 @@ pub async fn email_reset(
         .map(PkceVerifier::parse)
         .transpose()
         .map_err(pkce_error)?;
+    let reset = LinkReset {
+        token,
+        verifier,
+        password,
+        cred,
+        minutes: req.session_duration_minutes,
+        claims: &req.session_custom_claims,
+        ip,
+    };
+    reset_with_link(&state, pid, reset).await
+}
+
+/// A reset by emailed link: from `passwords/email/reset`, or the hosted page's reset form
+/// (`ui::reset`, issue 13 item 5), which passes the verifier its pending request holds.
+pub(crate) struct LinkReset<'a> {
+    pub token: &'a str,
+    pub verifier: Option<PkceVerifier>,
+    pub password: PasswordInput,
+    /// The caller's session (kept when it is the member's).
+    pub cred: Option<Credential<'a>>,
+    pub minutes: Option<i64>,
+    pub claims: &'a Option<Map<String, Value>>,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+/// Spends the reset token (after its PKCE verifier, the organization's rules and the new
+/// password's strength are checked, so a mistake does not burn the link), stores the new
+/// password, verifies the email, ends the member's other sessions and starts one.
+pub(crate) async fn reset_with_link(
+    state: &AppState,
+    pid: &str,
+    r: LinkReset<'_>,
+) -> ApiResult<ResetResponse> {
     let now = state.clock.now();
-    let hash = MagicLinkToken::hash_of(token);
-    let link = peek_usable(&state, pid, &hash, verifier, true, now).await?;
-    let (org, mut m) = load_member(&state, pid, &link).await?;
+    let hash = MagicLinkToken::hash_of(r.token);
+    let link = peek_usable(state, pid, &hash, r.verifier, true, now).await?;
+    let (org, mut m) = load_member(state, pid, &link).await?;
     org_policy::primary_login(&org, &m, AuthMethod::Password)?;
-    let new = new_password(&state, pid, &m, pw).await?;
-    let keep = same_member_session(&state, pid, cred, &m).await?;
-    consume(&state, pid, &hash, now).await?;
+    let new = new_password(state, pid, &m, r.password).await?;
+    let keep = same_member_session(state, pid, r.cred, &m).await?;
+    consume(state, pid, &hash, now).await?;
     ml::activate(&mut m, now);
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
         keep: keep_id.as_deref(),
-        minutes: req.session_duration_minutes,
-        claims: &req.session_custom_claims,
+        minutes: r.minutes,
+        claims: r.claims,
         method: "email",
         email_id: true,
-        ip,
+        ip: r.ip,
     };
-    finish(&state, pid, m, org, &new, done).await
+    finish(state, pid, m, org, &new, done).await
 }
 
 /// `api_b2b_password_v1_b2b_passwords_session_ResetRequest`.

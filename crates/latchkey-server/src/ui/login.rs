@@ -80,7 +80,7 @@ mod msg {
     pub const NO_ACCOUNT: &str = "Check the address, or ask your administrator for an invitation.";
 }
 
-fn bad_form(state: &AppState) -> Response {
+pub(crate) fn bad_form(state: &AppState) -> Response {
     super::page::error_page(
         state,
         StatusCode::FORBIDDEN,
@@ -248,6 +248,8 @@ pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: Byte
         p.req.organization_id = None;
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
         pending::save(&state, &p).await?;
         Ok(see_other(paths::CONTINUE))
     }
@@ -295,7 +297,10 @@ pub async fn organization(
 }
 
 /// The email and organization the login steps reached (else back to the current step).
-async fn who(state: &AppState, p: &Pending) -> Result<Option<(String, Organization)>, Fail> {
+pub(crate) async fn who(
+    state: &AppState,
+    p: &Pending,
+) -> Result<Option<(String, Organization)>, Fail> {
     let (Some(email), Some(org_id)) = (p.req.email.clone(), p.req.organization_id.as_deref())
     else {
         return Ok(None);
@@ -309,7 +314,7 @@ async fn who(state: &AppState, p: &Pending) -> Result<Option<(String, Organizati
 async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
-    mut p: Pending,
+    p: Pending,
     m: &Member,
     org: &Organization,
     factor: latchkey_types::AuthenticationFactor,
@@ -327,13 +332,25 @@ async fn logged_in(
         },
     )
     .await?;
+    session_started(state, headers, p, &issued.session_token).await
+}
+
+/// The member's new session (token `session_token`) goes into the cookie, ending the one the
+/// browser held before; the request resumes. Also the end of a reset on the page
+/// ([`super::reset`]).
+pub(crate) async fn session_started(
+    state: &AppState,
+    headers: &HeaderMap,
+    mut p: Pending,
+    session_token: &str,
+) -> Result<Response, Fail> {
     end_session(state, headers, &p.project_id).await?;
     p.req.logged_in_here = true;
     pending::save(state, &p).await?;
     let secure = cookies::secure(state, headers);
     let cookie = cookies::set(
         &cookies::session(&p.project_id),
-        &issued.session_token,
+        session_token,
         cookies::SESSION_PATH,
         None,
         secure,
@@ -529,6 +546,8 @@ pub async fn magic_link_callback(
         p.req.email = Some(m.email_address.clone());
         p.req.organization_id = Some(org.organization_id.clone());
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
         p.req.magic_link_sent = false;
         pending::save(&state, &p).await?;
         let factor = session::factor("magic_link", "email", &m, now);
@@ -549,6 +568,8 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.organization_id = None;
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
         pending::save(&state, &p).await?;
         // Only this project's cookie: another project's session is not this flow's (review #18).
         let secure = cookies::secure(&state, &headers);

@@ -21,6 +21,7 @@ pub mod logout;
 pub mod page;
 pub mod pending;
 mod provenance;
+pub mod reset;
 
 /// Route paths of the hosted pages.
 pub mod paths {
@@ -31,6 +32,8 @@ pub mod paths {
     pub const PASSWORD: &str = "/oauth2/authorize/password";
     pub const MAGIC_LINK: &str = "/oauth2/authorize/magic_link";
     pub const CONSENT: &str = "/oauth2/authorize/consent";
+    pub const FORGOT_PASSWORD: &str = "/oauth2/authorize/forgot_password";
+    pub const RESET_PASSWORD: &str = "/oauth2/authorize/reset_password";
     pub const RESTART: &str = "/oauth2/authorize/restart";
     pub const LOGOUT: &str = "/oauth2/logout";
     pub const STYLESHEET: &str = "/oauth2/assets/latchkey.css";
@@ -50,6 +53,8 @@ pub fn router() -> Router<AppState> {
             post(login::send_magic_link).get(login::magic_link_callback),
         )
         .route(CONSENT, post(flow::consent))
+        .route(FORGOT_PASSWORD, get(reset::forgot).post(reset::send_link))
+        .route(RESET_PASSWORD, get(reset::show).post(reset::reset))
         .route(RESTART, post(login::restart))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))

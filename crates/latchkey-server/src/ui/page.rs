@@ -47,6 +47,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "approvals.html",
         include_str!("../../templates/ui/approvals.html"),
     ),
+    // Issue 13 item 5: "Forgot password?" (`reset.rs`).
+    (
+        "forgot_password.html",
+        include_str!("../../templates/ui/forgot_password.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../templates/ui/reset_password.html"),
+    ),
     // Issue 15 item 7: the server's front page (`home.rs`).
     ("home.html", include_str!("../../templates/ui/home.html")),
 ];

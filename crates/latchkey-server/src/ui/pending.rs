@@ -48,6 +48,10 @@ pub struct PendingRequest {
     /// PKCE verifier binding the magic link mailed for this request to this browser.
     pub magic_link_verifier: Option<String>,
     pub magic_link_sent: bool,
+    /// "Forgot password?" (issue 13 item 5): the PKCE verifier binding the reset link mailed
+    /// for this request to this browser, and whether it was sent.
+    pub reset_verifier: Option<String>,
+    pub reset_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
 }

@@ -40,6 +40,7 @@ mod otps;
 mod pages;
 mod pages_errors;
 mod pages_prompt;
+mod pages_reset;
 mod password_reset;
 mod passwords;
 mod rbac;

@@ -28,7 +28,7 @@ use super::passwords::{blocking, check_password};
 use crate::audit::EventExt;
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -88,10 +88,7 @@ pub struct ResetResponse {
     pub member: Member,
     pub organization: Organization,
     #[serde(flatten)]
-    pub issued: Issued,
-    pub intermediate_session_token: String,
-    pub member_authenticated: bool,
-    pub mfa_required: Option<Value>,
+    pub answer: crate::mfa::LoginAnswer,
     pub primary_required: Option<Value>,
     pub member_device: Option<Value>,
 }
@@ -163,7 +160,7 @@ pub async fn email_reset(
     let hash = MagicLinkToken::hash_of(token);
     let link = peek_usable(&state, pid, &hash, verifier, true, now).await?;
     let (org, mut m) = load_member(&state, pid, &link).await?;
-    org_policy::primary_login(&org, &m, AuthMethod::Password)?;
+    org_policy::require(&org, AuthMethod::Password)?;
     let new = new_password(&state, pid, &m, pw).await?;
     let keep = same_member_session(&state, pid, cred, &m).await?;
     consume(&state, pid, &hash, now).await?;
@@ -171,6 +168,7 @@ pub async fn email_reset(
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: req.intermediate_session_token.as_deref(),
         keep: keep_id.as_deref(),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -223,6 +221,7 @@ pub async fn session_reset(
     let new = new_password(&state, pid, &m, pw).await?;
     let done = Finish {
         existing: Some(cred),
+        intermediate: None,
         keep: Some(&loaded.record.member_session_id),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -276,6 +275,7 @@ pub async fn existing_password_reset(
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: None,
         keep: keep_id.as_deref(),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -402,6 +402,8 @@ fn audit(
 struct Finish<'a> {
     /// The caller's session of this member, extended rather than replaced.
     existing: Option<Credential<'a>>,
+    /// `intermediate_session_token` (email reset): factors carried forward (Stytch).
+    intermediate: Option<&'a str>,
     /// The session that survives the reset (every other one of the member's ends).
     keep: Option<&'a str>,
     minutes: Option<i64>,
@@ -425,31 +427,35 @@ async fn finish(
     f: Finish<'_>,
 ) -> ApiResult<ResetResponse> {
     store_reset(state, &m, new, f.keep).await?;
-    let login = live::Login {
+    // Where MFA is required the reset yields an intermediate session, as Stytch's does.
+    let primary = crate::mfa::Primary {
         existing: f.existing,
+        intermediate: f.intermediate,
         member: &m,
         org: &org,
         factor: session::factor("password", "knowledge", &m, state.clock.now()),
         minutes: f.minutes,
         custom_claims: f.claims.as_ref(),
     };
-    let issued = live::start_or_extend(state, pid, login).await?;
+    let answer = crate::mfa::primary_login(state, pid, primary).await?;
     let e = audit(state, pid, &org, &m, actions::RESET, f.ip).detail("method", f.method);
     crate::audit::record(state, e).await;
-    Ok(ok(respond(m, org, issued, f.email_id)))
+    Ok(ok(respond(m, org, answer, f.email_id)))
 }
 
-fn respond(m: Member, org: Organization, issued: Issued, with_email_id: bool) -> ResetResponse {
+fn respond(
+    m: Member,
+    org: Organization,
+    answer: crate::mfa::LoginAnswer,
+    with_email_id: bool,
+) -> ResetResponse {
     ResetResponse {
         member_id: m.member_id.clone(),
         member_email_id: with_email_id.then(|| email_id(&m)),
         organization_id: org.organization_id.clone(),
         member: member::render(&m, &org),
         organization: org,
-        issued,
-        intermediate_session_token: String::new(),
-        member_authenticated: true,
-        mfa_required: None,
+        answer,
         primary_required: None,
         member_device: None,
     }

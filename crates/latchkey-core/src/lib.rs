@@ -14,6 +14,7 @@ pub mod jwt;
 pub mod m2m;
 pub mod magic_link;
 pub mod member;
+pub mod mfa;
 pub mod oauth;
 pub mod organization;
 pub mod otp;

@@ -17,6 +17,7 @@ mod keys;
 mod m2m_clients;
 mod magic_links;
 mod members;
+mod mfa;
 mod oauth;
 mod organizations;
 // Issue 13 item 3: one-time passcodes (0021).
@@ -53,6 +54,10 @@ pub use client_metadata::ClientMetadataDocument;
 pub use governance::ClientApproval;
 pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
+pub use mfa::{
+    MfaCompletion, MfaOutcome, NewRecoveryCode, SecondFactorProof, SessionWrite,
+    StoredRecoveryCode, TotpRegistration,
+};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
 pub use otps::{OtpClaim, OtpStore};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
@@ -744,6 +749,64 @@ pub trait Store: OtpStore + Send + Sync {
     /// Marks the member's password as needing a reset (`passwords/email/require_reset`); false
     /// when the member has no password.
     async fn require_password_reset(&self, project_id: &str, member_id: &str) -> Result<bool>;
+
+    // MFA (issue 13 items 1, 2; store::mfa).
+    /// Stores an intermediate session under its token's hash.
+    async fn insert_intermediate_session(
+        &self,
+        s: &latchkey_core::mfa::IntermediateSession,
+        token_hash: &SecretHash,
+    ) -> Result<()>;
+    /// Reads an intermediate session (expired ones too: the caller checks), spending nothing.
+    async fn intermediate_session(
+        &self,
+        project_id: &str,
+        token_hash: &SecretHash,
+    ) -> Result<Option<latchkey_core::mfa::IntermediateSession>>;
+    /// Spends `old` (false if it is gone or expired at `now`) and stores `s` under `new_hash`.
+    async fn replace_intermediate_session(
+        &self,
+        old: &SecretHash,
+        s: &latchkey_core::mfa::IntermediateSession,
+        new_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool>;
+    /// Spends the intermediate session and the second factor, updates the member and writes
+    /// the session, in one transaction (see [`MfaCompletion`]).
+    async fn complete_mfa(&self, c: &MfaCompletion<'_>) -> Result<MfaOutcome>;
+    /// Stores a new (unverified) TOTP registration and its recovery codes; the member's other
+    /// unverified registrations go.
+    async fn insert_totp_registration(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+    ) -> Result<()>;
+    /// The member's verified TOTP registration, else the newest unverified one open at `now`.
+    async fn member_totp(
+        &self,
+        project_id: &str,
+        member_id: &str,
+        now: i64,
+    ) -> Result<Option<TotpRegistration>>;
+    /// `totp/migrate`: replaces the member's registrations with `reg` and writes `member`.
+    async fn migrate_totp(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+        member: &Member,
+    ) -> Result<bool>;
+    /// The unused recovery codes of the member's verified registration.
+    async fn recovery_codes(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> Result<Vec<StoredRecoveryCode>>;
+    /// Replaces the codes of a verified registration; false when it is not verified.
+    async fn rotate_recovery_codes(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+    ) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

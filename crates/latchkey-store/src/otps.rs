@@ -15,7 +15,7 @@ use crate::{Result, SqlStore};
 #[derive(Debug, Clone, PartialEq)]
 pub enum OtpClaim {
     /// An attempt was counted (`attempts` includes it); compare the code now.
-    Claimed(StoredCode),
+    Claimed(Box<StoredCode>),
     /// No attempt is left to claim, and why.
     Refused(Refusal),
 }
@@ -155,7 +155,7 @@ impl OtpStore for SqlStore {
         .fetch_optional(&self.writer)
         .await?;
         if let Some(r) = claimed {
-            return Ok(OtpClaim::Claimed(row_to_code(&r)?));
+            return Ok(OtpClaim::Claimed(Box::new(row_to_code(&r)?)));
         }
         let row = sqlx::query(&format!(
             "SELECT {COLUMNS} FROM otp_codes WHERE project_id = $1 AND member_id = $2 AND channel = $3"

@@ -110,6 +110,20 @@ const RULES: &[Rule] = &[
         expired: "t.expires_at <= $1",
         keep_secs: 0,
     },
+    // MFA (0020): intermediate sessions past their ten minutes, TOTP registrations never
+    // confirmed in time (their recovery codes go with them, ON DELETE CASCADE).
+    Rule {
+        table: "intermediate_sessions",
+        key: "token_hash",
+        expired: "t.expires_at <= $1",
+        keep_secs: 0,
+    },
+    Rule {
+        table: "totp_registrations",
+        key: "totp_registration_id",
+        expired: "t.verified = 0 AND t.expires_at <= $1",
+        keep_secs: 0,
+    },
 ];
 
 impl SqlStore {

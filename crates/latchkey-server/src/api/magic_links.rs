@@ -23,7 +23,7 @@ use super::auth::Project;
 use super::organizations::load as load_org;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::mail::{html_escape, Mail};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -50,12 +50,9 @@ pub struct AuthenticateResponse {
     pub method_id: String,
     pub reset_sessions: bool,
     #[serde(flatten)]
-    pub issued: Issued,
+    pub answer: crate::mfa::LoginAnswer,
     pub member: Member,
     pub organization: Organization,
-    pub member_authenticated: bool,
-    pub intermediate_session_token: String,
-    pub mfa_required: Option<Value>,
     pub primary_required: Option<Value>,
 }
 
@@ -399,7 +396,7 @@ pub async fn authenticate(
         .transpose()
         .map_err(pkce_error)?;
     let now = state.clock.now();
-    let redeemed = redeem(&state, pid, token, verifier, cred, now).await;
+    let redeemed = redeem(&state, pid, token, verifier, cred, Mfa::Intermediate, now).await;
     crate::metrics::magic_link_login("api", &redeemed);
     crate::audit::magic_link_login(&state, pid, &redeemed, ip).await;
     let (record, existing) = redeemed?;
@@ -410,28 +407,36 @@ pub async fn authenticate(
         .as_ref()
         .map(|e| e.email_id.clone())
         .unwrap_or_default();
-    let login = live::Login {
+    let primary = crate::mfa::Primary {
         existing,
+        intermediate: req.intermediate_session_token.as_deref(),
         member: &m,
         org: &org,
         factor,
         minutes,
         custom_claims: req.session_custom_claims.as_ref(),
     };
-    let issued = live::start_or_extend(&state, pid, login).await?;
+    let answer = crate::mfa::primary_login(&state, pid, primary).await?;
     Ok(ok(AuthenticateResponse {
         member_id: m.member_id.clone(),
         organization_id: org.organization_id.clone(),
         method_id,
         reset_sessions: false,
-        issued,
+        answer,
         member: member::render(&m, &org),
         organization: org,
-        member_authenticated: true,
-        intermediate_session_token: String::new(),
-        mfa_required: None,
         primary_required: None,
     }))
+}
+
+/// What a redeemed login link may become where MFA is required.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mfa {
+    /// The API: an intermediate session (`member_authenticated: false`).
+    Intermediate,
+    /// The hosted page, which has no second-factor step yet: refused before the link is used
+    /// up (403 `mfa_required`, `policy::require_mfa_satisfied`).
+    Refuse,
 }
 
 /// Checks the token, its PKCE verifier and the caller's session, then marks the token used.
@@ -444,11 +449,12 @@ pub(crate) async fn redeem<'a>(
     token: &str,
     verifier: Option<PkceVerifier>,
     cred: Option<Credential<'a>>,
+    mfa: Mfa,
     now: time::OffsetDateTime,
 ) -> Result<(MagicLinkRecord, Option<Credential<'a>>), ApiFailure> {
     let hash = MagicLinkToken::hash_of(token);
     let peek = peek_usable(state, pid, &hash, verifier, false, now).await?;
-    check_login_policy(state, pid, &peek).await?;
+    check_login_policy(state, pid, &peek, mfa, now).await?;
     let existing = match cred {
         Some(c) => {
             let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
@@ -512,12 +518,15 @@ pub(crate) async fn consume(
     Err(unusable.to_api().into())
 }
 
-/// The organization still allows magic links and needs no second factor for this member
-/// (issue 9 #5, #6). Checked before the link is used up, so fixing the policy lets it work.
+/// The organization still allows magic links (issue 9 #5, #6), and, where `mfa` says so, needs
+/// no second factor for this member. Checked before the link is used up, so fixing the policy
+/// lets it work.
 async fn check_login_policy(
     state: &AppState,
     pid: &str,
     link: &MagicLinkRecord,
+    mfa: Mfa,
+    now: time::OffsetDateTime,
 ) -> Result<(), ApiFailure> {
     let org = state
         .store
@@ -532,7 +541,11 @@ async fn check_login_policy(
         )
         .await?
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
-    org_policy::primary_login(&org, &m, AuthMethod::MagicLink)?;
+    org_policy::require(&org, AuthMethod::MagicLink)?;
+    if mfa == Mfa::Refuse {
+        let factor = session::factor("magic_link", "email", &m, now);
+        org_policy::require_mfa_satisfied(&org, &m, &[factor])?;
+    }
     Ok(())
 }
 

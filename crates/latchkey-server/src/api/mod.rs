@@ -25,9 +25,11 @@ pub mod password_reset;
 pub(crate) mod password_reset_mail;
 pub mod passwords;
 pub mod rbac;
+pub mod recovery_codes;
 pub mod resources;
 pub mod sdk_origins;
 pub mod sessions;
+pub mod totp;
 
 /// Route paths, shared by the router and documentation.
 pub mod paths {
@@ -110,6 +112,13 @@ pub mod paths {
     pub const ORGANIZATION_EVENTS: &str =
         "/v1/b2b/organizations/{organization_id}/connected_apps/events";
     pub const AUDIT_EVENTS: &str = "/v1/audit_events";
+    // Issue 13 items 1, 2: TOTP and recovery codes.
+    pub const TOTP: &str = "/v1/b2b/totp";
+    pub const TOTP_AUTHENTICATE: &str = "/v1/b2b/totp/authenticate";
+    pub const TOTP_MIGRATE: &str = "/v1/b2b/totp/migrate";
+    pub const RECOVERY_CODES_GET: &str = "/v1/b2b/recovery_codes/{organization_id}/{member_id}";
+    pub const RECOVERY_CODES_ROTATE: &str = "/v1/b2b/recovery_codes/rotate";
+    pub const RECOVERY_CODES_RECOVER: &str = "/v1/b2b/recovery_codes/recover";
 }
 
 pub fn router() -> Router<AppState> {
@@ -244,6 +253,12 @@ pub fn router() -> Router<AppState> {
             post(password_reset::email_reset_start),
         )
         .route(PASSWORDS_EMAIL_RESET, post(password_reset::email_reset))
+        .route(TOTP, post(totp::create))
+        .route(TOTP_AUTHENTICATE, post(totp::authenticate))
+        .route(TOTP_MIGRATE, post(totp::migrate))
+        .route(RECOVERY_CODES_GET, get(recovery_codes::get))
+        .route(RECOVERY_CODES_ROTATE, post(recovery_codes::rotate))
+        .route(RECOVERY_CODES_RECOVER, post(recovery_codes::recover))
         .route(PASSWORDS_REQUIRE_RESET, post(password_reset::require_reset))
         .route(PASSWORDS_SESSION_RESET, post(password_reset::session_reset))
         .route(

@@ -111,7 +111,7 @@ pub(crate) async fn check(
         .claim_otp_attempt(pid, &m.member_id, channel, now)
         .await?
     {
-        OtpClaim::Claimed(c) => c,
+        OtpClaim::Claimed(c) => *c,
         OtpClaim::Refused(r) => return Err(r.to_api().into()),
     };
     let key = otp_key(state, pid).await?;
@@ -210,9 +210,11 @@ pub(crate) async fn send_email_code(
 }
 
 /// `POST /v1/b2b/otps/email/authenticate`: checks the member's email code (under the attempt
-/// limit; the organization's rules are checked first, so a refusal does not spend it), spends
-/// it, activates a pending or invited member with a verified email, and starts a session with
-/// an `email_otp` factor (or adds it to the member's session passed in).
+/// limit; the organization's rules and the intermediate session are checked first, so a refusal
+/// does not spend it), spends it, activates a pending or invited member with a verified email,
+/// and answers as every primary factor does ([`crate::mfa::primary_login`]): an `email_otp`
+/// factor added to the member's session passed in, a new session, or, where MFA is required,
+/// an intermediate session (`member_authenticated: false`).
 pub async fn email_authenticate(
     State(state): State<AppState>,
     project: Project,
@@ -230,8 +232,15 @@ pub async fn email_authenticate(
         .get_member(&org.organization_id, MemberLookup::Email(&email))
         .await?
         .ok_or_else(ApiError::member_not_found)?;
-    org_policy::primary_login(&org, &m, AuthMethod::EmailOtp)?;
+    org_policy::require(&org, AuthMethod::EmailOtp)?;
     let existing = same_member(&state, pid, cred, &m).await?;
+    let intermediate = req
+        .intermediate_session_token
+        .as_deref()
+        .filter(|t| !t.is_empty());
+    if let Some(t) = intermediate {
+        crate::mfa::load(&state, pid, t, &m).await?;
+    }
     let stored = check(&state, pid, &m, Channel::Email, code).await?;
     // A code mailed to an address the member no longer has proves nothing.
     if !stored.destination.eq_ignore_ascii_case(&m.email_address) {
@@ -242,26 +251,24 @@ pub async fn email_authenticate(
     spend(&state, &stored, Some(&m)).await?;
     let factor = session::factor("email_otp", "email", &m, now);
     let method_id = factor.email_factor.as_ref().map(|e| e.email_id.clone());
-    let login = live::Login {
+    let primary = crate::mfa::Primary {
         existing,
+        intermediate,
         member: &m,
         org: &org,
         factor,
         minutes: req.session_duration_minutes,
         custom_claims: req.session_custom_claims.as_ref(),
     };
-    let issued = live::start_or_extend(&state, pid, login).await?;
+    let answer = crate::mfa::primary_login(&state, pid, primary).await?;
     Ok(ok(AuthenticateResponse {
         member_id: m.member_id.clone(),
         organization_id: org.organization_id.clone(),
         method_id: method_id.unwrap_or_default(),
         reset_sessions: false,
-        issued,
+        answer,
         member: member::render(&m, &org),
         organization: org,
-        member_authenticated: true,
-        intermediate_session_token: String::new(),
-        mfa_required: None,
         primary_required: None,
     }))
 }

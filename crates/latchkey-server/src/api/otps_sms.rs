@@ -5,9 +5,10 @@
 //! code per 30 seconds ([`latchkey_core::otp`]); the text goes out through [`crate::sms`].
 
 use axum::extract::State;
+use latchkey_core::organization::policy::{self, MfaMethod};
 use latchkey_core::otp::{self, Channel};
 use latchkey_core::{member, session, ApiError};
-use latchkey_store::MemberLookup;
+use latchkey_store::{MemberLookup, SecondFactorProof};
 use latchkey_types::{Member, Organization, OtpSmsAuthenticateRequest, OtpSmsSendRequest};
 use serde::Serialize;
 
@@ -70,7 +71,8 @@ async fn load_member(
     member_key: &str,
 ) -> Result<(Organization, Member), ApiFailure> {
     let org = load_org(state, project, org_key).await?;
-    require_sms_method(&org)?;
+    // `mfa_methods: RESTRICTED` without `sms_otp`: 403 `unauthorized_mfa_method`.
+    policy::require_mfa_method(&org, MfaMethod::SmsOtp)?;
     let m = state
         .store
         .get_member(
@@ -82,44 +84,26 @@ async fn load_member(
     Ok((org, m))
 }
 
-/// `mfa_methods: RESTRICTED` without `sms_otp` in `allowed_mfa_methods` refuses SMS codes
-/// (https://stytch.com/docs/b2b/api/organization-object); any value but `ALL_ALLOWED` and
-/// `RESTRICTED` refuses too (fail closed).
-fn require_sms_method(org: &Organization) -> Result<(), ApiError> {
-    let allowed = match org.mfa_methods.as_str() {
-        "ALL_ALLOWED" | "" => true,
-        "RESTRICTED" => org.allowed_mfa_methods.iter().any(|m| m == "sms_otp"),
-        _ => false,
-    };
-    if allowed {
-        Ok(())
-    } else {
-        Err(ApiError::new(
-            403,
-            "unauthorized_mfa_method",
-            "This organization does not allow SMS passcodes (mfa_methods is RESTRICTED).",
-        ))
-    }
-}
-
-/// The proof, when given, must be the member's (Stytch: "if passed must match the
-/// `member_id`"). Returns the member id it names.
-async fn proof_member(
+/// The proof must be the member's (Stytch: "if passed must match the `member_id`"): their
+/// live session, or their unexpired intermediate session (404
+/// `intermediate_session_not_found` otherwise, [`crate::mfa::load`]).
+async fn check_proof(
     state: &AppState,
     pid: &str,
     proof: &Proof<'_>,
-) -> Result<String, ApiFailure> {
+    m: &Member,
+) -> Result<(), ApiFailure> {
     match proof {
-        Proof::Session(c) => Ok(live::resolve(state, pid, *c).await?.record.member_id),
-        Proof::Intermediate(_) => Err(intermediate_unsupported().into()),
+        Proof::Session(c) => {
+            if live::resolve(state, pid, *c).await?.record.member_id != m.member_id {
+                return Err(mismatch().into());
+            }
+        }
+        Proof::Intermediate(t) => {
+            crate::mfa::load(state, pid, t, m).await?;
+        }
     }
-}
-
-fn intermediate_unsupported() -> ApiError {
-    ApiError::bad_request(
-        "intermediate_session_not_supported",
-        "intermediate_session_token is not accepted here yet.",
-    )
+    Ok(())
 }
 
 fn mismatch() -> ApiError {
@@ -148,13 +132,11 @@ pub async fn send(
     )?;
     let (org, mut m) = load_member(&state, &project, org_key, member_key).await?;
     match &given {
-        Some(p) if proof_member(&state, pid, p).await? != m.member_id => {
-            return Err(mismatch().into())
-        }
+        Some(p) => check_proof(&state, pid, p, &m).await?,
         None if m.mfa_phone_number_verified || m.mfa_enrolled => {
             return Err(ApiError::new(401, "session_required", SESSION_REQUIRED).into())
         }
-        _ => {}
+        None => {}
     }
     let (phone, linked) =
         otp::sms_destination(&m.mfa_phone_number, req.mfa_phone_number.as_deref())?;
@@ -191,9 +173,10 @@ pub async fn send(
 const SESSION_REQUIRED: &str = "This member already has an MFA factor: pass their intermediate_session_token, session_token or session_jwt to send a passcode.";
 
 /// `POST /v1/b2b/otps/sms/authenticate`: checks the member's SMS code (under the attempt
-/// limit), verifies their phone number and, with the code, records MFA enrollment
-/// (`REQUIRED_FOR_ALL` enrolls; else `set_mfa_enrollment`) and `set_default_mfa`; then adds an
-/// `otp`/`sms` factor to the member's session, or exchanges the intermediate session for one.
+/// limit), verifies their phone number and records MFA enrollment (`REQUIRED_FOR_ALL` enrolls;
+/// else `set_mfa_enrollment`) and `set_default_mfa`; then exchanges the intermediate session
+/// (consumed) for a full session with the `otp`/`sms` factor added to its factors, or adds the
+/// factor to the member's session ([`crate::mfa::finish`]).
 pub async fn authenticate(
     State(state): State<AppState>,
     project: Project,
@@ -211,31 +194,33 @@ pub async fn authenticate(
     .ok_or_else(|| ApiError::missing_field("intermediate_session_token"))?;
     session::duration(req.session_duration_minutes)?;
     let (org, mut m) = load_member(&state, &project, org_key, member_key).await?;
-    if proof_member(&state, pid, &given).await? != m.member_id {
-        return Err(mismatch().into());
-    }
+    check_proof(&state, pid, &given, &m).await?;
     let stored = check(&state, pid, &m, Channel::Sms, code).await?;
     // A code sent to a number the member no longer has proves nothing.
     if stored.destination != m.mfa_phone_number {
         return Err(otp::Refusal::NotFound.to_api().into());
     }
     enroll(&mut m, &org, &req)?;
-    spend(&state, &stored, Some(&m)).await?;
-    let factor = otp::sms_factor(&m, &stored.destination, state.clock.now());
-    let issued = match given {
-        Proof::Session(c) => {
-            let login = live::Login {
-                existing: Some(c),
-                member: &m,
-                org: &org,
-                factor,
-                minutes: req.session_duration_minutes,
-                custom_claims: req.session_custom_claims.as_ref(),
-            };
-            live::start_or_extend(&state, pid, login).await?
-        }
-        Proof::Intermediate(_) => return Err(intermediate_unsupported().into()),
+    // The code is spent by its own single-use write; the member's changes, the intermediate
+    // session's end and the session are written together by `mfa::finish`.
+    spend(&state, &stored, None).await?;
+    let (existing, intermediate) = match given {
+        Proof::Session(c) => (Some(c), None),
+        Proof::Intermediate(t) => (None, Some(t)),
     };
+    let second = crate::mfa::Second {
+        existing,
+        intermediate,
+        member: &m,
+        member_changed: true,
+        org: &org,
+        factor: otp::sms_factor(&m, &stored.destination, state.clock.now()),
+        proof: SecondFactorProof::AlreadySpent,
+        spent: || otp::Refusal::AlreadyUsed.to_api(),
+        minutes: req.session_duration_minutes,
+        custom_claims: req.session_custom_claims.as_ref(),
+    };
+    let issued = crate::mfa::finish(&state, pid, second).await?;
     Ok(ok(AuthenticateResponse {
         member_id: m.member_id.clone(),
         organization_id: org.organization_id.clone(),

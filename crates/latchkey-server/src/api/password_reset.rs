@@ -28,7 +28,7 @@ use super::passwords::{blocking, check_password};
 use crate::audit::EventExt;
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -88,10 +88,7 @@ pub struct ResetResponse {
     pub member: Member,
     pub organization: Organization,
     #[serde(flatten)]
-    pub issued: Issued,
-    pub intermediate_session_token: String,
-    pub member_authenticated: bool,
-    pub mfa_required: Option<Value>,
+    pub answer: crate::mfa::LoginAnswer,
     pub primary_required: Option<Value>,
     pub member_device: Option<Value>,
 }
@@ -164,6 +161,8 @@ pub async fn email_reset(
         verifier,
         password,
         cred,
+        intermediate: req.intermediate_session_token.as_deref(),
+        mfa: super::magic_links::Mfa::Intermediate,
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
         ip,
@@ -179,6 +178,11 @@ pub(crate) struct LinkReset<'a> {
     pub password: PasswordInput,
     /// The caller's session (kept when it is the member's).
     pub cred: Option<Credential<'a>>,
+    /// `intermediate_session_token`: factors carried forward (Stytch).
+    pub intermediate: Option<&'a str>,
+    /// Where MFA is required: an intermediate session (the API), or a refusal before the link
+    /// is used up (the hosted page, which has no second-factor step).
+    pub mfa: super::magic_links::Mfa,
     pub minutes: Option<i64>,
     pub claims: &'a Option<Map<String, Value>>,
     pub ip: Option<std::net::IpAddr>,
@@ -196,7 +200,11 @@ pub(crate) async fn reset_with_link(
     let hash = MagicLinkToken::hash_of(r.token);
     let link = peek_usable(state, pid, &hash, r.verifier, true, now).await?;
     let (org, mut m) = load_member(state, pid, &link).await?;
-    org_policy::primary_login(&org, &m, AuthMethod::Password)?;
+    org_policy::require(&org, AuthMethod::Password)?;
+    if r.mfa == super::magic_links::Mfa::Refuse {
+        let factor = session::factor("password", "knowledge", &m, now);
+        org_policy::require_mfa_satisfied(&org, &m, &[factor])?;
+    }
     let new = new_password(state, pid, &m, r.password).await?;
     let keep = same_member_session(state, pid, r.cred, &m).await?;
     consume(state, pid, &hash, now).await?;
@@ -204,6 +212,7 @@ pub(crate) async fn reset_with_link(
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: r.intermediate,
         keep: keep_id.as_deref(),
         minutes: r.minutes,
         claims: r.claims,
@@ -256,6 +265,7 @@ pub async fn session_reset(
     let new = new_password(&state, pid, &m, pw).await?;
     let done = Finish {
         existing: Some(cred),
+        intermediate: None,
         keep: Some(&loaded.record.member_session_id),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -309,6 +319,7 @@ pub async fn existing_password_reset(
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: None,
         keep: keep_id.as_deref(),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -435,6 +446,8 @@ fn audit(
 struct Finish<'a> {
     /// The caller's session of this member, extended rather than replaced.
     existing: Option<Credential<'a>>,
+    /// `intermediate_session_token` (email reset): factors carried forward (Stytch).
+    intermediate: Option<&'a str>,
     /// The session that survives the reset (every other one of the member's ends).
     keep: Option<&'a str>,
     minutes: Option<i64>,
@@ -458,31 +471,35 @@ async fn finish(
     f: Finish<'_>,
 ) -> ApiResult<ResetResponse> {
     store_reset(state, &m, new, f.keep).await?;
-    let login = live::Login {
+    // Where MFA is required the reset yields an intermediate session, as Stytch's does.
+    let primary = crate::mfa::Primary {
         existing: f.existing,
+        intermediate: f.intermediate,
         member: &m,
         org: &org,
         factor: session::factor("password", "knowledge", &m, state.clock.now()),
         minutes: f.minutes,
         custom_claims: f.claims.as_ref(),
     };
-    let issued = live::start_or_extend(state, pid, login).await?;
+    let answer = crate::mfa::primary_login(state, pid, primary).await?;
     let e = audit(state, pid, &org, &m, actions::RESET, f.ip).detail("method", f.method);
     crate::audit::record(state, e).await;
-    Ok(ok(respond(m, org, issued, f.email_id)))
+    Ok(ok(respond(m, org, answer, f.email_id)))
 }
 
-fn respond(m: Member, org: Organization, issued: Issued, with_email_id: bool) -> ResetResponse {
+fn respond(
+    m: Member,
+    org: Organization,
+    answer: crate::mfa::LoginAnswer,
+    with_email_id: bool,
+) -> ResetResponse {
     ResetResponse {
         member_id: m.member_id.clone(),
         member_email_id: with_email_id.then(|| email_id(&m)),
         organization_id: org.organization_id.clone(),
         member: member::render(&m, &org),
         organization: org,
-        issued,
-        intermediate_session_token: String::new(),
-        member_authenticated: true,
-        mfa_required: None,
+        answer,
         primary_required: None,
         member_device: None,
     }

@@ -67,11 +67,11 @@ mod msg {
     /// `passwords/email/require_reset` marked the member's password.
     pub const RESET_REQUIRED: &str = "Your password must be reset before you can sign in with it. \
         Ask for a reset link, or sign in another way.";
-    /// The organization or member requires MFA, which latchkey does not support yet
-    /// (`organization::policy::require_no_mfa`).
+    /// The organization or member requires MFA, which this page cannot complete yet
+    /// (`organization::policy::mfa_satisfied`); the API's intermediate sessions can.
     pub const MFA_REQUIRED: &str = "Your organization requires a second sign-in step \
                                     (multi-factor authentication), which this sign-in page \
-                                    does not support yet. Ask your administrator.";
+                                    does not offer yet. Ask your administrator.";
     pub const NO_LINKS: &str = "This organization does not allow sign-in links.";
     pub const LINK_SPENT: &str =
         "That sign-in link has expired or was already used. Send yourself a new one.";
@@ -385,6 +385,11 @@ pub async fn password(
         match checked {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
+                // The page has no second-factor step yet: where MFA is required it refuses
+                // rather than start a one-factor session (`policy::mfa_satisfied`).
+                if !policy::mfa_satisfied(&org, &m, std::slice::from_ref(&factor)) {
+                    return page(&state, p, Some((StatusCode::FORBIDDEN, msg::MFA_REQUIRED))).await;
+                }
                 logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
@@ -397,7 +402,6 @@ pub async fn password(
                     PasswordFailure::MethodNotAllowed(_) => {
                         (StatusCode::FORBIDDEN, msg::NO_PASSWORDS)
                     }
-                    PasswordFailure::MfaRequired(_) => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
                     PasswordFailure::ResetRequired => (StatusCode::FORBIDDEN, msg::RESET_REQUIRED),
                     PasswordFailure::Internal(f) => return Err(f.into()),
                 };
@@ -524,8 +528,16 @@ pub async fn magic_link_callback(
         let verifier = PkceVerifier::parse(verifier).map_err(|_| other_browser())?;
         let token = q.token.unwrap_or_default();
         let now = state.clock.now();
-        let redeemed =
-            magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
+        let redeemed = magic_links::redeem(
+            &state,
+            &p.project_id,
+            &token,
+            Some(verifier),
+            None,
+            magic_links::Mfa::Refuse,
+            now,
+        )
+        .await;
         crate::metrics::magic_link_login("hosted", &redeemed);
         crate::audit::magic_link_login(&state, &p.project_id, &redeemed, ip).await;
         let record = match redeemed {
@@ -535,7 +547,7 @@ pub async fn magic_link_callback(
                 pending::save(&state, &p).await?;
                 // The organization's rules (issue 9 #5, #6) refuse before the link is used up.
                 let refusal = match &*f.0.error_type {
-                    "mfa_required_not_supported" => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
+                    "mfa_required" => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
                     "unauthorized_auth_method" => (StatusCode::FORBIDDEN, msg::NO_LINKS),
                     _ => (StatusCode::BAD_REQUEST, msg::LINK_SPENT),
                 };

@@ -217,6 +217,8 @@ pub async fn reset(
             verifier: Some(verifier),
             password: PasswordInput::new(f.password.unwrap_or_default()),
             cred: None,
+            intermediate: None,
+            mfa: crate::api::magic_links::Mfa::Refuse,
             minutes: None,
             claims: &claims,
             ip,
@@ -229,7 +231,10 @@ pub async fn reset(
         p.req.organization_id = Some(done.organization_id.clone());
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
-        session_started(&state, &headers, p, &done.issued.session_token).await
+        if !done.answer.member_authenticated {
+            return Err(ApiError::internal().into());
+        }
+        session_started(&state, &headers, p, &done.answer.session_token).await
     }
     .await;
     respond(&state, r)
@@ -253,7 +258,7 @@ async fn refused(
                 Some((StatusCode::BAD_REQUEST, &message)),
             ))
         }
-        "mfa_required_not_supported" => Ok(reset_page(
+        "mfa_required" => Ok(reset_page(
             state,
             &p,
             token,

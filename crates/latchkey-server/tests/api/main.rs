@@ -29,6 +29,7 @@ mod mcp_python;
 mod mcp_registration;
 mod member_auth;
 mod members;
+mod mfa;
 mod oauth_security;
 mod oauth_support;
 mod oidc_rp;

@@ -381,3 +381,94 @@ async fn sms_webhook_gets_a_signed_body(backend: Backend) {
     assert_eq!(err(&r), (503, "sms_delivery_failed".into()));
 }
 both_engines!(sms_webhook_gets_a_signed_body);
+
+/// Issue 13 item 1 with item 3: in an organization that requires MFA, an email code answers
+/// with an intermediate session, an SMS code exchanges it (once) for a full session with both
+/// factors, and the member ends up enrolled with a verified phone.
+async fn email_then_sms_completes_mfa(app: TestApp) {
+    let (org, domain) = jit_org(&app, json!({"mfa_policy": "REQUIRED_FOR_ALL"})).await;
+    let email = format!("mfa-{}@{domain}", unique());
+    assert_eq!(send_email(&app, &org, &email).await.0, 200);
+    let code = outbox_code(&app, &email).await;
+    let (status, first) = auth_email(&app, &org, &email, &code).await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(first["member_authenticated"], false);
+    assert_eq!(first["session_token"], "");
+    assert_eq!(first["session_jwt"], "");
+    let ist = first["intermediate_session_token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(!ist.is_empty());
+    let member_id = first["member_id"].clone();
+
+    let sms_body = |extra: Value| {
+        let mut b = json!({"organization_id": org["organization_id"], "member_id": member_id});
+        b.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        b
+    };
+    // A made-up intermediate token is refused.
+    let r = app
+        .post(
+            SMS_SEND,
+            sms_body(json!({"mfa_phone_number": PHONE, "intermediate_session_token": "nope"})),
+        )
+        .await;
+    assert_eq!(err(&r), (404, "intermediate_session_not_found".into()));
+    let (status, body) = app
+        .post(
+            SMS_SEND,
+            sms_body(json!({"mfa_phone_number": PHONE, "intermediate_session_token": ist})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let sms = outbox_code(&app, PHONE).await;
+    // A wrong intermediate token does not burn the code.
+    let r = app
+        .post(
+            SMS_AUTH,
+            sms_body(json!({"code": sms, "intermediate_session_token": "nope"})),
+        )
+        .await;
+    assert_eq!(err(&r), (404, "intermediate_session_not_found".into()));
+    let (status, done) = app
+        .post(
+            SMS_AUTH,
+            sms_body(json!({"code": sms, "intermediate_session_token": ist,
+                "session_duration_minutes": 30})),
+        )
+        .await;
+    assert_eq!(status, 200, "{done}");
+    let token = done["session_token"].as_str().unwrap();
+    assert!(!token.is_empty() && !done["session_jwt"].as_str().unwrap().is_empty());
+    let kinds: Vec<&str> = done["member_session"]["authentication_factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["type"].as_str().unwrap())
+        .collect();
+    assert!(
+        kinds.contains(&"email_otp") && kinds.contains(&"otp"),
+        "{kinds:?}"
+    );
+    assert_eq!(done["member"]["mfa_enrolled"], true);
+    assert_eq!(done["member"]["mfa_phone_number_verified"], true);
+    let (status, _) = app
+        .post(
+            "/v1/b2b/sessions/authenticate",
+            json!({"session_token": token}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    // The intermediate session was consumed: a second exchange fails, even with a new code.
+    let r = app
+        .post(
+            SMS_SEND,
+            sms_body(json!({"intermediate_session_token": ist})),
+        )
+        .await;
+    assert_eq!(err(&r), (404, "intermediate_session_not_found".into()));
+}
+both!(email_then_sms_completes_mfa);

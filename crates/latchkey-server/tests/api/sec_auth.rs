@@ -1,6 +1,6 @@
 //! Issue 9, branch sec-auth, over HTTP on both engines: `sessions/exchange` only on a proven
 //! email (#2), sessions and links ending with an email change, `auth_methods` on magic links
-//! (#6), MFA failing closed (#5), expired session JWTs only on `sessions/authenticate` (#12),
+//! (#6), MFA yielding intermediate sessions (#5), expired session JWTs only on `sessions/authenticate` (#12),
 //! the imported-hash timing (#14) and registered magic-link redirect URLs (#16).
 
 use std::sync::Arc;
@@ -260,16 +260,17 @@ async fn magic_links_follow_auth_methods(app: TestApp) {
 }
 both!(magic_links_follow_auth_methods);
 
-/// #5: where MFA is required, a primary factor alone yields no session (passwords, magic
-/// links, exchange), and a wrong password still says only "wrong".
-async fn mfa_required_fails_closed(app: TestApp) {
+/// #5 (issue 13 item 1): where MFA is required, a primary factor alone yields no session but
+/// an intermediate session (passwords, magic links, exchange), and a wrong password still says
+/// only "wrong".
+async fn mfa_required_yields_intermediate(app: TestApp) {
     let strict = org(&app, json!({"mfa_policy": "REQUIRED_FOR_ALL"})).await;
     let e = email();
     member_with_password(&app, &strict, &e, json!({})).await;
     let login = |pw: &str| json!({"organization_id": strict, "email_address": e, "password": pw});
     assert_eq!(
-        kind(app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await),
-        refused(403, "mfa_required_not_supported")
+        intermediate(app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await),
+        true
     );
     assert_eq!(
         kind(app.post(PW_AUTH, login("wrong")).await),
@@ -284,8 +285,8 @@ async fn mfa_required_fails_closed(app: TestApp) {
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, token) = outbox_link(&app, &e).await;
     assert_eq!(
-        kind(app.post(ML_AUTH, json!({"magic_links_token": token})).await),
-        refused(403, "mfa_required_not_supported")
+        intermediate(app.post(ML_AUTH, json!({"magic_links_token": token})).await),
+        true
     );
 
     let open = org(&app, json!({})).await;
@@ -306,8 +307,8 @@ async fn mfa_required_fails_closed(app: TestApp) {
         .await;
     assert_eq!(status, 200);
     assert_eq!(
-        kind(app.post(PW_AUTH, json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})).await),
-        refused(403, "mfa_required_not_supported")
+        intermediate(app.post(PW_AUTH, json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})).await),
+        true
     );
 
     // Exchange into an organization that requires MFA.
@@ -316,17 +317,30 @@ async fn mfa_required_fails_closed(app: TestApp) {
     verified_member(&app, &strict, &shared).await;
     let s = session_for(&app, &open, &id).await;
     assert_eq!(
-        kind(
+        intermediate(
             app.post(
                 EXCHANGE,
                 json!({"organization_id": strict, "session_token": s.session_token})
             )
             .await
         ),
-        refused(403, "mfa_required_not_supported")
+        true
     );
 }
-both!(mfa_required_fails_closed);
+both!(mfa_required_yields_intermediate);
+
+/// A 200 with `member_authenticated: false`, an intermediate token, `mfa_required` and no
+/// session (Stytch's answer where MFA is required).
+fn intermediate(got: (reqwest::StatusCode, Value)) -> bool {
+    let (status, b) = got;
+    assert_eq!(status, 200, "{b}");
+    assert_eq!(b["member_authenticated"], false, "{b}");
+    assert_eq!(b["session_token"], "", "{b}");
+    assert_eq!(b["session_jwt"], "", "{b}");
+    assert!(b["member_session"].is_null(), "{b}");
+    assert!(b["mfa_required"]["member_options"].is_object(), "{b}");
+    !b["intermediate_session_token"].as_str().unwrap().is_empty()
+}
 
 /// #12: a session JWT past its `exp` is accepted by `sessions/authenticate` only.
 async fn expired_jwt_only_on_authenticate(backend: Backend) {

@@ -107,3 +107,37 @@ def test_sms_send_and_authenticate_step_a_session_up(client, cfg, make_org):
     value = lambda v: getattr(v, "value", v)  # noqa: E731
     kinds = sorted(f"{value(f.type)}/{value(f.delivery_method)}" for f in auth.member_session.authentication_factors)
     assert kinds == ["otp/sms", "password/knowledge"]
+
+
+def test_intermediate_session_round_trip(client, cfg, make_org):
+    domain = f"mfa{uniq()}.example.com"
+    org = make_org(email_jit_provisioning="RESTRICTED", email_allowed_domains=[domain], mfa_policy="REQUIRED_FOR_ALL")
+    oid = org.organization_id
+    addr = f"mfa-{uniq()}@{domain}"
+    client.otps.email.login_or_signup(organization_id=oid, email_address=addr)
+    first = client.otps.email.authenticate(organization_id=oid, email_address=addr, code=outbox_code(cfg, addr))
+    assert first.member_authenticated is False
+    assert first.session_token == ""
+    ist = first.intermediate_session_token
+    assert ist
+    phone = f"+1202555{random.randint(0, 9999):04d}"
+    client.otps.sms.send(
+        organization_id=oid, member_id=first.member_id, mfa_phone_number=phone, intermediate_session_token=ist
+    )
+    done = client.otps.sms.authenticate(
+        organization_id=oid,
+        member_id=first.member_id,
+        code=outbox_code(cfg, phone),
+        intermediate_session_token=ist,
+        session_duration_minutes=30,
+    )
+    assert_envelope(done)
+    assert done.session_token and done.session_jwt
+    value = lambda v: getattr(v, "value", v)  # noqa: E731
+    assert sorted(value(f.type) for f in done.member_session.authentication_factors) == ["email_otp", "otp"]
+    assert done.member.mfa_enrolled is True
+    expect_error(
+        lambda: client.otps.sms.send(organization_id=oid, member_id=first.member_id, intermediate_session_token=ist),
+        "intermediate_session_not_found",
+        404,
+    )

@@ -83,3 +83,29 @@ test("otps.sms.send and authenticate step a session up", async () => {
     401,
   );
 });
+
+test("intermediate session round trip: email code, then SMS code completes MFA", async () => {
+  const domain = `mfa${uniq()}.example.com`;
+  const org = await createOrg({ email_jit_provisioning: "RESTRICTED", email_allowed_domains: [domain], mfa_policy: "REQUIRED_FOR_ALL" });
+  const organization_id = org.organization_id;
+  const email = `mfa-${uniq()}@${domain}`;
+  await client().otps.email.loginOrSignup({ organization_id, email_address: email });
+  const first = await client().otps.email.authenticate({ organization_id, email_address: email, code: outboxCode(email) });
+  assert.equal(first.member_authenticated, false);
+  assert.equal(first.session_token, "");
+  assert.ok(first.intermediate_session_token);
+  const phone = `+1202555${String(Math.floor(Math.random() * 10000)).padStart(4, "0")}`;
+  const member_id = first.member_id;
+  const ist = first.intermediate_session_token;
+  await client().otps.sms.send({ organization_id, member_id, mfa_phone_number: phone, intermediate_session_token: ist });
+  const done = await client().otps.sms.authenticate({ organization_id, member_id, code: outboxCode(phone), intermediate_session_token: ist, session_duration_minutes: 30 });
+  assertEnvelope(done);
+  assert.ok(done.session_token && done.session_jwt);
+  assert.deepEqual(done.member_session.authentication_factors.map((f) => f.type).sort(), ["email_otp", "otp"]);
+  assert.equal(done.member.mfa_enrolled, true);
+  await expectStytchError(
+    client().otps.sms.send({ organization_id, member_id, intermediate_session_token: ist }),
+    "intermediate_session_not_found",
+    404,
+  );
+});

@@ -160,6 +160,11 @@ pub async fn page(
         .form_target(&p.req.redirect_uri)
         .render(state));
     };
+    if p.req.email_code_sent {
+        return Ok(super::email_code::code_page(
+            state, &p, &email, status, message,
+        ));
+    }
     if p.req.magic_link_sent {
         return Ok(Page::new(
             "check_email.html",
@@ -171,6 +176,7 @@ pub async fn page(
         .render(state));
     }
     let (password_allowed, magic_link_allowed) = methods(&org);
+    let email_code_allowed = policy::allows(&org, AuthMethod::EmailOtp);
     Ok(Page::new(
         "login.html",
         "Sign in",
@@ -179,6 +185,7 @@ pub async fn page(
             organization => context! { organization_name => &org.organization_name },
             password_allowed,
             magic_link_allowed,
+            email_code_allowed,
             ..base
         },
     )
@@ -250,6 +257,7 @@ pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: Byte
         p.req.magic_link_verifier = None;
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
+        p.req.email_code_sent = false;
         pending::save(&state, &p).await?;
         Ok(see_other(paths::CONTINUE))
     }
@@ -311,7 +319,7 @@ pub(crate) async fn who(
 
 /// Starts the member's session and sets its cookie; the request resumes. A session the browser
 /// held before (another member, or one too old for `max_age` / `prompt=login`) ends.
-async fn logged_in(
+pub(crate) async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
     p: Pending,
@@ -560,6 +568,7 @@ pub async fn magic_link_callback(
         p.req.magic_link_verifier = None;
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
+        p.req.email_code_sent = false;
         p.req.magic_link_sent = false;
         pending::save(&state, &p).await?;
         let factor = session::factor("magic_link", "email", &m, now);
@@ -582,6 +591,7 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.magic_link_verifier = None;
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
+        p.req.email_code_sent = false;
         pending::save(&state, &p).await?;
         // Only this project's cookie: another project's session is not this flow's (review #18).
         let secure = cookies::secure(&state, &headers);

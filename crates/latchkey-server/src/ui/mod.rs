@@ -15,6 +15,7 @@ pub mod approvals;
 pub mod assets;
 pub mod authorize;
 pub mod cookies;
+pub mod email_code;
 pub mod flow;
 pub mod login;
 pub mod logout;
@@ -34,6 +35,8 @@ pub mod paths {
     pub const CONSENT: &str = "/oauth2/authorize/consent";
     pub const FORGOT_PASSWORD: &str = "/oauth2/authorize/forgot_password";
     pub const RESET_PASSWORD: &str = "/oauth2/authorize/reset_password";
+    pub const EMAIL_CODE: &str = "/oauth2/authorize/email_code";
+    pub const EMAIL_CODE_VERIFY: &str = "/oauth2/authorize/email_code/verify";
     pub const RESTART: &str = "/oauth2/authorize/restart";
     pub const LOGOUT: &str = "/oauth2/logout";
     pub const STYLESHEET: &str = "/oauth2/assets/latchkey.css";
@@ -55,6 +58,8 @@ pub fn router() -> Router<AppState> {
         .route(CONSENT, post(flow::consent))
         .route(FORGOT_PASSWORD, get(reset::forgot).post(reset::send_link))
         .route(RESET_PASSWORD, get(reset::show).post(reset::reset))
+        .route(EMAIL_CODE, post(email_code::send))
+        .route(EMAIL_CODE_VERIFY, post(email_code::verify))
         .route(RESTART, post(login::restart))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))

@@ -56,6 +56,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         "reset_password.html",
         include_str!("../../templates/ui/reset_password.html"),
     ),
+    (
+        "email_code.html",
+        include_str!("../../templates/ui/email_code.html"),
+    ),
     // Issue 15 item 7: the server's front page (`home.rs`).
     ("home.html", include_str!("../../templates/ui/home.html")),
 ];

@@ -52,6 +52,8 @@ pub struct PendingRequest {
     /// for this request to this browser, and whether it was sent.
     pub reset_verifier: Option<String>,
     pub reset_sent: bool,
+    /// Issue 13 item 5: an email sign-in code was sent for this request (the code step shows).
+    pub email_code_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
 }

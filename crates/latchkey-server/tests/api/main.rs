@@ -40,6 +40,7 @@ mod organizations;
 mod otps;
 mod pages;
 mod pages_errors;
+mod pages_otp;
 mod pages_prompt;
 mod pages_reset;
 mod password_reset;

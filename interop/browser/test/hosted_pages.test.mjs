@@ -216,3 +216,29 @@ test("forgot password: reset link from the outbox, new password, code redeemed",
   await page.context().close();
   await rp.close();
 });
+
+// Issue 13 item 5: an email sign-in code, read from the outbox, typed into the code step.
+test("email sign-in code read from the outbox", async () => {
+  const rp = await relyingParty("third_party");
+  const email = `gus-${unique()}@acme.io`;
+  await orgWithMember("Acme", email);
+  const page = await newPage();
+  await page.goto(`${rp.base}/login`);
+  await typeEmail(page, email);
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  await page.getByRole("heading", { name: "Enter your code" }).waitFor();
+  await shot(page, "email-code-desktop");
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.env.LATCHKEY_BIN, ["outbox", "--project", process.env.LATCHKEY_PROJECT_ID, "--limit", "20", "--json"], {
+    env: { ...process.env, LATCHKEY_DATABASE_URL: process.env.LATCHKEY_DATABASE_URL },
+  }).toString();
+  const mail = JSON.parse(out).find((m) => m.to_address === email);
+  const code = mail.subject.match(/\b\d{6}\b/)[0];
+  await page.getByLabel("Code").fill(code);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.locator("#result").waitFor();
+  assert.equal(await page.locator("#result").textContent(), `Hello ${email}`);
+  await page.context().close();
+  await rp.close();
+});

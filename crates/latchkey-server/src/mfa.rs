@@ -264,6 +264,37 @@ pub async fn load(
     Ok((hash, ist))
 }
 
+/// Where a second factor goes: the intermediate session, or the caller's session.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    pub existing: Option<Credential<'a>>,
+    pub intermediate: Option<&'a str>,
+}
+
+/// Reads a second factor's `intermediate_session_token` / `session_token` / `session_jwt`:
+/// at least one is needed (400 `action_available_only_once_primary_authentication_is_met`),
+/// and an intermediate session must be live and the member's (checked before any code is
+/// looked at, so a spent one answers `intermediate_session_not_found`).
+pub async fn context<'a>(
+    state: &AppState,
+    project_id: &str,
+    member: &Member,
+    intermediate: Option<&'a str>,
+    session_token: Option<&'a str>,
+    session_jwt: Option<&'a str>,
+) -> Result<Context<'a>, ApiFailure> {
+    let existing = Credential::one_of(session_token, session_jwt)?;
+    let intermediate = intermediate.filter(|t| !t.is_empty());
+    if intermediate.is_none() && existing.is_none() {
+        return Err(mfa::primary_authentication_required().into());
+    }
+    check_intermediate(state, project_id, intermediate, member).await?;
+    Ok(Context {
+        existing,
+        intermediate,
+    })
+}
+
 /// Checks an intermediate session passed where it is only *accepted*, not spent (TOTP
 /// create): it must be live and the member's.
 pub async fn check_intermediate(

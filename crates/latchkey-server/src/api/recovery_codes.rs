@@ -5,7 +5,7 @@
 //! shows the unused ones, unsealed with the master key.
 
 use axum::extract::{Path, State};
-use latchkey_core::mfa::{self, recovery, totp};
+use latchkey_core::mfa::{recovery, totp};
 use latchkey_core::organization::policy::{self, MfaMethod};
 use latchkey_core::{member, session};
 use latchkey_store::SecondFactorProof;
@@ -21,7 +21,6 @@ use super::totp::{
 };
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::sessions::Credential;
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -126,21 +125,20 @@ pub async fn recover(
     let (org, m) = load(&state, &project, &req.organization_id, &req.member_id).await?;
     let code = required(req.recovery_code.as_deref(), "recovery_code")?;
     policy::require_mfa_method(&org, MfaMethod::Totp)?;
-    let existing = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
-    let intermediate = req
-        .intermediate_session_token
-        .as_deref()
-        .filter(|t| !t.is_empty());
-    if intermediate.is_none() && existing.is_none() {
-        return Err(mfa::primary_authentication_required().into());
-    }
-    // A spent or expired intermediate session is refused before the code is looked at.
-    crate::mfa::check_intermediate(&state, pid, intermediate, &m).await?;
+    let ctx = crate::mfa::context(
+        &state,
+        pid,
+        &m,
+        req.intermediate_session_token.as_deref(),
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
     count_attempt(&state, pid, &m).await?;
     let hash = recovery::hash(code);
     let second = crate::mfa::Second {
-        existing,
-        intermediate,
+        existing: ctx.existing,
+        intermediate: ctx.intermediate,
         member: &m,
         member_changed: false,
         org: &org,

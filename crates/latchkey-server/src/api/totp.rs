@@ -11,7 +11,7 @@
 
 use axum::extract::State;
 use latchkey_core::ids::{make_id, Environment};
-use latchkey_core::mfa::{self, recovery, totp};
+use latchkey_core::mfa::{recovery, totp};
 use latchkey_core::organization::policy::{self, MfaMethod};
 use latchkey_core::{member, session, ApiError};
 use latchkey_store::{
@@ -131,38 +131,27 @@ pub async fn authenticate(
     let (org, m) = load(&state, &project, &req.organization_id, &req.member_id).await?;
     let code = required(req.code.as_deref(), "code")?;
     policy::require_mfa_method(&org, MfaMethod::Totp)?;
-    let existing = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
-    let intermediate = req
-        .intermediate_session_token
-        .as_deref()
-        .filter(|t| !t.is_empty());
-    if intermediate.is_none() && existing.is_none() {
-        return Err(mfa::primary_authentication_required().into());
-    }
-    let enrolled = enrollment(
+    let ctx = crate::mfa::context(
+        &state,
+        pid,
+        &m,
+        req.intermediate_session_token.as_deref(),
+        req.session_token.as_deref(),
+        req.session_jwt.as_deref(),
+    )
+    .await?;
+    let mut stored = enrollment(
         &org,
         &m,
         req.set_mfa_enrollment.as_deref(),
         req.set_default_mfa,
     )?;
+    let (reg, step) = check_code(&state, pid, &org, &m, code, ip).await?;
     let now = state.clock.now();
-    let reg = state
-        .store
-        .member_totp(pid, &m.member_id, now.unix_timestamp())
-        .await?
-        .ok_or_else(totp::totp_not_found)?;
-    // A spent or expired intermediate session is refused before the code is looked at.
-    crate::mfa::check_intermediate(&state, pid, intermediate, &m).await?;
-    count_attempt(&state, pid, &m).await?;
-    let secret = open_secret(&state, &reg)?;
-    let checked = totp::verify(&secret, code, now.unix_timestamp(), reg.last_used_step);
-    crate::audit::mfa_login(&state, pid, &org, &m, "totp", checked.is_ok(), ip).await;
-    let step = checked.map_err(totp::CodeRefused::to_api)?;
-    let mut stored = enrolled;
     stored.totp_registration_id = reg.totp_registration_id.clone();
     let second = crate::mfa::Second {
-        existing,
-        intermediate,
+        existing: ctx.existing,
+        intermediate: ctx.intermediate,
         member_changed: stored != m,
         member: &stored,
         org: &org,
@@ -221,6 +210,30 @@ pub async fn migrate(
         totp_registration_id: id,
         recovery_codes: codes,
     }))
+}
+
+/// Checks a code against the member's registration (counted first, audited): the
+/// registration and the step it matched, not yet spent.
+pub(crate) async fn check_code(
+    state: &AppState,
+    pid: &str,
+    org: &Organization,
+    m: &Member,
+    code: &str,
+    ip: Option<std::net::IpAddr>,
+) -> Result<(TotpRegistration, i64), ApiFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let reg = state
+        .store
+        .member_totp(pid, &m.member_id, now)
+        .await?
+        .ok_or_else(totp::totp_not_found)?;
+    count_attempt(state, pid, m).await?;
+    let secret = open_secret(state, &reg)?;
+    let checked = totp::verify(&secret, code, now, reg.last_used_step);
+    crate::audit::mfa_login(state, pid, org, m, "totp", checked.is_ok(), ip).await;
+    let step = checked.map_err(totp::CodeRefused::to_api)?;
+    Ok((reg, step))
 }
 
 /// The organization (id, slug or external id) and its active member (id or external id).

@@ -268,10 +268,9 @@ async fn mfa_required_yields_intermediate(app: TestApp) {
     let e = email();
     member_with_password(&app, &strict, &e, json!({})).await;
     let login = |pw: &str| json!({"organization_id": strict, "email_address": e, "password": pw});
-    assert_eq!(
-        intermediate(app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await),
-        true
-    );
+    assert!(intermediate(
+        app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await
+    ));
     assert_eq!(
         kind(app.post(PW_AUTH, login("wrong")).await),
         refused(401, "unauthorized_credentials")
@@ -284,10 +283,9 @@ async fn mfa_required_yields_intermediate(app: TestApp) {
         .await;
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, token) = outbox_link(&app, &e).await;
-    assert_eq!(
-        intermediate(app.post(ML_AUTH, json!({"magic_links_token": token})).await),
-        true
-    );
+    assert!(intermediate(
+        app.post(ML_AUTH, json!({"magic_links_token": token})).await
+    ));
 
     let open = org(&app, json!({})).await;
     let enrolled = email();
@@ -306,26 +304,26 @@ async fn mfa_required_yields_intermediate(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        intermediate(app.post(PW_AUTH, json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})).await),
-        true
-    );
+    assert!(intermediate(
+        app.post(
+            PW_AUTH,
+            json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})
+        )
+        .await
+    ));
 
     // Exchange into an organization that requires MFA.
     let shared = email();
     let id = verified_member(&app, &open, &shared).await;
     verified_member(&app, &strict, &shared).await;
     let s = session_for(&app, &open, &id).await;
-    assert_eq!(
-        intermediate(
-            app.post(
-                EXCHANGE,
-                json!({"organization_id": strict, "session_token": s.session_token})
-            )
-            .await
-        ),
-        true
-    );
+    assert!(intermediate(
+        app.post(
+            EXCHANGE,
+            json!({"organization_id": strict, "session_token": s.session_token})
+        )
+        .await
+    ));
 }
 both!(mfa_required_yields_intermediate);
 

@@ -172,7 +172,8 @@ pub async fn send(
 
 const SESSION_REQUIRED: &str = "This member already has an MFA factor: pass their intermediate_session_token, session_token or session_jwt to send a passcode.";
 
-/// `POST /v1/b2b/otps/sms/authenticate`: checks the member's SMS code (under the attempt
+/// `POST /v1/b2b/otps/sms/authenticate`: with the member's intermediate session or session
+/// ([`crate::mfa::context`]: one is needed), checks the member's SMS code (under the attempt
 /// limit), verifies their phone number and records MFA enrollment (`REQUIRED_FOR_ALL` enrolls;
 /// else `set_mfa_enrollment`) and `set_default_mfa`; then exchanges the intermediate session
 /// (consumed) for a full session with the `otp`/`sms` factor added to its factors, or adds the
@@ -186,15 +187,22 @@ pub async fn authenticate(
     let org_key = required(&req.organization_id, "organization_id")?;
     let member_key = required(&req.member_id, "member_id")?;
     let code = required(&req.code, "code")?;
-    let given = proof(
+    session::duration(req.session_duration_minutes)?;
+    let (org, mut m) = load_member(&state, &project, org_key, member_key).await?;
+    // The intermediate session or session, read as TOTP and recovery codes read it; checked
+    // (a session too: it must be the member's) before the code is looked at.
+    let ctx = crate::mfa::context(
+        &state,
+        pid,
+        &m,
         req.intermediate_session_token.as_deref(),
         req.session_token.as_deref(),
         req.session_jwt.as_deref(),
-    )?
-    .ok_or_else(|| ApiError::missing_field("intermediate_session_token"))?;
-    session::duration(req.session_duration_minutes)?;
-    let (org, mut m) = load_member(&state, &project, org_key, member_key).await?;
-    check_proof(&state, pid, &given, &m).await?;
+    )
+    .await?;
+    if let (None, Some(c)) = (ctx.intermediate, ctx.existing) {
+        check_proof(&state, pid, &Proof::Session(c), &m).await?;
+    }
     let stored = check(&state, pid, &m, Channel::Sms, code).await?;
     // A code sent to a number the member no longer has proves nothing.
     if stored.destination != m.mfa_phone_number {
@@ -204,13 +212,9 @@ pub async fn authenticate(
     // The code is spent by its own single-use write; the member's changes, the intermediate
     // session's end and the session are written together by `mfa::finish`.
     spend(&state, &stored, None).await?;
-    let (existing, intermediate) = match given {
-        Proof::Session(c) => (Some(c), None),
-        Proof::Intermediate(t) => (None, Some(t)),
-    };
     let second = crate::mfa::Second {
-        existing,
-        intermediate,
+        existing: ctx.existing,
+        intermediate: ctx.intermediate,
         member: &m,
         member_changed: true,
         org: &org,

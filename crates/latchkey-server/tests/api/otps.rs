@@ -260,7 +260,13 @@ async fn sms_code_steps_up_a_session(app: TestApp) {
         app.post(SMS_AUTH, body)
     };
     let r = auth(code.clone(), None).await;
-    assert_eq!(err(&r), (400, "missing_required_field".into()));
+    assert_eq!(
+        err(&r),
+        (
+            400,
+            "action_available_only_once_primary_authentication_is_met".into()
+        )
+    );
     let r = auth(wrong(&code), Some(token.clone())).await;
     assert_eq!(err(&r), (401, "unable_to_auth_otp_code".into()));
     let (status, body) = auth(code.clone(), Some(token.clone())).await;

@@ -29,7 +29,6 @@ use crate::client_address::ClientAddress;
 use crate::state::AppState;
 
 mod msg {
-    pub const SENT: &str = "If this address has a password here, a reset link is on its way.";
     pub const TOO_SOON: &str = "We just sent a link. Wait a moment before asking for another.";
     pub const SPENT: &str =
         "That reset link has expired or was already used. Ask for a new one below.";
@@ -99,10 +98,11 @@ pub async fn send_link(State(state): State<AppState>, headers: HeaderMap, body: 
             .get_member(&org.organization_id, MemberLookup::Email(&email))
             .await?
             .filter(member::is_active);
+        // Nobody to reset: the same answer as a sent link.
         let Some(m) = m.filter(|_| policy::allows(&org, AuthMethod::Password)) else {
             p.req.reset_sent = true;
             pending::save(&state, &p).await?;
-            return forgot_page(&state, &p, Some((StatusCode::OK, msg::SENT))).await;
+            return Ok(see_other(paths::FORGOT_PASSWORD));
         };
         let key = format!("{}\n{email}", p.project_id);
         if state.email_sends.check(&key, state.clock.now()).is_err() {

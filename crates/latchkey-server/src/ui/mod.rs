@@ -18,6 +18,7 @@ pub mod cookies;
 pub mod flow;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod page;
 pub mod pending;
 mod provenance;
@@ -32,6 +33,9 @@ pub mod paths {
     pub const MAGIC_LINK: &str = "/oauth2/authorize/magic_link";
     pub const CONSENT: &str = "/oauth2/authorize/consent";
     pub const RESTART: &str = "/oauth2/authorize/restart";
+    /// Issue 13 item 5: the second-factor step.
+    pub const TOTP: &str = "/oauth2/authorize/totp";
+    pub const RECOVERY_CODE: &str = "/oauth2/authorize/recovery_code";
     pub const LOGOUT: &str = "/oauth2/logout";
     pub const STYLESHEET: &str = "/oauth2/assets/latchkey.css";
     pub const THEME: &str = "/oauth2/assets/theme.css";
@@ -51,6 +55,8 @@ pub fn router() -> Router<AppState> {
         )
         .route(CONSENT, post(flow::consent))
         .route(RESTART, post(login::restart))
+        .route(TOTP, post(mfa::totp_code))
+        .route(RECOVERY_CODE, post(mfa::recovery_code))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))

@@ -47,6 +47,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         "approvals.html",
         include_str!("../../templates/ui/approvals.html"),
     ),
+    // Issue 13 item 5: the second-factor step (`ui::mfa`).
+    ("mfa.html", include_str!("../../templates/ui/mfa.html")),
+    (
+        "recovery_codes.html",
+        include_str!("../../templates/ui/recovery_codes.html"),
+    ),
     // Issue 15 item 7: the server's front page (`home.rs`).
     ("home.html", include_str!("../../templates/ui/home.html")),
 ];

@@ -167,7 +167,25 @@ async fn password_then_totp(app: TestApp) {
             json!({"session_token": session_token, "authorization_check": {"organization_id": org, "resource_id": "stytch.member", "action": "search"}}),
         )
         .await;
-    assert_eq!(status, 403, "{s}");
+    assert_eq!(
+        (status.as_u16(), s["error_type"].as_str()),
+        (403, Some("session_authorization_error"))
+    );
+    let (status, _) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org}/members/{member}"),
+            json!({"roles": ["stytch_admin"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, s) = app
+        .post(
+            SESSIONS_AUTH,
+            json!({"session_token": session_token, "authorization_check": {"organization_id": org, "resource_id": "stytch.member", "action": "delete"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["verdict"]["authorized"], true, "{s}");
     let (status, s) = app
         .post(SESSIONS_AUTH, json!({"session_token": session_token}))
         .await;

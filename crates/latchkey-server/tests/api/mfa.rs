@@ -502,3 +502,28 @@ async fn migrate_and_enrollment(app: TestApp) {
     );
 }
 both!(migrate_and_enrollment);
+
+/// One TOTP code, two intermediate sessions, at once: exactly one session (RFC 6238 §5.2).
+async fn totp_code_single_use_under_concurrency(app: TestApp) {
+    let (org, member, email) = setup(&app, json!({"mfa_policy": "REQUIRED_FOR_ALL"})).await;
+    let ist = intermediate(&app, &org, &email).await;
+    let (_, secret, _) = create_totp(&app, &org, &member, Some(&ist)).await;
+    let (status, b) = totp_auth(&app, &org, &member, &code(&app, &secret), &ist).await;
+    assert_eq!(status, 200, "{b}");
+    // The next step's code, so the first one's spent step does not interfere.
+    let next = secret.code_at(app.state.clock.now().unix_timestamp() + 30);
+    let (ia, ib) = (
+        intermediate(&app, &org, &email).await,
+        intermediate(&app, &org, &email).await,
+    );
+    let (ra, rb) = tokio::join!(
+        totp_auth(&app, &org, &member, &next, &ia),
+        totp_auth(&app, &org, &member, &next, &ib)
+    );
+    assert_eq!(
+        [ra.0, rb.0].iter().filter(|s| **s == 200).count(),
+        1,
+        "{ra:?} {rb:?}"
+    );
+}
+both!(totp_code_single_use_under_concurrency);

@@ -25,8 +25,9 @@ use crate::state::AppState;
 
 /// The session part of a primary-login answer (`passwords/authenticate`,
 /// `magic_links/authenticate`, `sessions/exchange`): either a session (`member_authenticated`)
-/// or an intermediate session, with Stytch's empty strings for what is absent.
-#[derive(Debug, Serialize)]
+/// or an intermediate session, with Stytch's empty strings for what is absent. No `Debug`: it
+/// holds tokens.
+#[derive(Serialize)]
 pub struct LoginAnswer {
     pub member_session: Option<MemberSession>,
     pub session_token: String,
@@ -265,7 +266,7 @@ pub async fn load(
 }
 
 /// Where a second factor goes: the intermediate session, or the caller's session.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     pub existing: Option<Credential<'a>>,
     pub intermediate: Option<&'a str>,

@@ -396,7 +396,7 @@ pub async fn authenticate(
         .transpose()
         .map_err(pkce_error)?;
     let now = state.clock.now();
-    let redeemed = redeem(&state, pid, token, verifier, cred, Mfa::Intermediate, now).await;
+    let redeemed = redeem(&state, pid, token, verifier, cred, now).await;
     crate::metrics::magic_link_login("api", &redeemed);
     crate::audit::magic_link_login(&state, pid, &redeemed, ip).await;
     let (record, existing) = redeemed?;
@@ -429,16 +429,6 @@ pub async fn authenticate(
     }))
 }
 
-/// What a redeemed login link may become where MFA is required.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mfa {
-    /// The API: an intermediate session (`member_authenticated: false`).
-    Intermediate,
-    /// The hosted page, which has no second-factor step yet: refused before the link is used
-    /// up (403 `mfa_required`, `policy::require_mfa_satisfied`).
-    Refuse,
-}
-
 /// Checks the token, its PKCE verifier and the caller's session, then marks the token used.
 /// Everything that can fail on the caller's input is checked before the token is used up, so
 /// a wrong verifier or a stale session does not burn the link. Returns the session to extend:
@@ -449,12 +439,11 @@ pub(crate) async fn redeem<'a>(
     token: &str,
     verifier: Option<PkceVerifier>,
     cred: Option<Credential<'a>>,
-    mfa: Mfa,
     now: time::OffsetDateTime,
 ) -> Result<(MagicLinkRecord, Option<Credential<'a>>), ApiFailure> {
     let hash = MagicLinkToken::hash_of(token);
     let peek = peek_usable(state, pid, &hash, verifier, false, now).await?;
-    check_login_policy(state, pid, &peek, mfa, now).await?;
+    check_login_policy(state, pid, &peek).await?;
     let existing = match cred {
         Some(c) => {
             let same = live::resolve(state, pid, c).await?.record.member_id == peek.member_id;
@@ -518,22 +507,21 @@ pub(crate) async fn consume(
     Err(unusable.to_api().into())
 }
 
-/// The organization still allows magic links (issue 9 #5, #6), and, where `mfa` says so, needs
-/// no second factor for this member. Checked before the link is used up, so fixing the policy
-/// lets it work.
+/// The organization still allows magic links (issue 9 #5, #6). Checked before the link is used
+/// up, so fixing the policy lets it work. Whether a second factor is needed is the login's
+/// decision (`crate::mfa::primary_login`).
 async fn check_login_policy(
     state: &AppState,
     pid: &str,
     link: &MagicLinkRecord,
-    mfa: Mfa,
-    now: time::OffsetDateTime,
 ) -> Result<(), ApiFailure> {
     let org = state
         .store
         .get_organization(pid, &link.organization_id)
         .await?
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
-    let m = state
+    // The member must still exist; the link answers as unknown otherwise.
+    state
         .store
         .get_member(
             &org.organization_id,
@@ -542,10 +530,6 @@ async fn check_login_policy(
         .await?
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
     org_policy::require(&org, AuthMethod::MagicLink)?;
-    if mfa == Mfa::Refuse {
-        let factor = session::factor("magic_link", "email", &m, now);
-        org_policy::require_mfa_satisfied(&org, &m, &[factor])?;
-    }
     Ok(())
 }
 

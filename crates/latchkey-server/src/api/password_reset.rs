@@ -162,7 +162,6 @@ pub async fn email_reset(
         password,
         cred,
         intermediate: req.intermediate_session_token.as_deref(),
-        mfa: super::magic_links::Mfa::Intermediate,
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
         ip,
@@ -180,9 +179,6 @@ pub(crate) struct LinkReset<'a> {
     pub cred: Option<Credential<'a>>,
     /// `intermediate_session_token`: factors carried forward (Stytch).
     pub intermediate: Option<&'a str>,
-    /// Where MFA is required: an intermediate session (the API), or a refusal before the link
-    /// is used up (the hosted page, which has no second-factor step).
-    pub mfa: super::magic_links::Mfa,
     pub minutes: Option<i64>,
     pub claims: &'a Option<Map<String, Value>>,
     pub ip: Option<std::net::IpAddr>,
@@ -201,10 +197,6 @@ pub(crate) async fn reset_with_link(
     let link = peek_usable(state, pid, &hash, r.verifier, true, now).await?;
     let (org, mut m) = load_member(state, pid, &link).await?;
     org_policy::require(&org, AuthMethod::Password)?;
-    if r.mfa == super::magic_links::Mfa::Refuse {
-        let factor = session::factor("password", "knowledge", &m, now);
-        org_policy::require_mfa_satisfied(&org, &m, &[factor])?;
-    }
     let new = new_password(state, pid, &m, r.password).await?;
     let keep = same_member_session(state, pid, r.cred, &m).await?;
     consume(state, pid, &hash, now).await?;

@@ -60,10 +60,25 @@ pub async fn get(
     if !verified.is_some_and(|r| r.verified) {
         return Err(totp::totp_not_found().into());
     }
+    let codes = unsealed_codes(&state, pid, &m.member_id).await?;
+    Ok(ok(CodesResponse {
+        member_id: m.member_id.clone(),
+        member: member::render(&m, &org),
+        organization: org,
+        recovery_codes: codes,
+    }))
+}
+
+/// The member's unused recovery codes in the clear (unsealed with the master key).
+pub(crate) async fn unsealed_codes(
+    state: &AppState,
+    pid: &str,
+    member_id: &str,
+) -> Result<Vec<String>, ApiFailure> {
     let master = state.config.master_key.as_deref();
-    let codes = state
+    state
         .store
-        .recovery_codes(pid, &m.member_id)
+        .recovery_codes(pid, member_id)
         .await?
         .into_iter()
         .map(|c| {
@@ -76,13 +91,7 @@ pub async fn get(
             .map_err(seal_failure)?;
             Ok(String::from_utf8_lossy(&plain).into_owned())
         })
-        .collect::<Result<Vec<_>, ApiFailure>>()?;
-    Ok(ok(CodesResponse {
-        member_id: m.member_id.clone(),
-        member: member::render(&m, &org),
-        organization: org,
-        recovery_codes: codes,
-    }))
+        .collect()
 }
 
 /// `POST /v1/b2b/recovery_codes/rotate`: ten new codes; the old ones stop working.

@@ -96,16 +96,8 @@ pub async fn create(
             return Err(totp::active_totp_exists().into());
         }
     }
-    let secret = totp::TotpSecret::generate(state.tokens.as_ref());
-    let id = make_id(
-        "member-totp",
-        Environment::of_project(pid),
-        state.tokens.uuid(),
-    );
-    let codes = recovery::generate(state.tokens.as_ref());
-    let reg = registration(&state, pid, &m, &id, &secret, false, now + minutes * 60)?;
-    let sealed = seal_codes(&state, &id, &codes)?;
-    state.store.insert_totp_registration(&reg, &sealed).await?;
+    let (reg, secret, codes) = new_registration(&state, pid, &m, minutes).await?;
+    let id = reg.totp_registration_id;
     let uri = totp::otpauth_uri(&secret, &org.organization_name, &m.email_address);
     Ok(ok(CreateResponse {
         member_id: m.member_id.clone(),
@@ -210,6 +202,28 @@ pub async fn migrate(
         totp_registration_id: id,
         recovery_codes: codes,
     }))
+}
+
+/// Creates and stores an unverified registration with fresh recovery codes (TOTP create, and
+/// the hosted page's enrolment): the registration, its secret and the codes in the clear.
+pub(crate) async fn new_registration(
+    state: &AppState,
+    pid: &str,
+    m: &Member,
+    minutes: i64,
+) -> Result<(TotpRegistration, totp::TotpSecret, Vec<String>), ApiFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let secret = totp::TotpSecret::generate(state.tokens.as_ref());
+    let id = make_id(
+        "member-totp",
+        Environment::of_project(pid),
+        state.tokens.uuid(),
+    );
+    let codes = recovery::generate(state.tokens.as_ref());
+    let reg = registration(state, pid, m, &id, &secret, false, now + minutes * 60)?;
+    let sealed = seal_codes(state, &id, &codes)?;
+    state.store.insert_totp_registration(&reg, &sealed).await?;
+    Ok((reg, secret, codes))
 }
 
 /// Checks a code against the member's registration (counted first, audited): the
@@ -375,7 +389,10 @@ pub(crate) fn seal_codes(
         .collect()
 }
 
-fn open_secret(state: &AppState, reg: &TotpRegistration) -> Result<totp::TotpSecret, ApiFailure> {
+pub(crate) fn open_secret(
+    state: &AppState,
+    reg: &TotpRegistration,
+) -> Result<totp::TotpSecret, ApiFailure> {
     let master = state.config.master_key.as_deref();
     let bytes = latchkey_core::jwt::open_secret(
         master,

@@ -2,8 +2,8 @@
 //! `email_otp`, the login step offers "Email me a code"; the code step takes the six digits.
 //! The same code as `otps/email/login_or_signup` and `otps/email/authenticate`
 //! ([`crate::api::otps`]): the keyed hash, five attempts, one code per 30 s, and the
-//! organization's rules checked before the code is spent. The page has no second-factor step,
-//! so where MFA is required it refuses (`policy::require_mfa_satisfied`) before the code is used.
+//! organization's rules checked before the code is spent. Where MFA is required the sign-in
+//! goes on to the page's second-factor step, as after any primary factor (`login::logged_in`).
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -30,9 +30,6 @@ mod msg {
     pub const TOO_SOON: &str = "We just sent a code. Wait half a minute before asking for another.";
     pub const WRONG: &str = "That code is not right, has expired or was replaced by a newer one.";
     pub const DEAD: &str = "Too many wrong codes. Send yourself a new one.";
-    pub const MFA: &str = "Your organization requires a second sign-in step (multi-factor \
-                           authentication), which this sign-in page does not offer yet. Ask \
-                           your administrator.";
 }
 
 /// The code step: where the code went, a field for it, and "send a new code".
@@ -125,9 +122,6 @@ pub async fn verify(State(state): State<AppState>, headers: HeaderMap, body: Byt
         let factor = session::factor("email_otp", "email", &m, now);
         if !policy::allows(&org, AuthMethod::EmailOtp) {
             return page(&state, p, Some((StatusCode::FORBIDDEN, msg::NOT_ALLOWED))).await;
-        }
-        if !policy::mfa_satisfied(&org, &m, std::slice::from_ref(&factor)) {
-            return page(&state, p, Some((StatusCode::FORBIDDEN, msg::MFA))).await;
         }
         let code = f.code.unwrap_or_default();
         let checked = otps::check(&state, &p.project_id, &m, Channel::Email, &code).await;

@@ -67,11 +67,6 @@ mod msg {
     /// `passwords/email/require_reset` marked the member's password.
     pub const RESET_REQUIRED: &str = "Your password must be reset before you can sign in with it. \
         Ask for a reset link, or sign in another way.";
-    /// The organization or member requires MFA, which this page cannot complete yet
-    /// (`organization::policy::mfa_satisfied`); the API's intermediate sessions can.
-    pub const MFA_REQUIRED: &str = "Your organization requires a second sign-in step \
-                                    (multi-factor authentication), which this sign-in page \
-                                    does not offer yet. Ask your administrator.";
     pub const NO_LINKS: &str = "This organization does not allow sign-in links.";
     pub const LINK_SPENT: &str =
         "That sign-in link has expired or was already used. Send yourself a new one.";
@@ -101,6 +96,9 @@ pub async fn page(
         .get_connected_app(&p.project_id, &p.req.client_id)
         .await?
         .ok_or_else(|| Fail::Page(expired(state)))?;
+    if p.req.mfa_intermediate.is_some() {
+        return super::mfa::page(state, p, &app, error).await;
+    }
     let (status, message) = error.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
     let base = context! {
         app => app_view(&app),
@@ -317,53 +315,57 @@ pub(crate) async fn who(
     Ok(org.map(|o| (email, o)))
 }
 
-/// Starts the member's session and sets its cookie; the request resumes. A session the browser
-/// held before (another member, or one too old for `max_age` / `prompt=login`) ends.
+/// A primary factor succeeded: the member's session starts and its cookie is set, or, where the
+/// organization requires MFA (`crate::mfa::primary_login`), the request keeps the intermediate
+/// session and moves to the second-factor step (`ui::mfa`). Either way the request resumes.
 pub(crate) async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
-    p: Pending,
+    mut p: Pending,
     m: &Member,
     org: &Organization,
     factor: latchkey_types::AuthenticationFactor,
 ) -> Result<Response, Fail> {
-    let issued = live::start_or_extend(
-        state,
-        &p.project_id,
-        live::Login {
-            existing: None,
-            member: m,
-            org,
-            factor,
-            minutes: None,
-            custom_claims: None,
-        },
-    )
-    .await?;
-    session_started(state, headers, p, &issued.session_token).await
+    let primary = crate::mfa::Primary {
+        existing: None,
+        intermediate: None,
+        member: m,
+        org,
+        factor,
+        minutes: None,
+        custom_claims: None,
+    };
+    let answer = crate::mfa::primary_login(state, &p.project_id, primary).await?;
+    if !answer.member_authenticated {
+        p.req.mfa_intermediate = Some(answer.intermediate_session_token);
+        pending::save(state, &p).await?;
+        return Ok(see_other(paths::CONTINUE));
+    }
+    let cookie = signed_in(state, headers, &mut p, &answer.session_token).await?;
+    Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
 }
 
-/// The member's new session (token `session_token`) goes into the cookie, ending the one the
-/// browser held before; the request resumes. Also the end of a reset on the page
-/// ([`super::reset`]).
-pub(crate) async fn session_started(
+/// The member is signed in with `session_token`: a session the browser held before (another
+/// member, or one too old for `max_age` / `prompt=login`) ends, the request is marked signed in
+/// here, and the cookie to set is returned.
+pub(super) async fn signed_in(
     state: &AppState,
     headers: &HeaderMap,
-    mut p: Pending,
+    p: &mut Pending,
     session_token: &str,
-) -> Result<Response, Fail> {
+) -> Result<String, Fail> {
     end_session(state, headers, &p.project_id).await?;
     p.req.logged_in_here = true;
-    pending::save(state, &p).await?;
+    p.req.mfa_intermediate = None;
+    pending::save(state, p).await?;
     let secure = cookies::secure(state, headers);
-    let cookie = cookies::set(
+    Ok(cookies::set(
         &cookies::session(&p.project_id),
         session_token,
         cookies::SESSION_PATH,
         None,
         secure,
-    );
-    Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
+    ))
 }
 
 #[derive(Deserialize)]
@@ -393,11 +395,6 @@ pub async fn password(
         match checked {
             Ok(m) => {
                 let factor = session::factor("password", "knowledge", &m, state.clock.now());
-                // The page has no second-factor step yet: where MFA is required it refuses
-                // rather than start a one-factor session (`policy::mfa_satisfied`).
-                if !policy::mfa_satisfied(&org, &m, std::slice::from_ref(&factor)) {
-                    return page(&state, p, Some((StatusCode::FORBIDDEN, msg::MFA_REQUIRED))).await;
-                }
                 logged_in(&state, &headers, p, &m, &org, factor).await
             }
             Err(f) => {
@@ -536,16 +533,8 @@ pub async fn magic_link_callback(
         let verifier = PkceVerifier::parse(verifier).map_err(|_| other_browser())?;
         let token = q.token.unwrap_or_default();
         let now = state.clock.now();
-        let redeemed = magic_links::redeem(
-            &state,
-            &p.project_id,
-            &token,
-            Some(verifier),
-            None,
-            magic_links::Mfa::Refuse,
-            now,
-        )
-        .await;
+        let redeemed =
+            magic_links::redeem(&state, &p.project_id, &token, Some(verifier), None, now).await;
         crate::metrics::magic_link_login("hosted", &redeemed);
         crate::audit::magic_link_login(&state, &p.project_id, &redeemed, ip).await;
         let record = match redeemed {
@@ -555,7 +544,6 @@ pub async fn magic_link_callback(
                 pending::save(&state, &p).await?;
                 // The organization's rules (issue 9 #5, #6) refuse before the link is used up.
                 let refusal = match &*f.0.error_type {
-                    "mfa_required" => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
                     "unauthorized_auth_method" => (StatusCode::FORBIDDEN, msg::NO_LINKS),
                     _ => (StatusCode::BAD_REQUEST, msg::LINK_SPENT),
                 };
@@ -592,6 +580,7 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
         p.req.email_code_sent = false;
+        p.req.mfa_intermediate = None;
         pending::save(&state, &p).await?;
         // Only this project's cookie: another project's session is not this flow's (review #18).
         let secure = cookies::secure(&state, &headers);

@@ -19,6 +19,7 @@ pub mod email_code;
 pub mod flow;
 pub mod login;
 pub mod logout;
+pub mod mfa;
 pub mod page;
 pub mod pending;
 mod provenance;
@@ -38,6 +39,9 @@ pub mod paths {
     pub const EMAIL_CODE: &str = "/oauth2/authorize/email_code";
     pub const EMAIL_CODE_VERIFY: &str = "/oauth2/authorize/email_code/verify";
     pub const RESTART: &str = "/oauth2/authorize/restart";
+    /// Issue 13 item 5: the second-factor step.
+    pub const TOTP: &str = "/oauth2/authorize/totp";
+    pub const RECOVERY_CODE: &str = "/oauth2/authorize/recovery_code";
     pub const LOGOUT: &str = "/oauth2/logout";
     pub const STYLESHEET: &str = "/oauth2/assets/latchkey.css";
     pub const THEME: &str = "/oauth2/assets/theme.css";
@@ -61,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route(EMAIL_CODE, post(email_code::send))
         .route(EMAIL_CODE_VERIFY, post(email_code::verify))
         .route(RESTART, post(login::restart))
+        .route(TOTP, post(mfa::totp_code))
+        .route(RECOVERY_CODE, post(mfa::recovery_code))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))

@@ -60,6 +60,12 @@ const TEMPLATES: &[(&str, &str)] = &[
         "email_code.html",
         include_str!("../../templates/ui/email_code.html"),
     ),
+    // Issue 13 item 5: the second-factor step (`ui::mfa`).
+    ("mfa.html", include_str!("../../templates/ui/mfa.html")),
+    (
+        "recovery_codes.html",
+        include_str!("../../templates/ui/recovery_codes.html"),
+    ),
     // Issue 15 item 7: the server's front page (`home.rs`).
     ("home.html", include_str!("../../templates/ui/home.html")),
 ];

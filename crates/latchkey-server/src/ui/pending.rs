@@ -56,6 +56,10 @@ pub struct PendingRequest {
     pub email_code_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
+    /// The intermediate session of a primary factor whose organization requires MFA: the
+    /// second-factor step (`ui::mfa`) exchanges it. Kept only in this server-side row, which
+    /// only the browser's cookie names; it is no session, and it expires in 10 minutes.
+    pub mfa_intermediate: Option<String>,
 }
 
 impl PendingRequest {

@@ -3,8 +3,9 @@
 //! `reset_password` token, PKCE-bound to this browser by a verifier kept in the pending
 //! request), the link's page with a new-password form, and the reset itself
 //! ([`crate::api::password_reset::reset_with_link`], the code of `passwords/email/reset`),
-//! which ends the member's other sessions and signs them in, so the same authorization request
-//! resumes and the relying party gets its code. Every form carries the request's CSRF token.
+//! which ends the member's other sessions and signs them in (through the second-factor step
+//! where MFA is required), so the same authorization request resumes and the relying party
+//! gets its code. Every form carries the request's CSRF token.
 
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -19,8 +20,8 @@ use latchkey_types::PasswordInput;
 use minijinja::context;
 use serde::Deserialize;
 
-use super::login::{bad_form, form, session_started, who};
-use super::page::{error_page, expired, respond, see_other, Fail, Page};
+use super::login::{bad_form, form, signed_in, who};
+use super::page::{error_page, expired, respond, see_other, with_cookies, Fail, Page};
 use super::paths;
 use super::pending::{self, Pending};
 use crate::api::password_reset::{reset_with_link, LinkReset};
@@ -218,7 +219,6 @@ pub async fn reset(
             password: PasswordInput::new(f.password.unwrap_or_default()),
             cred: None,
             intermediate: None,
-            mfa: crate::api::magic_links::Mfa::Refuse,
             minutes: None,
             claims: &claims,
             ip,
@@ -231,10 +231,16 @@ pub async fn reset(
         p.req.organization_id = Some(done.organization_id.clone());
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
-        if !done.answer.member_authenticated {
-            return Err(ApiError::internal().into());
+        // Where MFA is required the reset answers with an intermediate session, which the
+        // page's second-factor step (`ui::mfa`) completes, as after any primary factor.
+        let answer = done.answer;
+        if !answer.member_authenticated {
+            p.req.mfa_intermediate = Some(answer.intermediate_session_token);
+            pending::save(&state, &p).await?;
+            return Ok(see_other(paths::CONTINUE));
         }
-        session_started(&state, &headers, p, &done.answer.session_token).await
+        let cookie = signed_in(&state, &headers, &mut p, &answer.session_token).await?;
+        Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
     }
     .await;
     respond(&state, r)

@@ -30,6 +30,7 @@ mod mcp_registration;
 mod member_auth;
 mod members;
 mod mfa;
+mod mfa_pages;
 mod oauth_security;
 mod oauth_support;
 mod oidc_rp;

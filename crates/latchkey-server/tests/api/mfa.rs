@@ -167,7 +167,25 @@ async fn password_then_totp(app: TestApp) {
             json!({"session_token": session_token, "authorization_check": {"organization_id": org, "resource_id": "stytch.member", "action": "search"}}),
         )
         .await;
-    assert_eq!(status, 403, "{s}");
+    assert_eq!(
+        (status.as_u16(), s["error_type"].as_str()),
+        (403, Some("session_authorization_error"))
+    );
+    let (status, _) = app
+        .put(
+            &format!("/v1/b2b/organizations/{org}/members/{member}"),
+            json!({"roles": ["stytch_admin"]}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, s) = app
+        .post(
+            SESSIONS_AUTH,
+            json!({"session_token": session_token, "authorization_check": {"organization_id": org, "resource_id": "stytch.member", "action": "delete"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["verdict"]["authorized"], true, "{s}");
     let (status, s) = app
         .post(SESSIONS_AUTH, json!({"session_token": session_token}))
         .await;
@@ -484,3 +502,28 @@ async fn migrate_and_enrollment(app: TestApp) {
     );
 }
 both!(migrate_and_enrollment);
+
+/// One TOTP code, two intermediate sessions, at once: exactly one session (RFC 6238 §5.2).
+async fn totp_code_single_use_under_concurrency(app: TestApp) {
+    let (org, member, email) = setup(&app, json!({"mfa_policy": "REQUIRED_FOR_ALL"})).await;
+    let ist = intermediate(&app, &org, &email).await;
+    let (_, secret, _) = create_totp(&app, &org, &member, Some(&ist)).await;
+    let (status, b) = totp_auth(&app, &org, &member, &code(&app, &secret), &ist).await;
+    assert_eq!(status, 200, "{b}");
+    // The next step's code, so the first one's spent step does not interfere.
+    let next = secret.code_at(app.state.clock.now().unix_timestamp() + 30);
+    let (ia, ib) = (
+        intermediate(&app, &org, &email).await,
+        intermediate(&app, &org, &email).await,
+    );
+    let (ra, rb) = tokio::join!(
+        totp_auth(&app, &org, &member, &next, &ia),
+        totp_auth(&app, &org, &member, &next, &ib)
+    );
+    assert_eq!(
+        [ra.0, rb.0].iter().filter(|s| **s == 200).count(),
+        1,
+        "{ra:?} {rb:?}"
+    );
+}
+both!(totp_code_single_use_under_concurrency);

@@ -475,9 +475,9 @@ async fn configured_default_is_registered_postgres() {
     configured_default_is_registered(Backend::Postgres).await
 }
 
-/// #5 and #6 on the hosted page: an organization that requires MFA gets an explanation instead
-/// of a session; the page offers only the methods the API allows.
-async fn hosted_page_fails_closed(app: TestApp) {
+/// #5 and #6 on the hosted page: an organization that requires MFA gets the second-factor step
+/// (issue 13 item 5) instead of a session; the page offers only the methods the API allows.
+async fn hosted_page_follows_the_policies(app: TestApp) {
     use crate::pages::{authorize_url, client, org_with_member, start, PASSWORD};
     let c = client(&app, "third_party").await;
     let e = format!("mfa-{}@acme.io", unique());
@@ -506,8 +506,7 @@ async fn hosted_page_fails_closed(app: TestApp) {
             &[("csrf_token", &csrf), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
+    assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "{}", r.body);
     let session_set = r
         .headers
         .get_all("set-cookie")
@@ -518,6 +517,19 @@ async fn hosted_page_fails_closed(app: TestApp) {
                 && !c.starts_with(&format!("{}=;", app.session_cookie()))
         });
     assert!(!session_set, "no session cookie");
+    let step = b.follow(&r.location()).await;
+    assert!(
+        step.body.contains("Set up an authenticator app"),
+        "{}",
+        step.body
+    );
+    b.post("/oauth2/authorize/restart", &[("csrf_token", &csrf)])
+        .await;
+    b.submit(
+        "/oauth2/authorize/email",
+        &[("csrf_token", &csrf), ("email_address", &e)],
+    )
+    .await;
     // RESTRICTED to SSO: neither the password form nor a sign-in link is offered or sent.
     let (status, _) = app
         .put(
@@ -533,7 +545,7 @@ async fn hosted_page_fails_closed(app: TestApp) {
         .await;
     assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
 }
-both!(hosted_page_fails_closed);
+both!(hosted_page_follows_the_policies);
 
 /// `latchkey project redirect-urls add|list|remove` (issue 9 #16).
 #[test]
@@ -572,9 +584,9 @@ fn cli_registers_redirect_urls() {
     assert!(!ok, "removing an unregistered URL is an error");
 }
 
-/// #5 on the hosted page's magic link: when MFA became required after the link was sent, the
-/// callback explains why instead of starting a session, and the link is not used up.
-async fn hosted_magic_link_fails_closed(app: TestApp) {
+/// #5 on the hosted page's magic link (issue 13 item 5): when MFA became required after the
+/// link was sent, the callback starts no session but leads to the second-factor step.
+async fn hosted_magic_link_leads_to_the_second_factor(app: TestApp) {
     use crate::pages::{authorize_url, client, org_with_member, start};
     let c = client(&app, "third_party").await;
     let e = format!("mfa-ml-{}@acme.io", unique());
@@ -592,7 +604,7 @@ async fn hosted_magic_link_fails_closed(app: TestApp) {
         .submit("/oauth2/authorize/magic_link", &[("csrf_token", &csrf)])
         .await;
     assert!(sent.body.contains("Check your email"), "{}", sent.body);
-    let (link, token) = outbox_link(&app, &e).await;
+    let (link, _) = outbox_link(&app, &e).await;
     let path = link.as_str().strip_prefix(&app.base).unwrap().to_string();
     let (status, _) = app
         .put(
@@ -602,18 +614,19 @@ async fn hosted_magic_link_fails_closed(app: TestApp) {
         .await;
     assert_eq!(status, 200);
     let r = b.get(&path).await;
-    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
-    let record = app
-        .state
-        .store
-        .magic_link(
-            &app.project_id,
-            &latchkey_core::magic_link::MagicLinkToken::hash_of(&token),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(record.used_at.is_none(), "not used up");
+    assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        !r.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("latchkey_session_")),
+        "no session before the second factor"
+    );
+    let step = b.follow(&r.location()).await;
+    assert!(
+        step.body.contains("Set up an authenticator app"),
+        "{}",
+        step.body
+    );
 }
-both!(hosted_magic_link_fails_closed);
+both!(hosted_magic_link_leads_to_the_second_factor);

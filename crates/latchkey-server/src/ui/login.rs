@@ -256,6 +256,7 @@ pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: Byte
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
         p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
         pending::save(&state, &p).await?;
         Ok(see_other(paths::CONTINUE))
     }
@@ -557,6 +558,7 @@ pub async fn magic_link_callback(
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
         p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
         p.req.magic_link_sent = false;
         pending::save(&state, &p).await?;
         let factor = session::factor("magic_link", "email", &m, now);
@@ -580,6 +582,7 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.reset_verifier = None;
         p.req.reset_sent = false;
         p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
         p.req.mfa_intermediate = None;
         pending::save(&state, &p).await?;
         // Only this project's cookie: another project's session is not this flow's (review #18).

@@ -79,6 +79,8 @@ pub async fn page(
             enrolling,
             qr_code,
             secret,
+            // Issue 13 item 5: the SMS code step (`ui::mfa_sms`).
+            sms => super::mfa_sms::view(&p, &org, &m),
         },
     )
     .status(status)

@@ -20,6 +20,7 @@ pub mod flow;
 pub mod login;
 pub mod logout;
 pub mod mfa;
+pub mod mfa_sms;
 pub mod page;
 pub mod pending;
 mod provenance;
@@ -38,6 +39,8 @@ pub mod paths {
     pub const RESET_PASSWORD: &str = "/oauth2/authorize/reset_password";
     pub const EMAIL_CODE: &str = "/oauth2/authorize/email_code";
     pub const EMAIL_CODE_VERIFY: &str = "/oauth2/authorize/email_code/verify";
+    pub const SMS: &str = "/oauth2/authorize/sms";
+    pub const SMS_VERIFY: &str = "/oauth2/authorize/sms/verify";
     pub const RESTART: &str = "/oauth2/authorize/restart";
     /// Issue 13 item 5: the second-factor step.
     pub const TOTP: &str = "/oauth2/authorize/totp";
@@ -64,6 +67,8 @@ pub fn router() -> Router<AppState> {
         .route(RESET_PASSWORD, get(reset::show).post(reset::reset))
         .route(EMAIL_CODE, post(email_code::send))
         .route(EMAIL_CODE_VERIFY, post(email_code::verify))
+        .route(SMS, post(mfa_sms::send))
+        .route(SMS_VERIFY, post(mfa_sms::verify))
         .route(RESTART, post(login::restart))
         .route(TOTP, post(mfa::totp_code))
         .route(RECOVERY_CODE, post(mfa::recovery_code))

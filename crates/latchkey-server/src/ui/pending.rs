@@ -54,6 +54,8 @@ pub struct PendingRequest {
     pub reset_sent: bool,
     /// Issue 13 item 5: an email sign-in code was sent for this request (the code step shows).
     pub email_code_sent: bool,
+    /// An SMS code was sent for the second-factor step (`ui::mfa_sms`).
+    pub mfa_sms_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
     /// The intermediate session of a primary factor whose organization requires MFA: the

@@ -102,3 +102,91 @@ async fn no_code_where_the_organization_refuses_it(app: TestApp) {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.body);
 }
 both!(no_code_where_the_organization_refuses_it);
+
+/// The second-factor step's SMS code (on the hosted MFA step): a password where the
+/// organization requires MFA, then "Text me a code" to the member's number, the code from the
+/// outbox, and the relying party's code; the member is enrolled with a verified phone.
+async fn sms_code_completes_the_second_factor(app: TestApp) {
+    let c = client(&app, "first_party").await;
+    let email = format!("sms-{}@acme.io", unique());
+    let org = org_with_member(&app, "Acme", &email).await;
+    let oid = org["organization_id"].as_str().unwrap().to_string();
+    let phone = format!("+1202555{:04}", rand_digits());
+    let members = app
+        .state
+        .store
+        .members_by_email(&app.project_id, &email)
+        .await
+        .unwrap();
+    let mid = members[0].member_id.clone();
+    let (status, body) = app
+        .put(
+            &format!("/v1/b2b/organizations/{oid}/members/{mid}"),
+            json!({"mfa_phone_number": phone}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = app
+        .put(
+            &format!("/v1/b2b/organizations/{oid}"),
+            json!({"mfa_policy": "REQUIRED_FOR_ALL"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let mut b = start(&app, &authorize_url(&c.id, &[])).await;
+    let first = b.follow("/oauth2/authorize/continue").await;
+    let csrf = first.csrf();
+    b.submit(
+        "/oauth2/authorize/email",
+        &[("csrf_token", &csrf), ("email_address", &email)],
+    )
+    .await;
+    let step = b
+        .submit(
+            "/oauth2/authorize/password",
+            &[("csrf_token", &csrf), ("password", crate::pages::PASSWORD)],
+        )
+        .await;
+    assert!(step.body.contains("Text me a code at"), "{}", step.body);
+    let sent = b
+        .submit("/oauth2/authorize/sms", &[("csrf_token", &csrf)])
+        .await;
+    assert!(sent.body.contains("Code sent by SMS"), "{}", sent.body);
+    let code = outbox_code(&app, &phone).await;
+    let wrong = format!(
+        "{}{}",
+        if code.starts_with('9') { '1' } else { '9' },
+        &code[1..]
+    );
+    let r = b
+        .post(
+            "/oauth2/authorize/sms/verify",
+            &[("csrf_token", &csrf), ("code", &wrong)],
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.body);
+    let done = b
+        .post(
+            "/oauth2/authorize/sms/verify",
+            &[("csrf_token", &csrf), ("code", &code)],
+        )
+        .await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.body);
+    let end = b.follow(&done.location()).await;
+    assert_eq!(end.status, StatusCode::SEE_OTHER, "{}", end.body);
+    let tokens = redeem(&app, &c, &end.query()["code"]).await;
+    assert!(tokens["access_token"].as_str().is_some());
+    let m = app
+        .state
+        .store
+        .get_member_in_project(&app.project_id, &mid)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(m.mfa_phone_number_verified && m.mfa_enrolled);
+}
+both!(sms_code_completes_the_second_factor);
+
+fn rand_digits() -> u32 {
+    u32::from_str_radix(&unique()[..4], 16).unwrap_or(1234) % 10_000
+}

@@ -242,3 +242,35 @@ test("email sign-in code read from the outbox", async () => {
   await page.context().close();
   await rp.close();
 });
+
+// Issue 13 item 5: the second-factor step's SMS code, read from the outbox (`latchkey outbox`
+// lists SMS beside mail), where the organization requires MFA.
+test("SMS code of the second-factor step read from the outbox", async () => {
+  const rp = await relyingParty("third_party");
+  const email = `hal-${unique()}@acme.io`;
+  const org = await orgWithMember("Acme", email);
+  const phone = `+1202555${String(Math.floor(Math.random() * 10000)).padStart(4, "0")}`;
+  const { members } = await api("POST", "/v1/b2b/organizations/members/search", { organization_ids: [org.organization_id], query: { operator: "AND", operands: [{ filter_name: "member_emails", filter_value: [email] }] } });
+  await api("PUT", `/v1/b2b/organizations/${org.organization_id}/members/${members[0].member_id}`, { mfa_phone_number: phone });
+  await api("PUT", `/v1/b2b/organizations/${org.organization_id}`, { mfa_policy: "REQUIRED_FOR_ALL" });
+  const page = await newPage();
+  await page.goto(`${rp.base}/login`);
+  await typeEmail(page, email);
+  await typePassword(page);
+  await page.getByRole("button", { name: /Text me a code at/ }).click();
+  await page.getByLabel(/Code sent by SMS/).waitFor();
+  await shot(page, "mfa-sms-desktop");
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.env.LATCHKEY_BIN, ["outbox", "--project", process.env.LATCHKEY_PROJECT_ID, "--limit", "20", "--json"], {
+    env: { ...process.env, LATCHKEY_DATABASE_URL: process.env.LATCHKEY_DATABASE_URL },
+  }).toString();
+  const sms = JSON.parse(out).find((m) => m.channel === "sms" && m.to_address === phone);
+  assert.ok(sms, out);
+  await page.getByLabel(/Code sent by SMS/).fill(sms.text_body.match(/\b\d{6}\b/)[0]);
+  await page.getByRole("button", { name: "Verify the SMS code" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.locator("#result").waitFor();
+  assert.equal(await page.locator("#result").textContent(), `Hello ${email}`);
+  await page.context().close();
+  await rp.close();
+});

@@ -212,6 +212,13 @@ async fn resolve_member(
         }
         (None, Some(cred)) => {
             let s = sessions::resolve(state, project_id, cred).await?;
+            // A session without the second factor its organization requires (one started
+            // before the policy changed) may not authorize a Connected App (issue 13 item 4).
+            latchkey_core::organization::policy::require_mfa_satisfied(
+                &s.org,
+                &s.member,
+                &s.record.factors,
+            )?;
             let auth_time = latchkey_core::session::auth_time(&s.record);
             Ok((s.member, s.org, Some(s.record.member_session_id), auth_time))
         }

@@ -16,6 +16,7 @@ use crate::config::{Config, FileConfig, LogFormat};
 
 mod db;
 mod demo;
+mod enterprise;
 mod origins;
 mod rbac;
 mod redirect_urls;
@@ -98,6 +99,13 @@ pub enum Command {
     /// Move a deployment between databases (`db copy`) and back up SQLite (`db backup`).
     #[command(subcommand)]
     Db(db::DbCommand),
+    /// Trust, list and remove an organization's identity assertion issuers (enterprise-managed
+    /// authorization with ID-JAGs).
+    #[command(subcommand)]
+    IdentityAssertionIssuer(enterprise::IssuerCommand),
+    /// Show or change which grants a Connected App client may use (client credentials, token
+    /// exchange, jwt-bearer); all off by default.
+    ClientGrants(enterprise::ClientGrantsArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -204,6 +212,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             json,
         } => outbox(config, project, limit, json).await,
         Command::Db(cmd) => db::run(config, cmd).await,
+        Command::IdentityAssertionIssuer(cmd) => enterprise::run_issuers(config, cmd).await,
+        Command::ClientGrants(args) => enterprise::run_client_grants(config, args).await,
         Command::Demo(args) => demo::run(config, args).await,
     }
 }

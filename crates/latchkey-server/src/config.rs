@@ -64,6 +64,7 @@ pub struct FileConfig {
     pub request_body_timeout_secs: Option<u64>,
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<String>,
+    pub cache_ttl_seconds: Option<u64>,
 }
 
 impl FileConfig {
@@ -124,6 +125,8 @@ pub struct Config {
     /// When set, `/metrics` is served only on this address (a second listener), not on
     /// `listen` (`metrics_listen` / `LATCHKEY_METRICS_LISTEN`).
     pub metrics_listen: Option<SocketAddr>,
+    /// How long a replica keeps project settings and clients in memory (`cache.rs`; 0: off).
+    pub cache_ttl_seconds: u64,
 }
 
 /// How long slow clients may take and how many connections are served at once (security
@@ -360,6 +363,10 @@ impl Config {
             branding: Branding::resolve(file, env)?,
             limits: ConnectionLimits::resolve(file),
             metrics_listen: metrics_listen(file, env)?,
+            cache_ttl_seconds: file
+                .cache_ttl_seconds
+                .unwrap_or(crate::cache::DEFAULT_TTL_SECS)
+                .min(3600),
         })
     }
 
@@ -387,6 +394,7 @@ impl Config {
             branding: Branding::default(),
             limits: ConnectionLimits::default(),
             metrics_listen: None,
+            cache_ttl_seconds: crate::cache::DEFAULT_TTL_SECS,
         }
     }
 }

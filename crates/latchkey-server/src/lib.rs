@@ -9,6 +9,7 @@
 
 pub mod api;
 pub mod audit;
+pub mod cache;
 pub mod cli;
 pub mod client_address;
 pub mod config;

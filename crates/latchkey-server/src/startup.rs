@@ -35,6 +35,9 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
     )?;
     Ok(AppState {
         store,
+        cache: Arc::new(crate::cache::ReadCache::new(
+            std::time::Duration::from_secs(config.cache_ttl_seconds),
+        )),
         mailer: Arc::new(mailer),
         email_sends: Arc::new(crate::limits::SendLimiter::new(
             std::time::Duration::from_secs(1),
@@ -353,6 +356,9 @@ pub async fn maintenance_loop(state: AppState) {
         }
         if let Err(e) = state.store.purge_client_assertion_jtis(now).await {
             tracing::error!(error = %e, "purging spent client assertion ids failed");
+        }
+        if let Err(e) = state.store.purge_assertion_jtis(now).await {
+            tracing::error!(error = %e, "purging spent ID-JAG ids failed");
         }
         purge_audit_events(&state, now).await;
         // Codes, tokens, empty families, pending authorizations, magic links and sessions, in

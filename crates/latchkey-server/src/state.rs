@@ -8,12 +8,13 @@ use latchkey_core::rbac::effective_policy;
 use latchkey_store::Store;
 
 use crate::config::Config;
-use crate::envelope::ApiFailure;
 
 /// Shared by every request (cheap to clone).
 #[derive(Clone)]
 pub struct AppState {
     pub store: Arc<dyn Store>,
+    /// What nearly every request reads and rarely changes (`cache.rs` states the rule).
+    pub cache: Arc<crate::cache::ReadCache>,
     pub clock: Arc<dyn Clock>,
     pub tokens: Arc<dyn TokenGenerator>,
     pub config: Arc<Config>,
@@ -31,10 +32,28 @@ pub struct AppState {
 
 impl AppState {
     /// The project's effective RBAC policy: Stytch's defaults merged with the operator's policy
-    /// (`latchkey rbac set`), spec §15.7. Read per request, so a new policy applies at once.
-    pub async fn effective_policy(&self, project_id: &str) -> Result<RbacPolicy, ApiFailure> {
-        let custom = self.store.get_rbac_policy(project_id).await?;
-        Ok(effective_policy(custom.as_ref()))
+    /// (`latchkey rbac set`), spec §15.7. Cached for `cache_ttl_seconds`: a policy set by the
+    /// CLI or another replica applies within that time.
+    pub async fn effective_policy(
+        &self,
+        project_id: &str,
+    ) -> Result<Arc<RbacPolicy>, latchkey_store::StoreError> {
+        self.cache
+            .policy(project_id, async {
+                let custom = self.store.get_rbac_policy(project_id).await?;
+                Ok(effective_policy(custom.as_ref()))
+            })
+            .await
+    }
+
+    /// The project's secret hashes (none: no such project), cached while it has some.
+    pub async fn project_secrets(
+        &self,
+        project_id: &str,
+    ) -> Result<Arc<Vec<latchkey_core::secret::SecretHash>>, latchkey_store::StoreError> {
+        self.cache
+            .project_secrets(project_id, self.store.project_secret_hashes(project_id))
+            .await
     }
 }
 
@@ -49,6 +68,11 @@ pub async fn default_project(state: &AppState) -> Result<String, crate::envelope
     if let Some(p) = &state.config.default_project_id {
         return Ok(p.clone());
     }
+    let only = state.cache.default_project(only_project(state)).await?;
+    Ok(only.as_ref().clone())
+}
+
+async fn only_project(state: &AppState) -> Result<String, crate::envelope::ApiFailure> {
     let projects = state.store.list_projects().await?;
     match projects.as_slice() {
         [only] => Ok(only.project_id.clone()),

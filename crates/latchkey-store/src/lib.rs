@@ -6,6 +6,7 @@
 //! database and surfaced as [`Conflict`], never by check-then-insert.
 #![forbid(unsafe_code)]
 
+mod assertion_grants;
 mod audit;
 mod client_metadata;
 mod connected_apps;
@@ -47,6 +48,7 @@ use latchkey_core::secret::SecretHash;
 use latchkey_core::session::SessionRecord;
 use latchkey_types::{AuditEvent, ConnectedApp, Member, Organization};
 
+pub use assertion_grants::SpentAssertion;
 pub use audit::{AuditFilter, AuditPage};
 pub use client_metadata::ClientMetadataDocument;
 pub use governance::ClientApproval;
@@ -263,6 +265,14 @@ pub trait Store: Send + Sync {
         key: MemberLookup<'_>,
     ) -> Result<Option<Member>>;
     /// A member of any organization of the project, by member_id.
+    /// The organization (id, slug or external id) and its member (id or external id), read
+    /// together; `None` when the organization does not exist.
+    async fn member_with_organization(
+        &self,
+        project_id: &str,
+        org_key: &str,
+        member_key: &str,
+    ) -> Result<Option<(Organization, Option<Member>)>>;
     async fn get_member_in_project(
         &self,
         project_id: &str,
@@ -801,6 +811,52 @@ pub trait Store: Send + Sync {
         reg: &TotpRegistration,
         codes: &[NewRecoveryCode],
     ) -> Result<bool>;
+    // Branch grants (issue 14 items 3 and 7): trusted identity assertion issuers and the
+    // jwt-bearer grant (migration 0022).
+    /// `Conflict::Other` when an organization of the project already trusts the issuer.
+    async fn insert_assertion_issuer(
+        &self,
+        project_id: &str,
+        issuer: &latchkey_types::IdentityAssertionIssuer,
+    ) -> Result<()>;
+    /// An organization's issuers, oldest first.
+    async fn assertion_issuers(
+        &self,
+        organization_id: &str,
+    ) -> Result<Vec<latchkey_types::IdentityAssertionIssuer>>;
+    async fn get_assertion_issuer(
+        &self,
+        organization_id: &str,
+        issuer_id: &str,
+    ) -> Result<Option<latchkey_types::IdentityAssertionIssuer>>;
+    /// The issuer with this exact `iss` in the project (at most one organization trusts it).
+    async fn trusted_assertion_issuer(
+        &self,
+        project_id: &str,
+        issuer: &str,
+    ) -> Result<Option<latchkey_types::IdentityAssertionIssuer>>;
+    /// False when it is gone; `Conflict::Other` when another organization trusts the issuer.
+    async fn update_assertion_issuer(
+        &self,
+        issuer: &latchkey_types::IdentityAssertionIssuer,
+    ) -> Result<bool>;
+    async fn delete_assertion_issuer(&self, organization_id: &str, issuer_id: &str)
+        -> Result<bool>;
+    /// Spends an ID-JAG's `jti` and records the new family and its access token (and the
+    /// event) in one transaction; false, writing nothing, when the `jti` was spent before.
+    async fn issue_assertion_grant(
+        &self,
+        spent: &SpentAssertion<'_>,
+        grant: &latchkey_core::oauth::grant::Grant,
+        access: &AccessRow,
+        event: Option<&AuditEvent>,
+        now: i64,
+    ) -> Result<bool>;
+    /// Forgets spent ID-JAG `jti`s whose assertion has expired.
+    async fn purge_assertion_jtis(&self, now: i64) -> Result<u64>;
+    /// Revokes one access token by `jti` (RFC 7009 for an exchanged token revoked by the client
+    /// holding it; its grant lives on).
+    async fn revoke_access_token(&self, jti: &str, now: i64) -> Result<()>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

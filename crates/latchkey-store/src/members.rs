@@ -39,6 +39,43 @@ impl SqlStore {
             .transpose()
     }
 
+    /// The organization (by id, slug or external id) and, when it has one, its member (by id or
+    /// external id), in one statement: the token endpoint and Connected Apps authorization read
+    /// both on every request. `None`: no such organization.
+    pub(crate) async fn member_with_organization_impl(
+        &self,
+        project_id: &str,
+        org_key: &str,
+        member_key: &str,
+    ) -> Result<Option<(latchkey_types::Organization, Option<Member>)>> {
+        // The same precedence as `get_organization` and `get_member`. Each alternative names
+        // a whole unique key, so both engines look the rows up by index (written as
+        // `project_id = $1 AND (… OR …)`, SQLite scans the project's organizations instead).
+        let row = sqlx::query(
+            "SELECT o.data AS org, m.data AS member FROM organizations o \
+             LEFT JOIN members m ON m.organization_id = o.organization_id \
+                 AND (m.member_id = $3 OR m.external_id = $3) \
+             WHERE (o.organization_id = $2 AND o.project_id = $1) \
+                OR (o.project_id = $1 AND o.slug = $2) OR (o.project_id = $1 AND o.external_id = $2) \
+             ORDER BY CASE WHEN o.organization_id = $2 THEN 0 WHEN o.slug = $2 THEN 1 ELSE 2 END, \
+                      CASE WHEN m.member_id = $3 THEN 0 ELSE 1 END LIMIT 1",
+        )
+        .bind(project_id)
+        .bind(org_key)
+        .bind(member_key)
+        .fetch_optional(&self.pool)
+        .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let org = from_json(&row.try_get::<String, _>("org")?)?;
+        let member = row
+            .try_get::<Option<String>, _>("member")?
+            .map(|m| from_json(&m))
+            .transpose()?;
+        Ok(Some((org, member)))
+    }
+
     pub(crate) async fn get_member_in_project_impl(
         &self,
         project_id: &str,

@@ -141,12 +141,18 @@ impl SqlStore {
         client_id: &str,
         now: i64,
     ) -> Result<CodeRedemption> {
-        let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 AND consumed_at IS NULL")
+        // One statement on the usual path: the conditional UPDATE is the single-use check (only
+        // one concurrent caller gets its row back), RETURNING hands over the record.
+        let spent = sqlx::query("UPDATE authorization_codes SET consumed_at = $1 WHERE code_hash = $2 AND client_id = $3 AND consumed_at IS NULL RETURNING data")
             .bind(now)
             .bind(code_hash)
             .bind(client_id)
-            .execute(&self.writer)
+            .fetch_optional(&self.writer)
             .await?;
+        if let Some(row) = spent {
+            let record: CodeRecord = from_json(&row.try_get::<String, _>("data")?)?;
+            return Ok(CodeRedemption::Fresh(record));
+        }
         let row = sqlx::query(
             "SELECT data FROM authorization_codes WHERE code_hash = $1 AND client_id = $2",
         )
@@ -157,12 +163,9 @@ impl SqlStore {
         let Some(row) = row else {
             return Ok(CodeRedemption::NotFound);
         };
-        let record: CodeRecord = from_json(&row.try_get::<String, _>("data")?)?;
-        Ok(if spent.rows_affected() == 1 {
-            CodeRedemption::Fresh(record)
-        } else {
-            CodeRedemption::AlreadyUsed(record)
-        })
+        Ok(CodeRedemption::AlreadyUsed(from_json(
+            &row.try_get::<String, _>("data")?,
+        )?))
     }
 
     /// Records the tokens of a code redemption in one transaction. If a replay of the code has
@@ -404,7 +407,7 @@ impl SqlStore {
     }
 }
 
-async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
+pub(crate) async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, member_session_id, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -39,9 +39,11 @@ impl SqlStore {
         key: &str,
     ) -> Result<Option<Organization>> {
         // An id wins over a slug, a slug over an external id (they are unique separately).
+        // `project_id` inside each alternative, so each uses its unique index (SQLite would
+        // otherwise walk every organization of the project: see `member_with_organization`).
         let row = sqlx::query(
-            "SELECT data FROM organizations WHERE project_id = $1 \
-             AND (organization_id = $2 OR slug = $2 OR external_id = $2) \
+            "SELECT data FROM organizations WHERE (organization_id = $2 AND project_id = $1) \
+             OR (project_id = $1 AND slug = $2) OR (project_id = $1 AND external_id = $2) \
              ORDER BY CASE WHEN organization_id = $2 THEN 0 WHEN slug = $2 THEN 1 ELSE 2 END LIMIT 1",
         )
         .bind(project_id)

@@ -168,6 +168,15 @@ impl crate::Store for SqlStore {
     ) -> crate::Result<Option<latchkey_types::Member>> {
         self.get_member_impl(organization_id, key).await
     }
+    async fn member_with_organization(
+        &self,
+        project_id: &str,
+        org_key: &str,
+        member_key: &str,
+    ) -> crate::Result<Option<(latchkey_types::Organization, Option<latchkey_types::Member>)>> {
+        self.member_with_organization_impl(project_id, org_key, member_key)
+            .await
+    }
     async fn get_member_in_project(
         &self,
         project_id: &str,
@@ -960,5 +969,65 @@ impl crate::Store for SqlStore {
         codes: &[crate::NewRecoveryCode],
     ) -> crate::Result<bool> {
         self.rotate_recovery_codes_impl(reg, codes).await
+    }
+    // Branch grants (issue 14 items 3 and 7).
+    async fn insert_assertion_issuer(
+        &self,
+        project_id: &str,
+        issuer: &latchkey_types::IdentityAssertionIssuer,
+    ) -> crate::Result<()> {
+        self.insert_assertion_issuer_impl(project_id, issuer).await
+    }
+    async fn assertion_issuers(
+        &self,
+        organization_id: &str,
+    ) -> crate::Result<Vec<latchkey_types::IdentityAssertionIssuer>> {
+        self.assertion_issuers_impl(organization_id).await
+    }
+    async fn get_assertion_issuer(
+        &self,
+        organization_id: &str,
+        issuer_id: &str,
+    ) -> crate::Result<Option<latchkey_types::IdentityAssertionIssuer>> {
+        self.get_assertion_issuer_impl(organization_id, issuer_id)
+            .await
+    }
+    async fn trusted_assertion_issuer(
+        &self,
+        project_id: &str,
+        issuer: &str,
+    ) -> crate::Result<Option<latchkey_types::IdentityAssertionIssuer>> {
+        self.trusted_assertion_issuer_impl(project_id, issuer).await
+    }
+    async fn update_assertion_issuer(
+        &self,
+        issuer: &latchkey_types::IdentityAssertionIssuer,
+    ) -> crate::Result<bool> {
+        self.update_assertion_issuer_impl(issuer).await
+    }
+    async fn delete_assertion_issuer(
+        &self,
+        organization_id: &str,
+        issuer_id: &str,
+    ) -> crate::Result<bool> {
+        self.delete_assertion_issuer_impl(organization_id, issuer_id)
+            .await
+    }
+    async fn issue_assertion_grant(
+        &self,
+        spent: &crate::SpentAssertion<'_>,
+        grant: &latchkey_core::oauth::grant::Grant,
+        access: &crate::AccessRow,
+        event: Option<&latchkey_types::AuditEvent>,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.issue_assertion_grant_impl(spent, grant, access, event, now)
+            .await
+    }
+    async fn purge_assertion_jtis(&self, now: i64) -> crate::Result<u64> {
+        self.purge_assertion_jtis_impl(now).await
+    }
+    async fn revoke_access_token(&self, jti: &str, now: i64) -> crate::Result<()> {
+        self.revoke_access_token_impl(jti, now).await
     }
 }

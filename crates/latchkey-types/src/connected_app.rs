@@ -36,6 +36,15 @@ pub struct ConnectedApp {
     /// The scopes a `client_credentials` token may carry.
     #[serde(default)]
     pub client_credentials_scopes: Vec<String>,
+    /// latchkey extension (issue 14 item 7): the client may use the RFC 8693 token exchange
+    /// grant; off by default.
+    #[serde(default)]
+    pub token_exchange_allowed: bool,
+    /// latchkey extension (issue 14 item 7): the client may redeem ID-JAGs with the RFC 7523
+    /// `jwt-bearer` grant (enterprise-managed authorization); off by default. Confidential
+    /// clients only, as Stytch's Cross App Access requires.
+    #[serde(default)]
+    pub jwt_bearer_allowed: bool,
 }
 
 /// The create response's `connected_app`: the client plus `client_secret`, shown this once
@@ -75,6 +84,8 @@ pub struct ConnectedAppSettings {
     /// latchkey extension (issue 14).
     pub client_credentials_allowed: Option<bool>,
     pub client_credentials_scopes: Option<Vec<String>>,
+    pub token_exchange_allowed: Option<bool>,
+    pub jwt_bearer_allowed: Option<bool>,
 }
 
 /// `POST /v1/connected_apps/clients/search` body: paging only, no filters.

@@ -8,6 +8,7 @@
 
 pub mod audit;
 pub mod connected_app;
+pub mod identity_assertion;
 pub mod idp;
 pub mod m2m;
 pub mod magic_link;
@@ -22,6 +23,7 @@ pub mod session;
 
 pub use audit::*;
 pub use connected_app::*;
+pub use identity_assertion::*;
 pub use idp::*;
 pub use m2m::*;
 pub use magic_link::*;

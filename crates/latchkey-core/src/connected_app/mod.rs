@@ -102,6 +102,8 @@ pub fn create(
         client_id_metadata_url: None,
         client_credentials_allowed: false,
         client_credentials_scopes: vec![],
+        token_exchange_allowed: false,
+        jwt_bearer_allowed: false,
     };
     apply(&mut app, client_type, req)?;
     let secret = (!client_type.is_public()).then(|| generate_secret(tokens));
@@ -161,7 +163,14 @@ fn apply(
     if let Some(v) = &req.client_credentials_scopes {
         app.client_credentials_scopes = crate::oauth::client_credentials::validate_scopes(v)?;
     }
+    if let Some(v) = req.token_exchange_allowed {
+        app.token_exchange_allowed = v;
+    }
+    if let Some(v) = req.jwt_bearer_allowed {
+        app.jwt_bearer_allowed = v;
+    }
     crate::oauth::client_credentials::check_allowed(client_type, app.client_credentials_allowed)?;
+    crate::oauth::id_jag::check_allowed(client_type, app.jwt_bearer_allowed)?;
     validate_client_settings(
         client_type,
         FullAccess::from_flag(app.full_access_allowed),

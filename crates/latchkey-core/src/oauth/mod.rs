@@ -15,8 +15,10 @@ pub mod client_credentials;
 pub mod client_metadata;
 pub mod code;
 pub mod consent;
+pub mod dpop;
 pub mod error;
 pub mod grant;
+pub mod id_jag;
 pub mod interaction;
 pub mod logout;
 pub mod org_policy;
@@ -27,6 +29,7 @@ pub mod refresh;
 pub mod registration;
 pub mod resource;
 pub mod scope;
+pub mod token_exchange;
 pub mod token_request;
 
 pub use authorize::{AuthorizeError, Prompt, ResponseType};

@@ -23,6 +23,15 @@ pub struct RawTokenRequest {
     /// RFC 7521 §4.2 / RFC 7523 §2.2 client authentication by assertion.
     pub client_assertion_type: Option<String>,
     pub client_assertion: Option<String>,
+    /// RFC 7523 §2.1 (`jwt-bearer` grant): the ID-JAG.
+    pub assertion: Option<String>,
+    /// RFC 8693 §2.1 token exchange parameters.
+    pub subject_token: Option<String>,
+    pub subject_token_type: Option<String>,
+    pub actor_token: Option<String>,
+    pub actor_token_type: Option<String>,
+    pub requested_token_type: Option<String>,
+    pub audience: Option<OneOrMany>,
 }
 
 /// A parameter given once or, in JSON, as an array.
@@ -62,6 +71,40 @@ pub enum TokenGrant {
         scope: Option<String>,
         resources: Vec<String>,
     },
+    /// RFC 7523 §2.1 with an ID-JAG (draft-ietf-oauth-identity-assertion-authz-grant §4.3).
+    JwtBearer {
+        assertion: String,
+        scope: Option<String>,
+        resources: Vec<String>,
+    },
+    /// RFC 8693 §2.1.
+    TokenExchange(Box<TokenExchangeRequest>),
+}
+
+/// The parameters of a token exchange (RFC 8693 §2.1).
+#[derive(Debug)]
+pub struct TokenExchangeRequest {
+    pub subject_token: String,
+    pub subject_token_type: Option<String>,
+    /// `(actor_token, actor_token_type)`.
+    pub actor: Option<(String, Option<String>)>,
+    pub requested_token_type: Option<String>,
+    pub scope: Option<String>,
+    pub resources: Vec<String>,
+    pub audiences: Vec<String>,
+}
+
+impl TokenGrant {
+    /// The `grant_type` value, for metrics.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::AuthorizationCode { .. } => "authorization_code",
+            Self::RefreshToken { .. } => "refresh_token",
+            Self::ClientCredentials { .. } => "client_credentials",
+            Self::JwtBearer { .. } => "jwt_bearer",
+            Self::TokenExchange(_) => "token_exchange",
+        }
+    }
 }
 
 /// How the client identified itself in the body (Basic credentials are read by the server).
@@ -112,11 +155,37 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
             scope: raw.scope.filter(|s| !s.is_empty()),
             resources,
         },
+        Some(super::id_jag::GRANT_TYPE) => TokenGrant::JwtBearer {
+            assertion: required(raw.assertion, "assertion")?,
+            scope: raw.scope.filter(|s| !s.is_empty()),
+            resources,
+        },
+        Some(super::token_exchange::GRANT_TYPE) => {
+            let nonempty = |v: Option<String>| v.filter(|s| !s.is_empty());
+            let actor = nonempty(raw.actor_token).map(|t| (t, nonempty(raw.actor_token_type)));
+            TokenGrant::TokenExchange(Box::new(TokenExchangeRequest {
+                subject_token: required(raw.subject_token, "subject_token")?,
+                subject_token_type: nonempty(raw.subject_token_type),
+                actor,
+                requested_token_type: nonempty(raw.requested_token_type),
+                scope: nonempty(raw.scope),
+                resources,
+                audiences: raw
+                    .audience
+                    .map(OneOrMany::into_vec)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|a| !a.is_empty())
+                    .collect(),
+            }))
+        }
         Some(other) if !other.is_empty() => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
                 format!(
-                "grant_type {other:?} is not supported; use authorization_code, refresh_token or client_credentials."
+                "grant_type {other:?} is not supported; use authorization_code, refresh_token, client_credentials, {} or {}.",
+                super::id_jag::GRANT_TYPE,
+                super::token_exchange::GRANT_TYPE,
             ),
             ))
         }
@@ -143,6 +212,18 @@ mod tests {
         assert_eq!(c.client_id.as_deref(), Some("c"));
         let (g, _) = parse(raw(serde_json::json!({"grant_type": "refresh_token", "refresh_token": "r", "scope": "openid"}))).unwrap();
         assert!(matches!(g, TokenGrant::RefreshToken { .. }));
+        let (g, _) = parse(raw(serde_json::json!({"grant_type": super::super::id_jag::GRANT_TYPE, "assertion": "a.b.c"}))).unwrap();
+        assert!(matches!(g, TokenGrant::JwtBearer { .. }));
+        let (g, _) = parse(raw(serde_json::json!({
+            "grant_type": super::super::token_exchange::GRANT_TYPE, "subject_token": "t",
+            "audience": ["a", "b"], "actor_token": "x"
+        })))
+        .unwrap();
+        let TokenGrant::TokenExchange(x) = g else {
+            panic!("not an exchange")
+        };
+        assert_eq!(x.audiences, ["a", "b"]);
+        assert_eq!(x.actor, Some(("x".into(), None)));
     }
 
     #[test]
@@ -163,6 +244,14 @@ mod tests {
             ),
             (
                 serde_json::json!({"grant_type": "authorization_code", "code": "c", "code_verifier": "short"}),
+                OAuthErrorCode::InvalidRequest,
+            ),
+            (
+                serde_json::json!({"grant_type": "urn:ietf:params:oauth:grant-type:jwt-bearer"}),
+                OAuthErrorCode::InvalidRequest,
+            ),
+            (
+                serde_json::json!({"grant_type": "urn:ietf:params:oauth:grant-type:token-exchange"}),
                 OAuthErrorCode::InvalidRequest,
             ),
         ];

@@ -25,7 +25,7 @@ impl FromRequestParts<AppState> for Project {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let (project_id, secret) = basic_credentials(parts).ok_or_else(ApiError::unauthorized)?;
-        let hashes = state.store.project_secret_hashes(&project_id).await?;
+        let hashes = state.project_secrets(&project_id).await?;
         // Every stored secret is compared (constant time each), so timing does not reveal
         // which one matched.
         let matched = hashes.iter().fold(false, |acc, h| h.matches(&secret) | acc);

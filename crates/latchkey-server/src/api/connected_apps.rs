@@ -132,6 +132,7 @@ pub async fn update(
     {
         return Err(connected_app::not_found().into());
     }
+    state.cache.forget_client(&project.project_id, &client_id);
     audit(
         &state,
         &project,
@@ -159,6 +160,7 @@ pub async fn delete(
     {
         return Err(connected_app::not_found().into());
     }
+    state.cache.forget_client(&project.project_id, &client_id);
     audit(
         &state,
         &project,
@@ -276,11 +278,12 @@ async fn rotate(
     client_id: &str,
     step: SecretRotation<'_>,
 ) -> Result<ConnectedApp, ApiFailure> {
-    match state
+    let outcome = state
         .store
         .rotate_connected_app_secret(&project.project_id, client_id, step)
-        .await?
-    {
+        .await?;
+    state.cache.forget_client(&project.project_id, client_id);
+    match outcome {
         RotationOutcome::Done(app) => Ok(*app),
         RotationOutcome::NotFound => Err(connected_app::not_found().into()),
         RotationOutcome::Refused(e) => Err(latchkey_core::ApiError::from(e).into()),

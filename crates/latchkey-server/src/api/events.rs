@@ -26,6 +26,8 @@ pub mod actions {
     pub const DENIED: &str = "connected_app.denied";
     pub const ORGANIZATION_REVOKED: &str = "connected_app.organization_revoked";
     pub const MEMBER_REVOKED: &str = "connected_app.member_revoked";
+    /// A token issued by enterprise-managed authorization (an ID-JAG, issue 14).
+    pub const ENTERPRISE_AUTHORIZED: &str = "connected_app.enterprise_authorized";
 }
 
 /// An event about a client in an organization, now, with outcome `success` and no details.

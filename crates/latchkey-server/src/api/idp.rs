@@ -15,7 +15,7 @@ use latchkey_core::oauth::{
 };
 use latchkey_core::secret::SecretHash;
 use latchkey_core::{ids, ApiError};
-use latchkey_store::{ConsentRow, MemberLookup};
+use latchkey_store::ConsentRow;
 use latchkey_types::{
     AuditEvent, AuditParty, AuthorizeRequest, ConnectedApp, Member, Organization,
 };
@@ -197,19 +197,12 @@ async fn resolve_member(
     let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
     match (by_ids, cred) {
         (Some((org_key, member_key)), None) => {
-            let org = state
+            let (org, member) = state
                 .store
-                .get_organization(project_id, org_key)
+                .member_with_organization(project_id, org_key, member_key)
                 .await?
                 .ok_or_else(ApiError::organization_not_found)?;
-            let member = state
-                .store
-                .get_member(
-                    &org.organization_id,
-                    MemberLookup::IdOrExternalId(member_key),
-                )
-                .await?
-                .ok_or_else(ApiError::member_not_found)?;
+            let member = member.ok_or_else(ApiError::member_not_found)?;
             let now = state.clock.now().unix_timestamp();
             Ok((member, org, None, now))
         }

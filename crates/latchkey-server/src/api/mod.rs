@@ -12,6 +12,7 @@ pub mod auth;
 pub mod connected_apps;
 pub mod consents;
 pub mod events;
+pub mod identity_assertion_issuers;
 pub mod idp;
 pub mod m2m;
 pub mod magic_links;
@@ -112,6 +113,11 @@ pub mod paths {
     pub const RECOVERY_CODES_GET: &str = "/v1/b2b/recovery_codes/{organization_id}/{member_id}";
     pub const RECOVERY_CODES_ROTATE: &str = "/v1/b2b/recovery_codes/rotate";
     pub const RECOVERY_CODES_RECOVER: &str = "/v1/b2b/recovery_codes/recover";
+    // branch grants (issue 14 items 3 and 7): enterprise-managed authorization.
+    pub const IDENTITY_ASSERTION_ISSUERS: &str =
+        "/v1/b2b/organizations/{organization_id}/identity_assertion_issuers";
+    pub const IDENTITY_ASSERTION_ISSUER: &str =
+        "/v1/b2b/organizations/{organization_id}/identity_assertion_issuers/{issuer_id}";
 }
 
 pub fn router() -> Router<AppState> {
@@ -196,6 +202,16 @@ pub fn router() -> Router<AppState> {
         .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
         .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
         // branch `resources`.
+        .route(
+            IDENTITY_ASSERTION_ISSUERS,
+            post(identity_assertion_issuers::create).get(identity_assertion_issuers::list),
+        )
+        .route(
+            IDENTITY_ASSERTION_ISSUER,
+            get(identity_assertion_issuers::get)
+                .put(identity_assertion_issuers::update)
+                .delete(identity_assertion_issuers::delete),
+        )
         .route(RESOURCES, post(resources::create))
         .route(
             RESOURCE,

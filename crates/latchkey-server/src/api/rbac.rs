@@ -51,7 +51,9 @@ pub struct RawOrgPolicy {
 /// `GET /v1/b2b/rbac/policy`.
 pub async fn policy(State(state): State<AppState>, project: Project) -> ApiResult<PolicyResponse> {
     let policy = state.effective_policy(&project.project_id).await?;
-    Ok(ok(PolicyResponse { policy }))
+    Ok(ok(PolicyResponse {
+        policy: policy.as_ref().clone(),
+    }))
 }
 
 /// `GET /v1/b2b/rbac/organizations/{organization_id}`.

@@ -68,6 +68,7 @@ pub async fn create(
         .insert_resource_server(&project.project_id, &r)
         .await
         .map_err(stored)?;
+    state.cache.forget_project_settings(&project.project_id);
     Ok(ok(ResourceResponse { resource: r }))
 }
 
@@ -96,6 +97,7 @@ pub async fn update(
         .update_resource_server(&project.project_id, &r)
         .await
         .map_err(stored)?;
+    state.cache.forget_project_settings(&project.project_id);
     if !found {
         return Err(resource::not_found().into());
     }
@@ -116,6 +118,7 @@ pub async fn delete(
     {
         return Err(resource::not_found().into());
     }
+    state.cache.forget_project_settings(&project.project_id);
     Ok(ok(DeleteResponse { resource_id: id }))
 }
 
@@ -167,6 +170,17 @@ pub async fn metadata(
     Ok(axum::response::IntoResponse::into_response(axum::Json(doc)))
 }
 
+/// Every resource of the project, through the read cache (`cache.rs`).
+pub async fn registered(
+    state: &AppState,
+    project_id: &str,
+) -> Result<std::sync::Arc<Vec<ResourceServer>>, latchkey_store::StoreError> {
+    state
+        .cache
+        .resources(project_id, state.store.project_resource_servers(project_id))
+        .await
+}
+
 /// The registered resources an authorization request names (RFC 8707 §2), for Start, Submit
 /// and the hosted page. Nothing is read when the request names none, so the code flow of
 /// projects that do not use resources costs what it did.
@@ -178,7 +192,7 @@ pub async fn authorization_targets(
     if requested.is_empty() {
         return Ok(Vec::new());
     }
-    let registered = state.store.project_resource_servers(project_id).await?;
+    let registered = registered(state, project_id).await?;
     resource::resolve_targets(requested, &registered)
         .map_err(|e| latchkey_core::ApiError::from(e).into())
 }

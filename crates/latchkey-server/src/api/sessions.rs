@@ -354,12 +354,7 @@ pub async fn well_known_jwks(State(state): State<AppState>) -> ApiResult<Value> 
 }
 
 async fn project_jwks(state: &AppState, project_id: &str) -> ApiResult<Value> {
-    if state
-        .store
-        .project_secret_hashes(project_id)
-        .await?
-        .is_empty()
-    {
+    if state.project_secrets(project_id).await?.is_empty() {
         return Err(ApiError::new(404, "project_not_found", "Project could not be found.").into());
     }
     let now = state.clock.now().unix_timestamp();

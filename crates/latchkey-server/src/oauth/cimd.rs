@@ -123,7 +123,7 @@ pub async fn client(
     project_id: &str,
     client_id: &str,
 ) -> Result<(ClientCredentials, ConnectedApp), CimdError> {
-    let settings = super::registration_settings::load(state.store.as_ref(), project_id).await?;
+    let settings = super::registration_settings::cached(state, project_id).await?;
     if !settings.client_id_metadata_document_enabled {
         return Err(CimdError::Refused(
             "This project does not accept clients identified by a metadata document URL.".into(),
@@ -232,7 +232,7 @@ pub async fn find(
     project: Option<&str>,
 ) -> Result<Option<(ClientCredentials, ConnectedApp)>, CimdError> {
     if !is_client_id_url(client_id) {
-        return Ok(state.store.connected_app_credentials(client_id).await?);
+        return Ok(credentials(state, client_id).await?);
     }
     let project = match project {
         Some(p) => p.to_string(),
@@ -243,6 +243,19 @@ pub async fn find(
     client(state, &project, client_id).await.map(Some)
 }
 
+/// A registered (not metadata-document) client and its credentials, by id, through the read
+/// cache (`cache.rs`): client authentication reads it on every token request.
+pub async fn credentials(
+    state: &AppState,
+    client_id: &str,
+) -> Result<Option<(ClientCredentials, ConnectedApp)>, latchkey_store::StoreError> {
+    let found = state
+        .cache
+        .client(client_id, state.store.connected_app_credentials(client_id))
+        .await?;
+    Ok(found.map(|c| c.as_ref().clone()))
+}
+
 /// A client by id within one project (Stytch's authorize Start / Submit, the SDK surface).
 pub async fn find_in(
     state: &AppState,
@@ -250,7 +263,15 @@ pub async fn find_in(
     client_id: &str,
 ) -> Result<Option<ConnectedApp>, CimdError> {
     if !is_client_id_url(client_id) {
-        return Ok(state.store.get_connected_app(project_id, client_id).await?);
+        let app = state
+            .cache
+            .app(
+                project_id,
+                client_id,
+                state.store.get_connected_app(project_id, client_id),
+            )
+            .await?;
+        return Ok(app.map(|a| a.as_ref().clone()));
     }
     client(state, project_id, client_id)
         .await

@@ -27,7 +27,7 @@ pub async fn grant(
     let targets = if resources.is_empty() {
         vec![]
     } else {
-        let registered = state.store.project_resource_servers(project_id).await?;
+        let registered = crate::api::resources::registered(state, project_id).await?;
         resolve_targets(resources, &registered).map_err(OAuthError::from)?
     };
     let minutes = client.app.access_token_expiry_minutes;

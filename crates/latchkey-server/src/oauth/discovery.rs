@@ -7,6 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use latchkey_core::oauth::scope::BuiltinScope;
+use latchkey_core::oauth::{id_jag, token_exchange};
 use serde_json::{json, Value};
 
 use super::envelope::{oauth_ok, OAuthFailure};
@@ -38,12 +39,7 @@ pub async fn project_openid_configuration(
     headers: HeaderMap,
     Path(project_id): Path<String>,
 ) -> Result<Response, OAuthFailure> {
-    if state
-        .store
-        .project_secret_hashes(&project_id)
-        .await?
-        .is_empty()
-    {
+    if state.project_secrets(&project_id).await?.is_empty() {
         return Err(latchkey_core::oauth::OAuthError::invalid_request("Unknown project.").into());
     }
     Ok(oauth_ok(
@@ -57,6 +53,8 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
+/// The document, built once per `cache_ttl_seconds` (`cache.rs`): discovery is read by every
+/// client and never needs the database on the way.
 pub(crate) async fn document(
     state: &AppState,
     headers: &HeaderMap,
@@ -64,6 +62,20 @@ pub(crate) async fn document(
     rfc8414: bool,
 ) -> Result<Value, OAuthFailure> {
     let iss = crate::issuer::issuer(state, headers)?;
+    let key = (project_id.to_string(), iss.clone(), rfc8414);
+    let doc = state
+        .cache
+        .document(key, build(state, project_id, iss, rfc8414))
+        .await?;
+    Ok(doc.as_ref().clone())
+}
+
+async fn build(
+    state: &AppState,
+    project_id: &str,
+    iss: String,
+    rfc8414: bool,
+) -> Result<Value, OAuthFailure> {
     let mut scopes: Vec<String> = BuiltinScope::ALL
         .iter()
         .map(|s| s.as_str().to_string())
@@ -96,7 +108,12 @@ pub(crate) async fn document(
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
-        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
+        // Every grant the token endpoint answers (issue 14 item 8); which client may use which
+        // is a per-client setting.
+        "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
+                                  id_jag::GRANT_TYPE, token_exchange::GRANT_TYPE],
+        // draft-ietf-oauth-identity-assertion-authz-grant §6.1: ID-JAGs are redeemed here.
+        "authorization_grant_profiles_supported": [id_jag::PROFILE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

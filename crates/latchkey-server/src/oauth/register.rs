@@ -171,12 +171,7 @@ pub async fn legacy_register(
 }
 
 async fn known_project(state: &AppState, project_id: &str) -> Result<(), RegisterFailure> {
-    if state
-        .store
-        .project_secret_hashes(project_id)
-        .await?
-        .is_empty()
-    {
+    if state.project_secrets(project_id).await?.is_empty() {
         return Err(fail(
             StatusCode::NOT_FOUND,
             "invalid_request",
@@ -503,6 +498,7 @@ async fn update_impl(
             "The client no longer exists.",
         ));
     }
+    state.cache.forget_client(&row.project_id, &app.client_id);
     let body = answer(
         &app,
         &metadata,
@@ -540,6 +536,7 @@ async fn delete_impl(
         .store
         .delete_connected_app(&row.project_id, &app.client_id)
         .await?;
+    state.cache.forget_client(&row.project_id, &app.client_id);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 

@@ -118,6 +118,18 @@ pub async fn load(store: &dyn Store, project_id: &str) -> Result<RegistrationSet
     ))
 }
 
+/// The effective settings through the read cache (`cache.rs`): what discovery and the metadata
+/// document lookup read on every request.
+pub async fn cached(
+    state: &AppState,
+    project_id: &str,
+) -> Result<std::sync::Arc<RegistrationSettings>, StoreError> {
+    state
+        .cache
+        .registration(project_id, load(state.store.as_ref(), project_id))
+        .await
+}
+
 /// Applies a change (absent members unchanged) after checking it; returns the new settings.
 pub async fn update(
     store: &dyn Store,
@@ -226,6 +238,7 @@ pub async fn put(
     ApiJson(change): ApiJson<StoredSettings>,
 ) -> Result<Stytch<SettingsResponse>, ApiFailure> {
     let settings = update(state.store.as_ref(), &project.project_id, &change).await?;
+    state.cache.forget_project_settings(&project.project_id);
     Ok(ok(SettingsResponse { settings }))
 }
 
@@ -269,12 +282,14 @@ async fn known_scopes(
     state: &AppState,
     project_id: &str,
 ) -> Result<std::collections::HashSet<String>, StoreError> {
-    let custom = state.store.get_rbac_policy(project_id).await?;
-    let policy = latchkey_core::rbac::effective_policy(custom.as_ref());
+    let policy = state.effective_policy(project_id).await?;
     let mut known: std::collections::HashSet<String> =
         policy.scopes_supported().into_iter().collect();
-    for r in state.store.project_resource_servers(project_id).await? {
-        known.extend(r.scopes.into_iter().map(|s| s.scope));
+    for r in crate::api::resources::registered(state, project_id)
+        .await?
+        .iter()
+    {
+        known.extend(r.scopes.iter().map(|s| s.scope.clone()));
     }
     Ok(known)
 }

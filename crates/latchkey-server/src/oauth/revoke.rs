@@ -1,6 +1,7 @@
 //! Token revocation (RFC 7009, Stytch §9): a client revokes its own access or refresh token.
 //! Revoking either revokes the whole authorization it belongs to (the refresh token and every
-//! access token issued with it). Unknown tokens and other clients' tokens answer 200 too, so
+//! access token issued with it); a token exchanged (RFC 8693) by another client is revoked
+//! alone when that client revokes it. Unknown tokens and other clients' tokens answer 200 too, so
 //! the endpoint reveals nothing (RFC 7009 §2.2).
 
 use axum::extract::{Path, State};
@@ -47,6 +48,15 @@ async fn handle(
     {
         Some((stored.record.grant.grant_id, stored.record.grant.client_id))
     } else if let Ok(live) = check_access(&state, token).await {
+        let holder = live.claims["client_id"].as_str();
+        if live.status.client_id != client.app.client_id && holder == Some(&client.app.client_id) {
+            // An exchanged token (RFC 8693) held by another client than its grant's: that
+            // client may end its own token, not the grant it came from.
+            if let Some(jti) = live.claims["jti"].as_str() {
+                state.store.revoke_access_token(jti, now).await?;
+            }
+            return Ok(oauth_ok(json!({})));
+        }
         Some((live.status.grant_id, live.status.client_id))
     } else {
         None

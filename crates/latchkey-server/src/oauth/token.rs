@@ -15,7 +15,7 @@ use latchkey_core::oauth::scope::BuiltinScope;
 use latchkey_core::oauth::token_request::{self, RawTokenRequest, TokenGrant};
 use latchkey_core::oauth::OAuthError;
 use latchkey_core::secret::SecretHash;
-use latchkey_store::{CodeRedemption, MemberLookup, NewRefresh};
+use latchkey_store::{CodeRedemption, NewRefresh};
 use latchkey_types::{Member, Organization};
 use serde_json::json;
 
@@ -72,11 +72,7 @@ async fn handle(
     )
     .await?;
     let iss = issuer(&state, &headers)?;
-    let grant_type = match &grant {
-        TokenGrant::AuthorizationCode { .. } => "authorization_code",
-        TokenGrant::RefreshToken { .. } => "refresh_token",
-        TokenGrant::ClientCredentials { .. } => "client_credentials",
-    };
+    let grant_type = grant.name();
     let out = match grant {
         TokenGrant::AuthorizationCode {
             code,
@@ -167,6 +163,21 @@ async fn handle(
         TokenGrant::ClientCredentials { scope, resources } => {
             let scope = scope.as_deref();
             super::client_credentials::grant(&state, &client, scope, &resources, &iss).await
+        }
+        TokenGrant::JwtBearer {
+            assertion,
+            scope,
+            resources,
+        } => {
+            let req = super::jwt_bearer::Request {
+                assertion: &assertion,
+                scope: scope.as_deref(),
+                resources: &resources,
+            };
+            super::jwt_bearer::grant(&state, &client, &req, &iss).await
+        }
+        TokenGrant::TokenExchange(req) => {
+            super::token_exchange::grant(&state, &client, &req, &iss).await
         }
     };
     if out.is_ok() {
@@ -332,6 +343,7 @@ async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFa
         custom_audience: client.app.access_token_custom_audience.as_deref(),
         template: &client.app.access_token_template_content,
         resource_audience: target.as_ref().map(|t| t.audience(&grant.project_id)),
+        act: None,
     };
     mint(state, grant, scopes, iss, &settings, member, org).await
 }
@@ -347,10 +359,7 @@ async fn target_for(
     if grant.resources.is_empty() && requested.is_empty() {
         return Ok(None);
     }
-    let registered = state
-        .store
-        .project_resource_servers(&grant.project_id)
-        .await?;
+    let registered = crate::api::resources::registered(state, &grant.project_id).await?;
     Ok(resource::token_target(grant, requested, &registered, scopes).map_err(OAuthError::from)?)
 }
 
@@ -370,20 +379,12 @@ async fn load_member(
             "The member of this authorization no longer exists.",
         ))
     };
-    let org = state
+    let (org, member) = state
         .store
-        .get_organization(&grant.project_id, &grant.organization_id)
+        .member_with_organization(&grant.project_id, &grant.organization_id, &grant.member_id)
         .await?
         .ok_or_else(gone)?;
-    let member = state
-        .store
-        .get_member(
-            &org.organization_id,
-            MemberLookup::IdOrExternalId(&grant.member_id),
-        )
-        .await?
-        .filter(|m| m.status == "active")
-        .ok_or_else(gone)?;
+    let member = member.filter(|m| m.status == "active").ok_or_else(gone)?;
     Ok((member, org))
 }
 

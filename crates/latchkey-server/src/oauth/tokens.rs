@@ -22,6 +22,8 @@ pub struct AccessSettings<'a> {
     /// `aud` of a token bound to resource servers (RFC 8707); replaces the project id and
     /// the custom audience.
     pub resource_audience: Option<Vec<String>>,
+    /// RFC 8693 §4.1 `act` (the delegation chain of an exchanged token).
+    pub act: Option<Value>,
 }
 
 /// What a token response carries.
@@ -76,7 +78,10 @@ pub async fn mint(
         now,
         lifetime_secs: settings.lifetime_secs,
     };
-    let access_claims = claims::access_token(grant, scopes, org, &custom, &facts);
+    let mut access_claims = claims::access_token(grant, scopes, org, &custom, &facts);
+    if let (Some(act), Value::Object(m)) = (&settings.act, &mut access_claims) {
+        m.insert("act".into(), act.clone());
+    }
     let access_token = sign(&keys, &access_claims)?;
     let id_token = if scopes.iter().any(|s| s == BuiltinScope::OpenId.as_str()) {
         let id_claims = claims::id_token(
@@ -235,9 +240,7 @@ async fn token_project(state: &AppState, token: &str) -> Result<(String, String)
         }
     }
     if found.is_none() {
-        found = state
-            .store
-            .connected_app_credentials(&client_id)
+        found = super::cimd::credentials(state, &client_id)
             .await
             .map_err(Inactive::Store)?;
     }

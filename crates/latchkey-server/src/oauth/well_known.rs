@@ -18,7 +18,7 @@ pub async fn extend(state: &AppState, project_id: &str, iss: &str, doc: &mut Val
     advertise_private_key_jwt(doc);
     // draft-ietf-oauth-client-id-metadata-document-02 "Authorization Server Metadata".
     // One read of the settings for both members (unreadable: both off, fail closed).
-    let settings = super::registration_settings::load(state.store.as_ref(), project_id)
+    let settings = super::registration_settings::cached(state, project_id)
         .await
         .ok();
     let cimd = settings
@@ -85,12 +85,7 @@ pub async fn project_oauth_authorization_server(
     headers: HeaderMap,
     Path(project_id): Path<String>,
 ) -> Result<Response, OAuthFailure> {
-    if state
-        .store
-        .project_secret_hashes(&project_id)
-        .await?
-        .is_empty()
-    {
+    if state.project_secrets(&project_id).await?.is_empty() {
         return Err(OAuthError::invalid_request("Unknown project.").into());
     }
     let doc = super::discovery::document(&state, &headers, &project_id, true).await?;

@@ -352,3 +352,35 @@ impl TestApp {
         }
     }
 }
+
+impl TestApp {
+    /// A second server on the same database and project (a replica behind the same load
+    /// balancer), with its own state and caches; `adjust` changes its configuration.
+    pub async fn replica(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let mut config = (*self.state.config).clone();
+        adjust(&mut config);
+        let state = latchkey_server::startup::build_state(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serve_state = state.clone();
+        tokio::spawn(async move {
+            latchkey_server::startup::serve(listener, serve_state, async {
+                let _ = rx.await;
+            })
+            .await
+            .unwrap();
+        });
+        TestApp {
+            backend: self.backend,
+            base: format!("http://{addr}"),
+            database_url: self.database_url.clone(),
+            project_id: self.project_id.clone(),
+            secret: self.secret.clone(),
+            client: reqwest::Client::new(),
+            state,
+            _dir: None,
+            _shutdown: tx,
+        }
+    }
+}

@@ -418,7 +418,7 @@ async fn concurrent_fetches_are_coalesced(backend: Backend) {
 crate::both_engines!(concurrent_fetches_are_coalesced);
 
 /// Polls the futures together on this task, so the requests are in flight at once.
-async fn join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
+pub(crate) async fn join_all<F: std::future::Future>(fs: Vec<F>) -> Vec<F::Output> {
     let mut pinned: Vec<std::pin::Pin<Box<F>>> = fs.into_iter().map(Box::pin).collect();
     let mut results: Vec<Option<F::Output>> = pinned.iter().map(|_| None).collect();
     std::future::poll_fn(|cx| {

@@ -2,7 +2,8 @@
 //! server `interop/mcp/server.mjs`, `@modelcontextprotocol/sdk`, `jose`, playwright-core driving
 //! Debian's `chromium` through the hosted login and consent pages) against the server on SQLite
 //! and PostgreSQL, registering once by DCR and once by a client ID metadata document, and, with
-//! its client-credentials extension (issue 14), as a Connected App acting as itself; the suite
+//! its client-credentials extension (issue 14), as a Connected App acting as itself, and, with
+//! a jwt-bearer provider of ours on the SDK's OAuth machinery, redeeming an ID-JAG; the suite
 //! also runs the SDK's client against the Python example server (`interop/mcp-python`).
 //! Installed by `scripts/setup-interop.sh` (npm, PyPI).
 

@@ -20,9 +20,11 @@ impl SqlStore {
         key: MemberLookup<'_>,
     ) -> Result<Option<Member>> {
         let (sql, value) = match key {
+            // One branch per unique key, so the lookup never walks the organization's members.
             MemberLookup::IdOrExternalId(k) => (
-                "SELECT data FROM members WHERE organization_id = $1 AND (member_id = $2 OR external_id = $2) \
-                 ORDER BY CASE WHEN member_id = $2 THEN 0 ELSE 1 END LIMIT 1",
+                "SELECT data FROM (SELECT data, 0 AS r FROM members WHERE member_id = $2 AND organization_id = $1 \
+                 UNION ALL SELECT data, 1 FROM members WHERE organization_id = $1 AND external_id = $2) m \
+                 ORDER BY r LIMIT 1",
                 k.to_string(),
             ),
             MemberLookup::Email(e) => (
@@ -48,17 +50,20 @@ impl SqlStore {
         org_key: &str,
         member_key: &str,
     ) -> Result<Option<(latchkey_types::Organization, Option<Member>)>> {
-        // The same precedence as `get_organization` and `get_member`. Each alternative names
-        // a whole unique key, so both engines look the rows up by index (written as
-        // `project_id = $1 AND (… OR …)`, SQLite scans the project's organizations instead).
+        // The same precedence as `get_organization` and `get_member`. Each branch names a
+        // whole unique key, so both engines look the rows up by index whatever the table
+        // sizes (an `OR` of the keys let SQLite walk the project's organizations and the
+        // organization's members: 1.8 ms instead of 9 µs with 1,000 members).
         let row = sqlx::query(
-            "SELECT o.data AS org, m.data AS member FROM organizations o \
-             LEFT JOIN members m ON m.organization_id = o.organization_id \
-                 AND (m.member_id = $3 OR m.external_id = $3) \
-             WHERE (o.organization_id = $2 AND o.project_id = $1) \
-                OR (o.project_id = $1 AND o.slug = $2) OR (o.project_id = $1 AND o.external_id = $2) \
-             ORDER BY CASE WHEN o.organization_id = $2 THEN 0 WHEN o.slug = $2 THEN 1 ELSE 2 END, \
-                      CASE WHEN m.member_id = $3 THEN 0 ELSE 1 END LIMIT 1",
+            "WITH o AS ( \
+               SELECT organization_id, data, 0 AS r FROM organizations WHERE organization_id = $2 AND project_id = $1 \
+               UNION ALL SELECT organization_id, data, 1 FROM organizations WHERE project_id = $1 AND slug = $2 \
+               UNION ALL SELECT organization_id, data, 2 FROM organizations WHERE project_id = $1 AND external_id = $2 \
+               ORDER BY r LIMIT 1) \
+             SELECT o.data AS org, COALESCE( \
+               (SELECT m.data FROM members m WHERE m.member_id = $3 AND m.organization_id = o.organization_id), \
+               (SELECT m.data FROM members m WHERE m.organization_id = o.organization_id AND m.external_id = $3)) AS member \
+             FROM o",
         )
         .bind(project_id)
         .bind(org_key)

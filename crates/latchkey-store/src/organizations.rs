@@ -39,12 +39,14 @@ impl SqlStore {
         key: &str,
     ) -> Result<Option<Organization>> {
         // An id wins over a slug, a slug over an external id (they are unique separately).
-        // `project_id` inside each alternative, so each uses its unique index (SQLite would
-        // otherwise walk every organization of the project: see `member_with_organization`).
+        // One branch per unique key, so each is an index lookup (an `OR` of the three let
+        // SQLite scan the table once statistics said most external ids are null).
         let row = sqlx::query(
-            "SELECT data FROM organizations WHERE (organization_id = $2 AND project_id = $1) \
-             OR (project_id = $1 AND slug = $2) OR (project_id = $1 AND external_id = $2) \
-             ORDER BY CASE WHEN organization_id = $2 THEN 0 WHEN slug = $2 THEN 1 ELSE 2 END LIMIT 1",
+            "SELECT data FROM ( \
+               SELECT data, 0 AS r FROM organizations WHERE organization_id = $2 AND project_id = $1 \
+               UNION ALL SELECT data, 1 FROM organizations WHERE project_id = $1 AND slug = $2 \
+               UNION ALL SELECT data, 2 FROM organizations WHERE project_id = $1 AND external_id = $2) o \
+             ORDER BY r LIMIT 1",
         )
         .bind(project_id)
         .bind(key)

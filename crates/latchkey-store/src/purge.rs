@@ -20,15 +20,19 @@ pub struct PurgePolicy {
     pub batch: i64,
     /// Statements per table at most in one run (the rest waits for the next run).
     pub max_batches: u32,
+    /// Pause after each full batch, so the requests' writes are not starved while a large
+    /// backlog is purged (on SQLite they share the one writer).
+    pub pause: std::time::Duration,
 }
 
 impl PurgePolicy {
-    /// 500 rows per statement, up to 200 statements per table and run.
+    /// 500 rows per statement, up to 200 statements per table and run, 50 ms apart.
     pub fn at(now: i64) -> Self {
         Self {
             now,
             batch: 500,
             max_batches: 200,
+            pause: std::time::Duration::from_millis(50),
         }
     }
 }
@@ -147,6 +151,7 @@ impl SqlStore {
                 if done < batch.unsigned_abs() {
                     break;
                 }
+                tokio::time::sleep(p.pause).await;
             }
             report.deleted.push((rule.table, deleted));
         }

@@ -364,6 +364,7 @@ async fn purging(store: Arc<dyn Store>) {
             now,
             batch: 2,
             max_batches: 100,
+            pause: std::time::Duration::ZERO,
         })
         .await
         .unwrap();
@@ -418,6 +419,7 @@ async fn purging(store: Arc<dyn Store>) {
             now,
             batch: 2,
             max_batches: 1,
+            pause: std::time::Duration::ZERO,
         })
         .await
         .unwrap();

@@ -138,10 +138,18 @@ impl Template {
         };
         let tag = uuid::Uuid::new_v4().simple().to_string();
         let org_slug = format!("seedtemplate{}", &tag[..8]);
-        let org = api("/v1/b2b/organizations", json!({"organization_name": "Seed", "organization_slug": org_slug})).await?;
+        let org = api(
+            "/v1/b2b/organizations",
+            json!({"organization_name": "Seed", "organization_slug": org_slug}),
+        )
+        .await?;
         let org_id = str_at(&org, "/organization/organization_id")?;
         let email = format!("seedtemplate-{tag}@example.com");
-        let m = api(&format!("/v1/b2b/organizations/{org_id}/members"), json!({"email_address": email})).await?;
+        let m = api(
+            &format!("/v1/b2b/organizations/{org_id}/members"),
+            json!({"email_address": email}),
+        )
+        .await?;
         let member_id = str_at(&m, "/member_id")?;
         let c = api("/v1/connected_apps/clients", json!({
             "client_type": "first_party", "client_name": "seed", "client_description": "seed",
@@ -163,7 +171,10 @@ impl Template {
                 ("grant_type", "authorization_code"),
                 ("code", code.as_str()),
                 ("redirect_uri", "http://127.0.0.1/callback"),
-                ("code_verifier", "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+                (
+                    "code_verifier",
+                    "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                ),
             ])
             .send()
             .await?;
@@ -171,7 +182,14 @@ impl Template {
             bail!("template token: {}", resp.text().await?);
         }
         let grant_id = grant_of(&a.database_url, &client_id).await?;
-        Ok(Template { org_id, org_slug, member_id, email, client_id, grant_id })
+        Ok(Template {
+            org_id,
+            org_slug,
+            member_id,
+            email,
+            client_id,
+            grant_id,
+        })
     }
 
     fn org_sql(&self) -> String {
@@ -235,7 +253,10 @@ impl Template {
 /// The grant of the template client's one flow.
 async fn grant_of(url: &str, client_id: &str) -> anyhow::Result<String> {
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new().max_connections(1).connect(url).await?;
+    let pool = AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await?;
     let row = sqlx::query("SELECT grant_id FROM oauth_grants WHERE client_id = $1")
         .bind(client_id)
         .fetch_one(&pool)

@@ -109,44 +109,7 @@ async fn handle(
                 verifier,
                 now,
             )?;
-            let (member, org) = load_member(&state, &grant).await?;
-            let target = target_for(&state, &grant, &resources, &grant.scopes).await?;
-            let scopes = token_scopes(&target, &grant.scopes);
-            let minted = mint_for(
-                &state,
-                &Issue {
-                    client: &client,
-                    grant: &grant,
-                    scopes: &scopes,
-                    iss: &iss,
-                    member: &member,
-                    org: &org,
-                    target: &target,
-                },
-            )
-            .await?;
-            let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
-                let token = crate::api::idp::random_token(&state);
-                let record = RefreshRecord {
-                    grant: grant.clone(),
-                    expires_at: now + refresh::REFRESH_LIFETIME_SECS,
-                    rotated_at: None,
-                };
-                (
-                    token.clone(),
-                    NewRefresh {
-                        token_hash: SecretHash::of(&token).as_str().to_string(),
-                        record,
-                    },
-                )
-            });
-            // A replay racing this redemption may have revoked the family already: the tokens are
-            // then recorded revoked, and the response still answers this first redemption.
-            state
-                .store
-                .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
-                .await?;
-            Ok(respond(minted, &scopes, refresh.map(|(t, _)| t)))
+            issue_new(&state, &client, &grant, &resources, &iss).await
         }
         TokenGrant::RefreshToken {
             refresh_token,
@@ -179,11 +142,73 @@ async fn handle(
         TokenGrant::TokenExchange(req) => {
             super::token_exchange::grant(&state, &client, &req, &iss).await
         }
+        TokenGrant::DeviceCode { device_code } => {
+            super::device::grant(&state, &client, &device_code, &iss).await
+        }
     };
     if out.is_ok() {
         crate::metrics::token_issued(grant_type, client.client_type());
     }
     out
+}
+
+/// Tokens on a grant just made (a redeemed code, an approved device request): an access token,
+/// an ID token under `openid`, a refresh token under `offline_access`, recorded on the grant.
+pub(super) async fn issue_on_grant(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    iss: &str,
+) -> Result<Response, OAuthFailure> {
+    issue_new(state, client, grant, &[], iss).await
+}
+
+async fn issue_new(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    resources: &[String],
+    iss: &str,
+) -> Result<Response, OAuthFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let (member, org) = load_member(state, grant).await?;
+    let target = target_for(state, grant, resources, &grant.scopes).await?;
+    let scopes = token_scopes(&target, &grant.scopes);
+    let minted = mint_for(
+        state,
+        &Issue {
+            client,
+            grant,
+            scopes: &scopes,
+            iss,
+            member: &member,
+            org: &org,
+            target: &target,
+        },
+    )
+    .await?;
+    let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
+        let token = crate::api::idp::random_token(state);
+        let record = RefreshRecord {
+            grant: grant.clone(),
+            expires_at: now + refresh::REFRESH_LIFETIME_SECS,
+            rotated_at: None,
+        };
+        (
+            token.clone(),
+            NewRefresh {
+                token_hash: SecretHash::of(&token).as_str().to_string(),
+                record,
+            },
+        )
+    });
+    // A replay racing this redemption may have revoked the family already: the tokens are
+    // then recorded revoked, and the response still answers this first redemption.
+    state
+        .store
+        .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
+        .await?;
+    Ok(respond(minted, &scopes, refresh.map(|(t, _)| t)))
 }
 
 /// A refresh request's own parameters.

@@ -15,6 +15,7 @@ pub mod approvals;
 pub mod assets;
 pub mod authorize;
 pub mod cookies;
+pub mod device;
 pub mod flow;
 pub mod login;
 pub mod logout;
@@ -51,6 +52,10 @@ pub fn router() -> Router<AppState> {
         )
         .route(CONSENT, post(flow::consent))
         .route(RESTART, post(login::restart))
+        .route(
+            crate::oauth::paths::DEVICE_PAGE,
+            get(device::show).post(device::submit),
+        )
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))

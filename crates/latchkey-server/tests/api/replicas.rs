@@ -36,7 +36,10 @@ where
     let started = Instant::now();
     let bound = Duration::from_secs(TTL_SECS) + Duration::from_millis(1500);
     while !check().await {
-        assert!(started.elapsed() < bound, "{what}: not in force after {bound:?}");
+        assert!(
+            started.elapsed() < bound,
+            "{what}: not in force after {bound:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
@@ -146,7 +149,10 @@ async fn rotated_keys_verify_on_the_other_replica(backend: Backend) {
     let bound = latchkey_server::keys::RELOAD_MIN_INTERVAL + Duration::from_secs(1);
     let started = Instant::now();
     while introspect(&b, &client, &access).await != (200, true) {
-        assert!(started.elapsed() < bound, "new key not verified by the replica");
+        assert!(
+            started.elapsed() < bound,
+            "new key not verified by the replica"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
 }
@@ -154,7 +160,10 @@ crate::both_engines!(rotated_keys_verify_on_the_other_replica);
 
 async fn policy_change_reaches_the_other_replica(backend: Backend) {
     let (a, b) = pair(backend).await;
-    let path = format!("/v1/public/{}/.well-known/openid-configuration", a.project_id);
+    let path = format!(
+        "/v1/public/{}/.well-known/openid-configuration",
+        a.project_id
+    );
     let scopes = |doc: serde_json::Value| doc["scopes_supported"].to_string();
     let (status, before) = b.get(&path).await;
     assert_eq!(status, 200, "{before}");

@@ -331,3 +331,38 @@ async fn legacy_path_discovery_and_cli(backend: Backend) {
     assert_eq!(got["connected_app"]["device_code_allowed"], false, "{got}");
 }
 both_engines!(legacy_path_discovery_and_cli);
+
+/// Chromium completes the device flow (`interop/browser/device`): the script starts the
+/// device request and polls; the browser enters the code, signs in and consents.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn device_flow_in_chromium() {
+    use crate::helpers::{chromium, repo_root};
+    let app = TestApp::spawn(Backend::Sqlite).await;
+    let dir = repo_root().join("interop/browser");
+    assert!(
+        dir.join("node_modules/playwright-core").exists(),
+        "the browser suite is not installed: run scripts/setup-interop.sh"
+    );
+    let chromium =
+        chromium().expect("Chromium is missing: apt-get install -y chromium (or set CHROMIUM)");
+    let mut cmd = std::process::Command::new("node");
+    cmd.args(["--test", "device/"])
+        .current_dir(&dir)
+        .env("LATCHKEY_BASE_URL", &app.base)
+        .env("LATCHKEY_PROJECT_ID", &app.project_id)
+        .env("LATCHKEY_SECRET", &app.secret)
+        .env("CHROMIUM", chromium);
+    let out = tokio::task::spawn_blocking(move || cmd.output())
+        .await
+        .unwrap()
+        .unwrap();
+    let text = format!(
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.status.success(),
+        "device flow in Chromium failed:\n{text}"
+    );
+}

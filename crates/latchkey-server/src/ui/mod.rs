@@ -25,7 +25,7 @@ mod provenance;
 
 /// Route paths of the hosted pages.
 pub mod paths {
-    pub use crate::oauth::paths::AUTHORIZE_PAGE;
+    pub use crate::oauth::paths::{AUTHORIZE_PAGE, DEVICE_PAGE};
     pub const CONTINUE: &str = "/oauth2/authorize/continue";
     pub const EMAIL: &str = "/oauth2/authorize/email";
     pub const ORGANIZATION: &str = "/oauth2/authorize/organization";
@@ -52,10 +52,7 @@ pub fn router() -> Router<AppState> {
         )
         .route(CONSENT, post(flow::consent))
         .route(RESTART, post(login::restart))
-        .route(
-            crate::oauth::paths::DEVICE_PAGE,
-            get(device::show).post(device::submit),
-        )
+        .route(DEVICE_PAGE, get(device::show).post(device::submit))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))

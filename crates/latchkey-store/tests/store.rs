@@ -464,6 +464,7 @@ mod oauth {
         let first = NewRefresh {
             token_hash: "rt-1".into(),
             record: RefreshRecord {
+                jkt: None,
                 grant: g.clone(),
                 expires_at: 1_000,
                 rotated_at: None,
@@ -479,6 +480,7 @@ mod oauth {
                     let succ = NewRefresh {
                         token_hash: format!("rt-2-{i}"),
                         record: RefreshRecord {
+                            jkt: None,
                             grant: g.clone(),
                             expires_at: 2_000,
                             rotated_at: None,
@@ -532,6 +534,7 @@ mod oauth {
         let r = NewRefresh {
             token_hash: "rt-race".into(),
             record: RefreshRecord {
+                jkt: None,
                 grant: g.clone(),
                 expires_at: 1_000,
                 rotated_at: None,

@@ -144,6 +144,7 @@ pub async fn grant(
     client: &AuthedClient,
     device_code: &str,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     let hash = SecretHash::of(device_code).as_str().to_string();
     let now = state.clock.now().unix_timestamp();
@@ -166,5 +167,5 @@ pub async fn grant(
     if !state.store.consume_device(&hash, now).await? {
         return Err(OAuthError::invalid_grant("The device code has already been used.").into());
     }
-    super::token::issue_on_grant(state, client, &grant, iss).await
+    super::token::issue_on_grant(state, client, &grant, iss, jkt).await
 }

@@ -119,6 +119,8 @@ async fn build(
         "authorization_grant_profiles_supported": [id_jag::PROFILE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
+        // RFC 9449 §5.1.
+        "dpop_signing_alg_values_supported": latchkey_core::oauth::dpop::ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

@@ -14,6 +14,7 @@ pub mod clients;
 pub mod cors;
 pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod envelope;
 pub mod introspect;
 pub mod jwt_bearer;
@@ -59,6 +60,8 @@ pub fn router() -> Router<AppState> {
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
+            // RFC 9449 §4.1: browser clients send their proofs in this header.
+            axum::http::HeaderName::from_static("dpop"),
         ]);
     Router::new()
         .route(TOKEN, post(token::token))

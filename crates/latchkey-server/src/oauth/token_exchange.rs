@@ -37,6 +37,7 @@ pub async fn grant(
     client: &AuthedClient,
     req: &TokenExchangeRequest,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     tx::check_client(&client.app)?;
     let subject_type = req.subject_token_type.as_deref();
@@ -48,7 +49,7 @@ pub async fn grant(
         // Another client takes over: the organization's governance must allow it too.
         super::jwt_bearer::governance(state, client, &ex.member, &ex.org).await?;
     }
-    issue(state, client, ex, iss).await
+    issue(state, client, ex, iss, jkt).await
 }
 
 async fn decide(
@@ -96,6 +97,7 @@ async fn issue(
     client: &AuthedClient,
     ex: Exchange,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     let Exchange {
         subject,
@@ -134,6 +136,7 @@ async fn issue(
         template: &client.app.access_token_template_content,
         resource_audience: Some(audience),
         act,
+        jkt,
     };
     let mut minted = mint(state, &grant, &scopes, iss, &settings, &member, &org).await?;
     // Recorded under the family's client: what revokes the grant revokes this token.
@@ -147,7 +150,7 @@ async fn issue(
     Ok(oauth_ok(json!({
         "access_token": minted.access_token,
         "issued_token_type": ACCESS_TOKEN_TYPE,
-        "token_type": "bearer",
+        "token_type": super::dpop::token_type(jkt),
         "expires_in": minted.expires_in,
         "scope": scopes.join(" "),
     })))

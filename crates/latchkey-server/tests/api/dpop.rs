@@ -48,10 +48,8 @@ impl DpopKey {
     /// A proof for `htm` `htu`, with `ath` for `access_token`.
     pub fn proof(&self, htm: &str, htu: &str, access_token: Option<&str>) -> String {
         let header = json!({"typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk});
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_secs();
+        let now =
+            latchkey_core::clock::Clock::now(&latchkey_core::clock::SystemClock).unix_timestamp();
         let mut claims =
             json!({"jti": uuid::Uuid::new_v4().to_string(), "htm": htm, "htu": htu, "iat": now});
         if let Some(t) = access_token {

@@ -45,6 +45,23 @@ pub async fn grant(
     let requested_type = req.requested_token_type.as_deref();
     tx::check_token_type("requested_token_type", requested_type, false)?;
     let ex = decide(state, client, req).await?;
+    // RFC 9449 §5 spirit: a DPoP-bound subject token is only exchanged by its key holder, and
+    // what it becomes stays bound to that key; else a stolen bound token could be traded for
+    // an unbound one.
+    if let Some(bound) = ex
+        .subject
+        .claims
+        .pointer("/cnf/jkt")
+        .and_then(Value::as_str)
+    {
+        if jkt != Some(bound) {
+            return Err(OAuthError::new(
+                latchkey_core::oauth::OAuthErrorCode::InvalidDpopProof,
+                "The subject token is DPoP-bound: send a DPoP proof by its key.",
+            )
+            .into());
+        }
+    }
     if ex.subject.claims["client_id"].as_str() != Some(client.app.client_id.as_str()) {
         // Another client takes over: the organization's governance must allow it too.
         super::jwt_bearer::governance(state, client, &ex.member, &ex.org).await?;

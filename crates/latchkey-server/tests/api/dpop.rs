@@ -254,3 +254,96 @@ async fn concurrent_replay(app: TestApp) {
     assert_eq!(ok, 1, "{results:?}");
 }
 both!(concurrent_replay);
+
+/// A DPoP-bound subject token is exchanged (RFC 8693) only with a proof by its key, and the
+/// new token stays bound; the Stytch session exchange never takes a bound token.
+async fn bound_subject_tokens(app: TestApp) {
+    let tools = format!("https://dpop-{}.example/api", crate::helpers::unique());
+    let (s, b) = app
+        .post(
+            "/v1/connected_apps/resources",
+            json!({"url": tools, "name": "Tools", "scopes": [{"scope": "read"}]}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let c = create_client(&app, "third_party").await;
+    let (s, b) = app
+        .put(
+            &format!("/v1/connected_apps/clients/{}", c.id),
+            json!({"token_exchange_allowed": true}),
+        )
+        .await;
+    assert_eq!(s, 200, "{b}");
+    let who = subject(&app).await;
+    let mut body = crate::oauth_support::authorize_body(&c, &who, "openid read");
+    body["resources"] = json!([tools]);
+    body["consent_granted"] = true.into();
+    let (s, out) = app.post("/v1/b2b/idp/oauth/authorize", body).await;
+    assert_eq!(s, 200, "{out}");
+    let code = out["authorization_code"].as_str().unwrap();
+    let key = DpopKey::new();
+    let token_url = format!("{}/v1/oauth2/token", app.base);
+    let redeem = [
+        ("grant_type", "authorization_code"),
+        ("code", code),
+        ("redirect_uri", REDIRECT),
+    ];
+    let (s, t) = token(
+        &app,
+        &c,
+        &redeem,
+        Some(&key.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert_eq!(
+        (s, t["token_type"].as_str()),
+        (StatusCode::OK, Some("DPoP")),
+        "{t}"
+    );
+    let at = t["access_token"].as_str().unwrap();
+    let exchange = [
+        (
+            "grant_type",
+            "urn:ietf:params:oauth:grant-type:token-exchange",
+        ),
+        ("subject_token", at),
+        (
+            "subject_token_type",
+            "urn:ietf:params:oauth:token-type:access_token",
+        ),
+        ("resource", tools.as_str()),
+        ("scope", "read"),
+    ];
+    let r = token(&app, &c, &exchange, None).await;
+    assert_eq!(r.1["error"], "invalid_dpop_proof", "{}", r.1);
+    let thief = DpopKey::new().proof("POST", &token_url, None);
+    assert_eq!(
+        token(&app, &c, &exchange, Some(&thief)).await.1["error"],
+        "invalid_dpop_proof"
+    );
+    let (s, x) = token(
+        &app,
+        &c,
+        &exchange,
+        Some(&key.proof("POST", &token_url, None)),
+    )
+    .await;
+    assert_eq!(
+        (s, x["token_type"].as_str()),
+        (StatusCode::OK, Some("DPoP")),
+        "{x}"
+    );
+    assert_eq!(
+        claims(x["access_token"].as_str().unwrap())["cnf"]["jkt"],
+        key.jkt().as_str()
+    );
+
+    let (s, e) = app
+        .post(
+            "/v1/b2b/sessions/exchange_access_token",
+            json!({"access_token": at}),
+        )
+        .await;
+    assert_eq!(s, 404, "{e}");
+}
+both!(bound_subject_tokens);

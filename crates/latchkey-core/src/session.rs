@@ -96,6 +96,7 @@ pub fn factor(
         updated_at: ts,
         email_factor,
         oauth_access_token_exchange_factor: None,
+        phone_number_factor: None,
     }
 }
 

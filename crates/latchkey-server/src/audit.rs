@@ -150,6 +150,31 @@ pub async fn magic_link_login<T>(
     record(state, e.detail("factor", "magic_link")).await;
 }
 
+/// A second-factor check (TOTP code, recovery code: issue 13): `member.login` with its factor,
+/// success when the code was right (whether the session then starts is the login's own event).
+pub async fn mfa_login(
+    state: &AppState,
+    project_id: &str,
+    org: &latchkey_types::Organization,
+    member: &latchkey_types::Member,
+    factor: &'static str,
+    right: bool,
+    addr: Option<IpAddr>,
+) {
+    let actor = AuditParty::new("member", &member.member_id);
+    let e = event(
+        state,
+        project_id,
+        Some(&org.organization_id),
+        actions::LOGIN,
+        actor,
+        addr,
+    )
+    .outcome(if right { "success" } else { "failure" })
+    .detail("factor", factor);
+    record(state, e).await;
+}
+
 /// The operator at the command line (no address).
 pub fn operator() -> AuditParty {
     AuditParty::new("operator", "cli")

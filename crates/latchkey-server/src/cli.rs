@@ -80,8 +80,8 @@ pub enum Command {
     /// Register, list and delete resource servers (RFC 8707 audience-bound tokens).
     #[command(subcommand)]
     Resource(ResourceCommand),
-    /// List mail kept in the local outbox (used when no SMTP server is configured), newest
-    /// first: recipient, subject, link and time.
+    /// List mail and SMS kept in the local outbox (used when no SMTP server / SMS webhook is
+    /// configured), newest first: recipient, subject and link (an SMS: its text) and time.
     Outbox {
         /// Only this project's mail.
         #[arg(long)]
@@ -89,7 +89,8 @@ pub enum Command {
         /// At most this many messages.
         #[arg(long, default_value_t = 20)]
         limit: i64,
-        /// Print a JSON array of {id, project_id, to_address, subject, link, created_at}.
+        /// Print a JSON array of {id, project_id, channel, to_address, subject, link, text_body,
+        /// created_at} (`text_body` only for SMS).
         #[arg(long)]
         json: bool,
     },
@@ -317,20 +318,32 @@ async fn outbox(
     if json {
         let rows: Vec<_> = messages
             .iter()
-            .map(|m| serde_json::json!({"id": m.id, "project_id": m.project_id, "to_address": m.to_address,
-                "subject": m.subject, "link": m.link, "created_at": when(m.created_at)}))
+            .map(|m| {
+                let mut row = serde_json::json!({"id": m.id, "project_id": m.project_id, "channel": m.channel,
+                    "to_address": m.to_address, "subject": m.subject, "link": m.link, "created_at": when(m.created_at)});
+                // An SMS has no link: its text carries the code.
+                if m.channel == "sms" {
+                    row["text_body"] = m.text_body.clone().into();
+                }
+                row
+            })
             .collect();
         println!("{}", serde_json::Value::Array(rows));
     } else if messages.is_empty() {
         println!("the outbox is empty");
     } else {
         for m in &messages {
+            let (what, detail) = if m.channel == "sms" {
+                ("SMS", &m.text_body)
+            } else {
+                (m.subject.as_str(), &m.link)
+            };
             println!(
                 "{}  {}  {}\n    {}",
                 when(m.created_at),
                 m.to_address,
-                m.subject,
-                m.link
+                what,
+                detail
             );
         }
     }

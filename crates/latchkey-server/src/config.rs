@@ -65,6 +65,8 @@ pub struct FileConfig {
     pub max_connections: Option<usize>,
     pub metrics_listen: Option<String>,
     pub cache_ttl_seconds: Option<u64>,
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl FileConfig {
@@ -127,6 +129,10 @@ pub struct Config {
     pub metrics_listen: Option<SocketAddr>,
     /// How long a replica keeps project settings and clients in memory (`cache.rs`; 0: off).
     pub cache_ttl_seconds: u64,
+    /// Issue 13 item 3: SMS go to this webhook (signed with `sms_webhook_secret`); unset, to
+    /// the database outbox ([`crate::sms`]).
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<crate::sms::WebhookSecret>,
 }
 
 /// How long slow clients may take and how many connections are served at once (security
@@ -249,6 +255,8 @@ pub struct EnvSettings {
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
     pub metrics_listen: Option<String>,
+    pub sms_webhook_url: Option<String>,
+    pub sms_webhook_secret: Option<String>,
 }
 
 impl EnvSettings {
@@ -271,6 +279,8 @@ impl EnvSettings {
             logo_url: var("LATCHKEY_LOGO_URL"),
             accent_color: var("LATCHKEY_ACCENT_COLOR"),
             metrics_listen: var("LATCHKEY_METRICS_LISTEN"),
+            sms_webhook_url: var("LATCHKEY_SMS_WEBHOOK_URL"),
+            sms_webhook_secret: var("LATCHKEY_SMS_WEBHOOK_SECRET"),
         }
     }
 }
@@ -367,6 +377,15 @@ impl Config {
                 .cache_ttl_seconds
                 .unwrap_or(crate::cache::DEFAULT_TTL_SECS)
                 .min(3600),
+            sms_webhook_url: env
+                .sms_webhook_url
+                .clone()
+                .or_else(|| file.sms_webhook_url.clone()),
+            sms_webhook_secret: env
+                .sms_webhook_secret
+                .clone()
+                .or_else(|| file.sms_webhook_secret.clone())
+                .map(crate::sms::WebhookSecret),
         })
     }
 
@@ -395,6 +414,8 @@ impl Config {
             limits: ConnectionLimits::default(),
             metrics_listen: None,
             cache_ttl_seconds: crate::cache::DEFAULT_TTL_SECS,
+            sms_webhook_url: None,
+            sms_webhook_secret: None,
         }
     }
 }
@@ -514,7 +535,7 @@ mod tests {
     #[test]
     fn mail_settings_env_over_file() {
         let file: FileConfig = toml::from_str(
-            "smtp_url = \"smtp://u:secret@file:25\"\nmail_from = \"a@file.io\"\nmagic_link_redirect_url = \"https://file.io/cb\"",
+            "smtp_url = \"smtp://u:pw-7f3a@file:25\"\nsms_webhook_secret = \"sms-key-0123456789abcdef\"\nmail_from = \"a@file.io\"\nmagic_link_redirect_url = \"https://file.io/cb\"",
         )
         .unwrap();
         let env = EnvSettings {
@@ -527,7 +548,12 @@ mod tests {
             c.magic_link_redirect_url.as_deref(),
             Some("https://file.io/cb")
         );
-        assert!(!format!("{c:?}").contains("secret"));
+        // Neither the SMTP password nor the SMS webhook secret shows in Debug.
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("pw-7f3a") && !debug.contains("sms-key-0123"),
+            "{debug}"
+        );
         let env = EnvSettings {
             magic_link_redirect_url: Some("/relative".into()),
             ..Default::default()

@@ -85,6 +85,7 @@ impl Mailer {
                         html_body: mail.html_body,
                         link: mail.link.clone(),
                         created_at: now,
+                        channel: "email".into(),
                     })
                     .await
                     .inspect_err(|_| crate::metrics::mail("outbox", "failed"))?;

@@ -150,11 +150,7 @@ pub fn password_login<T>(surface: &'static str, r: &Result<T, PasswordFailure>) 
         Ok(_) => "success",
         Err(PasswordFailure::Credentials) => "failure",
         Err(PasswordFailure::Locked | PasswordFailure::Throttled(_)) => "throttled",
-        Err(
-            PasswordFailure::MethodNotAllowed(_)
-            | PasswordFailure::MfaRequired(_)
-            | PasswordFailure::ResetRequired,
-        ) => "refused",
+        Err(PasswordFailure::MethodNotAllowed(_) | PasswordFailure::ResetRequired) => "refused",
         Err(PasswordFailure::Internal(_)) => "error",
     };
     login("password", surface, outcome);
@@ -165,7 +161,7 @@ pub fn magic_link_login<T>(surface: &'static str, r: &Result<T, crate::envelope:
     let outcome = match r {
         Ok(_) => "success",
         Err(f) => match &*f.0.error_type {
-            "mfa_required_not_supported" | "unauthorized_auth_method" => "refused",
+            "mfa_required" | "unauthorized_auth_method" => "refused",
             _ if f.0.status >= 500 => "error",
             _ => "failure",
         },

@@ -33,12 +33,17 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         config.smtp_url.as_ref().map(|u| u.0.as_str()),
         config.mail_from.as_deref(),
     )?;
+    let sms = crate::sms::SmsSender::new(
+        config.sms_webhook_url.as_deref(),
+        config.sms_webhook_secret.as_ref(),
+    )?;
     Ok(AppState {
         store,
         cache: Arc::new(crate::cache::ReadCache::new(
             std::time::Duration::from_secs(config.cache_ttl_seconds),
         )),
         mailer: Arc::new(mailer),
+        sms: Arc::new(sms),
         email_sends: Arc::new(crate::limits::SendLimiter::new(
             std::time::Duration::from_secs(1),
         )),
@@ -225,6 +230,13 @@ pub fn insecure_defaults(config: &Config) -> Vec<String> {
         w.push(
             "no `smtp_url` configured (LATCHKEY_SMTP_URL): mail is not sent but kept in the \
              database outbox (`latchkey outbox`), magic-link tokens included"
+                .into(),
+        );
+    }
+    if config.sms_webhook_url.is_none() {
+        w.push(
+            "no `sms_webhook_url` configured (LATCHKEY_SMS_WEBHOOK_URL): SMS passcodes are not \
+             sent but kept in the database outbox (`latchkey outbox`)"
                 .into(),
         );
     }

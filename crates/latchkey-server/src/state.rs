@@ -20,6 +20,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<crate::keys::KeyService>,
     pub mailer: Arc<crate::mail::Mailer>,
+    /// Issue 13 item 3: the outbox or the operator's SMS webhook.
+    pub sms: Arc<crate::sms::SmsSender>,
     /// One magic link email per second per address (Stytch).
     pub email_sends: Arc<crate::limits::SendLimiter>,
     /// Wrong user codes per client address on the device page (RFC 8628 §5.1).

@@ -19,8 +19,11 @@ mod keys;
 mod m2m_clients;
 mod magic_links;
 mod members;
+mod mfa;
 mod oauth;
 mod organizations;
+// Issue 13 item 3: one-time passcodes (0021).
+mod otps;
 mod password_reset;
 mod passwords;
 mod pending;
@@ -54,7 +57,12 @@ pub use client_metadata::ClientMetadataDocument;
 pub use governance::ClientApproval;
 pub use health::{MigrationStatus, PoolStats};
 pub use keys::{KeyChange, StoredSigningKey};
+pub use mfa::{
+    MfaCompletion, MfaOutcome, NewRecoveryCode, SecondFactorProof, SessionWrite,
+    StoredRecoveryCode, TotpRegistration,
+};
 pub use oauth::{AccessRow, AccessStatus, CodeRedemption, ConsentRow, NewRefresh, StoredRefresh};
+pub use otps::{OtpClaim, OtpStore};
 pub use passwords::{FailureSubject, MemberLock, MemberPassword};
 pub use purge::{PurgePolicy, PurgeReport};
 pub use registrations::{DynamicClient, NewDynamicClient, RegistrationOutcome};
@@ -182,6 +190,9 @@ pub struct OutboxMessage {
     pub html_body: String,
     pub link: String,
     pub created_at: i64,
+    /// `email`, or `sms` (an SMS kept when no SMS webhook is configured: `to_address` is the
+    /// phone number, `text_body` the message, `subject` and `link` empty).
+    pub channel: String,
 }
 
 /// An authorization request in progress on the hosted page (`data` is the server's JSON).
@@ -223,7 +234,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
 /// The domain operations the server needs. Every method is one transaction.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: OtpStore + Send + Sync {
     /// Which engine this is, for logs and `--help` output.
     fn engine(&self) -> &'static str;
     /// Closes connections (graceful shutdown).
@@ -836,6 +847,64 @@ pub trait Store: Send + Sync {
     /// Records a DPoP proof's replay key; false when it was seen before.
     async fn use_dpop_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
     async fn purge_dpop_jtis(&self, now: i64) -> Result<u64>;
+
+    // MFA (issue 13 items 1, 2; store::mfa).
+    /// Stores an intermediate session under its token's hash.
+    async fn insert_intermediate_session(
+        &self,
+        s: &latchkey_core::mfa::IntermediateSession,
+        token_hash: &SecretHash,
+    ) -> Result<()>;
+    /// Reads an intermediate session (expired ones too: the caller checks), spending nothing.
+    async fn intermediate_session(
+        &self,
+        project_id: &str,
+        token_hash: &SecretHash,
+    ) -> Result<Option<latchkey_core::mfa::IntermediateSession>>;
+    /// Spends `old` (false if it is gone or expired at `now`) and stores `s` under `new_hash`.
+    async fn replace_intermediate_session(
+        &self,
+        old: &SecretHash,
+        s: &latchkey_core::mfa::IntermediateSession,
+        new_hash: &SecretHash,
+        now: i64,
+    ) -> Result<bool>;
+    /// Spends the intermediate session and the second factor, updates the member and writes
+    /// the session, in one transaction (see [`MfaCompletion`]).
+    async fn complete_mfa(&self, c: &MfaCompletion<'_>) -> Result<MfaOutcome>;
+    /// Stores a new (unverified) TOTP registration and its recovery codes; the member's other
+    /// unverified registrations go.
+    async fn insert_totp_registration(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+    ) -> Result<()>;
+    /// The member's verified TOTP registration, else the newest unverified one open at `now`.
+    async fn member_totp(
+        &self,
+        project_id: &str,
+        member_id: &str,
+        now: i64,
+    ) -> Result<Option<TotpRegistration>>;
+    /// `totp/migrate`: replaces the member's registrations with `reg` and writes `member`.
+    async fn migrate_totp(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+        member: &Member,
+    ) -> Result<bool>;
+    /// The unused recovery codes of the member's verified registration.
+    async fn recovery_codes(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> Result<Vec<StoredRecoveryCode>>;
+    /// Replaces the codes of a verified registration; false when it is not verified.
+    async fn rotate_recovery_codes(
+        &self,
+        reg: &TotpRegistration,
+        codes: &[NewRecoveryCode],
+    ) -> Result<bool>;
 }
 
 /// Opens the store named by `url` (`sqlite://PATH`, `sqlite::memory:`, `postgres://...`) and

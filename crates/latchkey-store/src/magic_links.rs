@@ -105,8 +105,8 @@ impl SqlStore {
 
     pub(crate) async fn add_to_outbox_impl(&self, m: &OutboxMessage) -> Result<i64> {
         let row = sqlx::query(
-            "INSERT INTO outbox (project_id, to_address, subject, text_body, html_body, link, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
+            "INSERT INTO outbox (project_id, to_address, subject, text_body, html_body, link, created_at, channel) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
         )
         .bind(&m.project_id)
         .bind(&m.to_address)
@@ -115,6 +115,7 @@ impl SqlStore {
         .bind(&m.html_body)
         .bind(&m.link)
         .bind(m.created_at)
+        .bind(&m.channel)
         .fetch_one(&self.writer)
         .await?;
         Ok(row.try_get::<i64, _>("id")?)
@@ -126,7 +127,7 @@ impl SqlStore {
         limit: i64,
     ) -> Result<Vec<OutboxMessage>> {
         let rows = sqlx::query(
-            "SELECT id, project_id, to_address, subject, text_body, html_body, link, created_at \
+            "SELECT id, project_id, to_address, subject, text_body, html_body, link, created_at, channel \
              FROM outbox WHERE ($1 IS NULL OR project_id = $1) ORDER BY id DESC LIMIT $2",
         )
         .bind(project_id)
@@ -144,6 +145,7 @@ impl SqlStore {
                     html_body: r.try_get("html_body")?,
                     link: r.try_get("link")?,
                     created_at: r.try_get("created_at")?,
+                    channel: r.try_get("channel")?,
                 })
             })
             .collect()

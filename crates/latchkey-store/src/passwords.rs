@@ -42,6 +42,8 @@ pub enum FailureSubject<'a> {
     Member(&'a str),
     /// A client address bucket (see `core::password::lockout::address_bucket`).
     Address(&'a str),
+    /// A member's second-factor attempts (TOTP codes, recovery codes: issue 13).
+    Mfa(&'a str),
 }
 
 impl FailureSubject<'_> {
@@ -49,6 +51,7 @@ impl FailureSubject<'_> {
         match self {
             FailureSubject::Member(m) => format!("member:{m}"),
             FailureSubject::Address(a) => format!("address:{a}"),
+            FailureSubject::Mfa(m) => format!("mfa:{m}"),
         }
     }
 }

@@ -96,11 +96,32 @@ const RULES: &[Rule] = &[
         expired: "t.expires_at <= $1",
         keep_secs: DAY,
     },
+    // Issue 13 item 3: a day past expiry a code still reads "expired" rather than "unknown".
+    Rule {
+        table: "otp_codes",
+        key: "code_id",
+        expired: "t.expires_at <= $1",
+        keep_secs: DAY,
+    },
     // Their extra tokens (`member_session_tokens`) go with them (ON DELETE CASCADE).
     Rule {
         table: "member_sessions",
         key: "member_session_id",
         expired: "t.expires_at <= $1",
+        keep_secs: 0,
+    },
+    // MFA (0020): intermediate sessions past their ten minutes, TOTP registrations never
+    // confirmed in time (their recovery codes go with them, ON DELETE CASCADE).
+    Rule {
+        table: "intermediate_sessions",
+        key: "token_hash",
+        expired: "t.expires_at <= $1",
+        keep_secs: 0,
+    },
+    Rule {
+        table: "totp_registrations",
+        key: "totp_registration_id",
+        expired: "t.verified = 0 AND t.expires_at <= $1",
         keep_secs: 0,
     },
 ];

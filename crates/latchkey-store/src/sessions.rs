@@ -16,20 +16,8 @@ impl SqlStore {
         s: &SessionRecord,
         token_hash: &SecretHash,
     ) -> Result<()> {
-        sqlx::query(
-            "INSERT INTO member_sessions (member_session_id, project_id, organization_id, member_id, token_hash, expires_at, data) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&s.member_session_id)
-        .bind(&s.project_id)
-        .bind(&s.organization_id)
-        .bind(&s.member_id)
-        .bind(token_hash.as_str())
-        .bind(s.expires_at)
-        .bind(to_json(s)?)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
+        let mut conn = self.writer.acquire().await?;
+        insert_session_row(&mut conn, s, token_hash).await
     }
 
     pub(crate) async fn session_by_token_impl(
@@ -95,15 +83,8 @@ impl SqlStore {
     }
 
     pub(crate) async fn update_session_impl(&self, s: &SessionRecord) -> Result<bool> {
-        let done = sqlx::query(
-            "UPDATE member_sessions SET expires_at = $1, data = $2 WHERE member_session_id = $3",
-        )
-        .bind(s.expires_at)
-        .bind(to_json(s)?)
-        .bind(&s.member_session_id)
-        .execute(&self.writer)
-        .await?;
-        Ok(done.rows_affected() > 0)
+        let mut conn = self.writer.acquire().await?;
+        update_session_row(&mut conn, s).await
     }
 
     pub(crate) async fn delete_session_impl(&self, project_id: &str, id: &str) -> Result<bool> {
@@ -157,4 +138,42 @@ impl SqlStore {
             .await?;
         Ok(done.rows_affected())
     }
+}
+
+/// Inserts a session row on `conn` (alone, or inside a caller's transaction: `store::mfa`).
+pub(crate) async fn insert_session_row(
+    conn: &mut sqlx::AnyConnection,
+    s: &SessionRecord,
+    token_hash: &SecretHash,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO member_sessions (member_session_id, project_id, organization_id, member_id, token_hash, expires_at, data) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&s.member_session_id)
+    .bind(&s.project_id)
+    .bind(&s.organization_id)
+    .bind(&s.member_id)
+    .bind(token_hash.as_str())
+    .bind(s.expires_at)
+    .bind(to_json(s)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Rewrites a session's expiry and document on `conn`; false when the session is gone.
+pub(crate) async fn update_session_row(
+    conn: &mut sqlx::AnyConnection,
+    s: &SessionRecord,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE member_sessions SET expires_at = $1, data = $2 WHERE member_session_id = $3",
+    )
+    .bind(s.expires_at)
+    .bind(to_json(s)?)
+    .bind(&s.member_session_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
 }

@@ -1022,4 +1022,69 @@ impl crate::Store for SqlStore {
     async fn purge_dpop_jtis(&self, now: i64) -> crate::Result<u64> {
         self.purge_dpop_jtis_impl(now).await
     }
+    // MFA (issue 13 items 1, 2).
+    async fn insert_intermediate_session(
+        &self,
+        s: &latchkey_core::mfa::IntermediateSession,
+        token_hash: &latchkey_core::secret::SecretHash,
+    ) -> crate::Result<()> {
+        self.insert_intermediate_session_impl(s, token_hash).await
+    }
+    async fn intermediate_session(
+        &self,
+        project_id: &str,
+        token_hash: &latchkey_core::secret::SecretHash,
+    ) -> crate::Result<Option<latchkey_core::mfa::IntermediateSession>> {
+        self.intermediate_session_impl(project_id, token_hash).await
+    }
+    async fn replace_intermediate_session(
+        &self,
+        old: &latchkey_core::secret::SecretHash,
+        s: &latchkey_core::mfa::IntermediateSession,
+        new_hash: &latchkey_core::secret::SecretHash,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.replace_intermediate_session_impl(old, s, new_hash, now)
+            .await
+    }
+    async fn complete_mfa(&self, c: &crate::MfaCompletion<'_>) -> crate::Result<crate::MfaOutcome> {
+        self.complete_mfa_impl(c).await
+    }
+    async fn insert_totp_registration(
+        &self,
+        reg: &crate::TotpRegistration,
+        codes: &[crate::NewRecoveryCode],
+    ) -> crate::Result<()> {
+        self.insert_totp_registration_impl(reg, codes).await
+    }
+    async fn member_totp(
+        &self,
+        project_id: &str,
+        member_id: &str,
+        now: i64,
+    ) -> crate::Result<Option<crate::TotpRegistration>> {
+        self.member_totp_impl(project_id, member_id, now).await
+    }
+    async fn migrate_totp(
+        &self,
+        reg: &crate::TotpRegistration,
+        codes: &[crate::NewRecoveryCode],
+        member: &latchkey_types::Member,
+    ) -> crate::Result<bool> {
+        self.migrate_totp_impl(reg, codes, member).await
+    }
+    async fn recovery_codes(
+        &self,
+        project_id: &str,
+        member_id: &str,
+    ) -> crate::Result<Vec<crate::StoredRecoveryCode>> {
+        self.recovery_codes_impl(project_id, member_id).await
+    }
+    async fn rotate_recovery_codes(
+        &self,
+        reg: &crate::TotpRegistration,
+        codes: &[crate::NewRecoveryCode],
+    ) -> crate::Result<bool> {
+        self.rotate_recovery_codes_impl(reg, codes).await
+    }
 }

@@ -323,6 +323,7 @@ async fn magic_links(store: Arc<dyn Store>) {
             html_body: "<p>t</p>".into(),
             link: format!("https://x.io/cb?token={i}"),
             created_at: 100 + i,
+            channel: "email".into(),
         };
         store.add_to_outbox(&msg).await.unwrap();
     }

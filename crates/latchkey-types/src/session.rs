@@ -17,6 +17,13 @@ pub struct OAuthAccessTokenExchangeFactor {
     pub client_id: String,
 }
 
+/// `phone_number_factor` of an authentication factor (an SMS passcode, issue 13 item 3).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PhoneNumberFactor {
+    pub phone_id: String,
+    pub phone_number: String,
+}
+
 /// One way the member proved who they are in this session.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct AuthenticationFactor {
@@ -32,6 +39,8 @@ pub struct AuthenticationFactor {
     pub email_factor: Option<EmailFactor>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth_access_token_exchange_factor: Option<OAuthAccessTokenExchangeFactor>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phone_number_factor: Option<PhoneNumberFactor>,
 }
 
 /// The MemberSession object.

@@ -179,3 +179,98 @@ test("a first-party app skips consent", async () => {
   await page.context().close();
   await rp.close();
 });
+
+// Issue 13 item 5: "Forgot password?" on the password step mails a reset link (read here from
+// the outbox); opened in the same browser it sets a new password and the same authorization
+// request goes on to the relying party, which redeems the code.
+test("forgot password: reset link from the outbox, new password, code redeemed", async () => {
+  const rp = await relyingParty("third_party");
+  const email = `fay-${unique()}@acme.io`;
+  await orgWithMember("Acme", email);
+  const page = await newPage();
+  await page.goto(`${rp.base}/login`);
+  await typeEmail(page, email);
+  await page.getByRole("link", { name: "Forgot password?" }).click();
+  await page.getByRole("heading", { name: "Reset your password" }).waitFor();
+  await shot(page, "forgot-password-desktop");
+  await page.getByRole("button", { name: "Email me a reset link" }).click();
+  await page.getByText("We sent a password reset link").waitFor();
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.env.LATCHKEY_BIN, ["outbox", "--project", process.env.LATCHKEY_PROJECT_ID, "--limit", "20", "--json"], {
+    env: { ...process.env, LATCHKEY_DATABASE_URL: process.env.LATCHKEY_DATABASE_URL },
+  }).toString();
+  const mail = JSON.parse(out).find((m) => m.to_address === email);
+  assert.ok(mail && mail.link.includes("/oauth2/authorize/reset_password?"), out);
+  await page.goto(mail.link);
+  await page.getByRole("heading", { name: "Choose a new password" }).waitFor();
+  // A weak password is asked again on the same link.
+  await page.getByLabel("New password").fill("password");
+  await page.getByRole("button", { name: "Set password and continue" }).click();
+  await page.getByRole("alert").waitFor();
+  await page.getByLabel("New password").fill("violet-Harbor-42-lantern-quietly");
+  await page.getByRole("button", { name: "Set password and continue" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.locator("#result").waitFor();
+  assert.equal(await page.locator("#result").textContent(), `Hello ${email}`);
+  assert.equal(rp.results.at(-1).claims.email, email);
+  await page.context().close();
+  await rp.close();
+});
+
+// Issue 13 item 5: an email sign-in code, read from the outbox, typed into the code step.
+test("email sign-in code read from the outbox", async () => {
+  const rp = await relyingParty("third_party");
+  const email = `gus-${unique()}@acme.io`;
+  await orgWithMember("Acme", email);
+  const page = await newPage();
+  await page.goto(`${rp.base}/login`);
+  await typeEmail(page, email);
+  await page.getByRole("button", { name: "Email me a code" }).click();
+  await page.getByRole("heading", { name: "Enter your code" }).waitFor();
+  await shot(page, "email-code-desktop");
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.env.LATCHKEY_BIN, ["outbox", "--project", process.env.LATCHKEY_PROJECT_ID, "--limit", "20", "--json"], {
+    env: { ...process.env, LATCHKEY_DATABASE_URL: process.env.LATCHKEY_DATABASE_URL },
+  }).toString();
+  const mail = JSON.parse(out).find((m) => m.to_address === email);
+  const code = mail.subject.match(/\b\d{6}\b/)[0];
+  await page.getByLabel("Code").fill(code);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.locator("#result").waitFor();
+  assert.equal(await page.locator("#result").textContent(), `Hello ${email}`);
+  await page.context().close();
+  await rp.close();
+});
+
+// Issue 13 item 5: the second-factor step's SMS code, read from the outbox (`latchkey outbox`
+// lists SMS beside mail), where the organization requires MFA.
+test("SMS code of the second-factor step read from the outbox", async () => {
+  const rp = await relyingParty("third_party");
+  const email = `hal-${unique()}@acme.io`;
+  const org = await orgWithMember("Acme", email);
+  const phone = `+1202555${String(Math.floor(Math.random() * 10000)).padStart(4, "0")}`;
+  const { members } = await api("POST", "/v1/b2b/organizations/members/search", { organization_ids: [org.organization_id], query: { operator: "AND", operands: [{ filter_name: "member_emails", filter_value: [email] }] } });
+  await api("PUT", `/v1/b2b/organizations/${org.organization_id}/members/${members[0].member_id}`, { mfa_phone_number: phone });
+  await api("PUT", `/v1/b2b/organizations/${org.organization_id}`, { mfa_policy: "REQUIRED_FOR_ALL" });
+  const page = await newPage();
+  await page.goto(`${rp.base}/login`);
+  await typeEmail(page, email);
+  await typePassword(page);
+  await page.getByRole("button", { name: /Text me a code at/ }).click();
+  await page.getByLabel(/Code sent by SMS/).waitFor();
+  await shot(page, "mfa-sms-desktop");
+  const { execFileSync } = await import("node:child_process");
+  const out = execFileSync(process.env.LATCHKEY_BIN, ["outbox", "--project", process.env.LATCHKEY_PROJECT_ID, "--limit", "20", "--json"], {
+    env: { ...process.env, LATCHKEY_DATABASE_URL: process.env.LATCHKEY_DATABASE_URL },
+  }).toString();
+  const sms = JSON.parse(out).find((m) => m.channel === "sms" && m.to_address === phone);
+  assert.ok(sms, out);
+  await page.getByLabel(/Code sent by SMS/).fill(sms.text_body.match(/\b\d{6}\b/)[0]);
+  await page.getByRole("button", { name: "Verify the SMS code" }).click();
+  await page.getByRole("button", { name: "Allow" }).click();
+  await page.locator("#result").waitFor();
+  assert.equal(await page.locator("#result").textContent(), `Hello ${email}`);
+  await page.context().close();
+  await rp.close();
+});

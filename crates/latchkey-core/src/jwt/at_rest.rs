@@ -129,15 +129,51 @@ pub fn seal_private_key_with_nonce(
     pkcs8_der: &[u8],
     nonce: [u8; NONCE_LEN],
 ) -> Result<String, JwtError> {
+    seal_with_aad(master, &aad_for(kid), pkcs8_der, nonce)
+}
+
+/// Seals another secret that must be recovered later (a TOTP seed, a recovery code: issue 13)
+/// exactly as private keys are sealed, with AAD `latchkey/<purpose>/v1:<id>` so that a
+/// ciphertext copied to another row, or used for another purpose, fails to open.
+pub fn seal_secret(
+    master: Option<&MasterKey>,
+    purpose: &str,
+    id: &str,
+    plain: &[u8],
+    nonce: [u8; NONCE_LEN],
+) -> Result<String, JwtError> {
+    seal_with_aad(master, &secret_aad(purpose, id), plain, nonce)
+}
+
+/// Opens what [`seal_secret`] sealed (as strict as [`open_private_key`]).
+pub fn open_secret(
+    master: Option<&MasterKey>,
+    purpose: &str,
+    id: &str,
+    stored: &str,
+) -> Result<Zeroizing<Vec<u8>>, JwtError> {
+    open_with_aad(master, &secret_aad(purpose, id), stored)
+}
+
+fn secret_aad(purpose: &str, id: &str) -> Vec<u8> {
+    format!("latchkey/{purpose}/v1:{id}").into_bytes()
+}
+
+fn seal_with_aad(
+    master: Option<&MasterKey>,
+    aad: &[u8],
+    plain: &[u8],
+    nonce: [u8; NONCE_LEN],
+) -> Result<String, JwtError> {
     let Some(master) = master else {
-        return Ok(format!("{PLAIN_PREFIX}{}", b64url(pkcs8_der)));
+        return Ok(format!("{PLAIN_PREFIX}{}", b64url(plain)));
     };
     let key = master.aead_key()?;
     // Sealed in place: after sealing, the buffer holds only ciphertext; zeroized regardless.
-    let mut buf = Zeroizing::new(pkcs8_der.to_vec());
+    let mut buf = Zeroizing::new(plain.to_vec());
     key.seal_in_place_append_tag(
         Nonce::assume_unique_for_key(nonce),
-        Aad::from(aad_for(kid).as_slice()),
+        Aad::from(aad),
         &mut *buf,
     )
     .map_err(|_| JwtError::Encrypt)?;
@@ -151,12 +187,20 @@ pub fn open_private_key(
     kid: &str,
     stored: &str,
 ) -> Result<PrivateKeyDer, JwtError> {
+    open_with_aad(master, &aad_for(kid), stored).map(PrivateKeyDer)
+}
+
+fn open_with_aad(
+    master: Option<&MasterKey>,
+    aad: &[u8],
+    stored: &str,
+) -> Result<Zeroizing<Vec<u8>>, JwtError> {
     if let Some(rest) = stored.strip_prefix(PLAIN_PREFIX) {
         if master.is_some() {
             return Err(JwtError::PlaintextNotAllowed);
         }
         let der = b64url_decode(rest).ok_or(JwtError::MalformedStoredKey)?;
-        return Ok(PrivateKeyDer(Zeroizing::new(der)));
+        return Ok(Zeroizing::new(der));
     }
     let rest = stored
         .strip_prefix(V1_PREFIX)
@@ -169,9 +213,9 @@ pub fn open_private_key(
     let mut buf = Zeroizing::new(b64url_decode(ct_b64).ok_or(JwtError::MalformedStoredKey)?);
     let key = master.aead_key()?;
     let plain_len = key
-        .open_in_place(nonce, Aad::from(aad_for(kid).as_slice()), &mut buf)
+        .open_in_place(nonce, Aad::from(aad), &mut buf)
         .map_err(|_| JwtError::Decrypt)?
         .len();
     buf.truncate(plain_len);
-    Ok(PrivateKeyDer(buf))
+    Ok(buf)
 }

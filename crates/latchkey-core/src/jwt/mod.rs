@@ -30,7 +30,8 @@ pub mod x5c;
 mod tests;
 
 pub use at_rest::{
-    open_private_key, seal_private_key, seal_private_key_with_nonce, MasterKey, PrivateKeyDer,
+    open_private_key, open_secret, seal_private_key, seal_private_key_with_nonce, seal_secret,
+    MasterKey, PrivateKeyDer,
 };
 pub use error::{JwtError, VerifyError};
 pub use jwks::{KeySet, VerificationKey};

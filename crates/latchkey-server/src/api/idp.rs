@@ -42,6 +42,8 @@ pub struct Prepared {
     pub auth_time: i64,
     pub scope_results: Vec<ScopeResult>,
     pub prior: Option<ScopeSet>,
+    /// When the prior consent was last written (see [`CONSENT_REFRESH_SECS`]).
+    pub prior_updated_at: Option<i64>,
     pub decision: ConsentDecision,
     /// The registered resource servers the request names (RFC 8707); empty when it names
     /// none or the project has none.
@@ -145,13 +147,14 @@ pub async fn prepare_via(
         &targets,
     )
     .map_err(|e| authorize_error(e.into()))?;
-    let prior = state
+    let prior_row = state
         .store
         .member_consents(project_id, &member.member_id)
         .await?
         .into_iter()
-        .find(|c| c.client_id == app.client_id)
-        .and_then(|c| ScopeSet::from_list(c.scopes).ok());
+        .find(|c| c.client_id == app.client_id);
+    let prior_updated_at = prior_row.as_ref().map(|c| c.updated_at);
+    let prior = prior_row.and_then(|c| ScopeSet::from_list(c.scopes).ok());
     // An unreadable stored policy refuses (issue 9 item 9), it never falls back to "allowed".
     let org_policy = OrgConnectedAppsPolicy::of(&org).map_err(|e| {
         tracing::error!(error = %e, organization_id = %org.organization_id, "stored Connected Apps policy unreadable");
@@ -195,6 +198,7 @@ pub async fn prepare_via(
         auth_time,
         scope_results,
         prior,
+        prior_updated_at,
         decision,
         targets,
     })
@@ -231,6 +235,13 @@ async fn resolve_member(
         }
         (None, Some(cred)) => {
             let s = sessions::resolve(state, project_id, cred).await?;
+            // A session without the second factor its organization requires (one started
+            // before the policy changed) may not authorize a Connected App (issue 13 item 4).
+            latchkey_core::organization::policy::require_mfa_satisfied(
+                &s.org,
+                &s.member,
+                &s.record.factors,
+            )?;
             let auth_time = latchkey_core::session::auth_time(&s.record);
             Ok((s.member, s.org, Some(s.record.member_session_id), auth_time))
         }
@@ -368,6 +379,18 @@ pub async fn authorize(
     };
     let now = state.clock.now().unix_timestamp();
     let nonce = req.nonce.clone().filter(|n| !n.is_empty());
+    // An unchanged consent written less than a minute ago is not written again: the member's
+    // row is otherwise rewritten by every authorization (one hot row per member and client),
+    // and its `updated_at` (the agents view's `last_authorized_at`) stays right to the minute.
+    let unchanged = p.prior.as_ref().is_some_and(|prior| {
+        let mut before = prior.to_vec();
+        let mut after = grant_record.clone();
+        before.sort();
+        after.sort();
+        before == after
+    }) && p
+        .prior_updated_at
+        .is_some_and(|at| now - at < CONSENT_REFRESH_SECS);
     let Approval {
         grant,
         consent,
@@ -386,7 +409,7 @@ pub async fn authorize(
         .insert_code(
             SecretHash::of(&code).as_str(),
             &record,
-            Some(&consent),
+            (!unchanged).then_some(&consent),
             event.as_ref(),
         )
         .await?;
@@ -540,6 +563,9 @@ pub async fn decide_device(
     approved(state, &p, now).await;
     Ok(DeviceOutcome::Approved)
 }
+
+/// How stale an unchanged consent's `updated_at` may get before an authorization rewrites it.
+const CONSENT_REFRESH_SECS: i64 = 60;
 
 /// The member's consent decision on the client, as an audit event.
 fn consent_event(

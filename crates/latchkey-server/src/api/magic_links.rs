@@ -23,7 +23,7 @@ use super::auth::Project;
 use super::organizations::load as load_org;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
 use crate::mail::{html_escape, Mail};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -50,12 +50,9 @@ pub struct AuthenticateResponse {
     pub method_id: String,
     pub reset_sessions: bool,
     #[serde(flatten)]
-    pub issued: Issued,
+    pub answer: crate::mfa::LoginAnswer,
     pub member: Member,
     pub organization: Organization,
-    pub member_authenticated: bool,
-    pub intermediate_session_token: String,
-    pub mfa_required: Option<Value>,
     pub primary_required: Option<Value>,
 }
 
@@ -236,7 +233,7 @@ async fn registered_redirect(
 
 /// Creates a member with `status`; if a concurrent request created one with this email first,
 /// uses that one (`created` false).
-async fn create_member(
+pub(crate) async fn create_member(
     state: &AppState,
     project: &Project,
     org: &Organization,
@@ -410,26 +407,24 @@ pub async fn authenticate(
         .as_ref()
         .map(|e| e.email_id.clone())
         .unwrap_or_default();
-    let login = live::Login {
+    let primary = crate::mfa::Primary {
         existing,
+        intermediate: req.intermediate_session_token.as_deref(),
         member: &m,
         org: &org,
         factor,
         minutes,
         custom_claims: req.session_custom_claims.as_ref(),
     };
-    let issued = live::start_or_extend(&state, pid, login).await?;
+    let answer = crate::mfa::primary_login(&state, pid, primary).await?;
     Ok(ok(AuthenticateResponse {
         member_id: m.member_id.clone(),
         organization_id: org.organization_id.clone(),
         method_id,
         reset_sessions: false,
-        issued,
+        answer,
         member: member::render(&m, &org),
         organization: org,
-        member_authenticated: true,
-        intermediate_session_token: String::new(),
-        mfa_required: None,
         primary_required: None,
     }))
 }
@@ -512,8 +507,9 @@ pub(crate) async fn consume(
     Err(unusable.to_api().into())
 }
 
-/// The organization still allows magic links and needs no second factor for this member
-/// (issue 9 #5, #6). Checked before the link is used up, so fixing the policy lets it work.
+/// The organization still allows magic links (issue 9 #5, #6). Checked before the link is used
+/// up, so fixing the policy lets it work. Whether a second factor is needed is the login's
+/// decision (`crate::mfa::primary_login`).
 async fn check_login_policy(
     state: &AppState,
     pid: &str,
@@ -524,7 +520,8 @@ async fn check_login_policy(
         .get_organization(pid, &link.organization_id)
         .await?
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
-    let m = state
+    // The member must still exist; the link answers as unknown otherwise.
+    state
         .store
         .get_member(
             &org.organization_id,
@@ -532,7 +529,7 @@ async fn check_login_policy(
         )
         .await?
         .ok_or_else(|| ml::Unusable::NotFound.to_api())?;
-    org_policy::primary_login(&org, &m, AuthMethod::MagicLink)?;
+    org_policy::require(&org, AuthMethod::MagicLink)?;
     Ok(())
 }
 

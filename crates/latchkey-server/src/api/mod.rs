@@ -19,14 +19,18 @@ pub mod magic_links;
 pub mod member_auth;
 pub mod members;
 pub mod organizations;
+pub mod otps;
+pub mod otps_sms;
 pub mod password_failure;
 pub mod password_reset;
-mod password_reset_mail;
+pub(crate) mod password_reset_mail;
 pub mod passwords;
 pub mod rbac;
+pub mod recovery_codes;
 pub mod resources;
 pub mod sdk_origins;
 pub mod sessions;
+pub mod totp;
 
 /// Route paths, shared by the router and documentation.
 pub mod paths {
@@ -84,6 +88,11 @@ pub mod paths {
     pub const MAGIC_LINKS_LOGIN_OR_SIGNUP: &str = "/v1/b2b/magic_links/email/login_or_signup";
     pub const MAGIC_LINKS_INVITE: &str = "/v1/b2b/magic_links/email/invite";
     pub const MAGIC_LINKS_AUTHENTICATE: &str = "/v1/b2b/magic_links/authenticate";
+    // Issue 13 item 3: one-time passcodes.
+    pub const OTPS_SMS_SEND: &str = "/v1/b2b/otps/sms/send";
+    pub const OTPS_SMS_AUTHENTICATE: &str = "/v1/b2b/otps/sms/authenticate";
+    pub const OTPS_EMAIL_LOGIN_OR_SIGNUP: &str = "/v1/b2b/otps/email/login_or_signup";
+    pub const OTPS_EMAIL_AUTHENTICATE: &str = "/v1/b2b/otps/email/authenticate";
     // branch `resources`.
     pub const RESOURCES: &str = "/v1/connected_apps/resources";
     pub const RESOURCE: &str = "/v1/connected_apps/resources/{resource_id}";
@@ -109,6 +118,13 @@ pub mod paths {
         "/v1/b2b/organizations/{organization_id}/identity_assertion_issuers";
     pub const IDENTITY_ASSERTION_ISSUER: &str =
         "/v1/b2b/organizations/{organization_id}/identity_assertion_issuers/{issuer_id}";
+    // Issue 13 items 1, 2: TOTP and recovery codes.
+    pub const TOTP: &str = "/v1/b2b/totp";
+    pub const TOTP_AUTHENTICATE: &str = "/v1/b2b/totp/authenticate";
+    pub const TOTP_MIGRATE: &str = "/v1/b2b/totp/migrate";
+    pub const RECOVERY_CODES_GET: &str = "/v1/b2b/recovery_codes/{organization_id}/{member_id}";
+    pub const RECOVERY_CODES_ROTATE: &str = "/v1/b2b/recovery_codes/rotate";
+    pub const RECOVERY_CODES_RECOVER: &str = "/v1/b2b/recovery_codes/recover";
 }
 
 pub fn router() -> Router<AppState> {
@@ -192,6 +208,13 @@ pub fn router() -> Router<AppState> {
         )
         .route(MAGIC_LINKS_INVITE, post(magic_links::invite))
         .route(MAGIC_LINKS_AUTHENTICATE, post(magic_links::authenticate))
+        .route(OTPS_SMS_SEND, post(otps_sms::send))
+        .route(OTPS_SMS_AUTHENTICATE, post(otps_sms::authenticate))
+        .route(
+            OTPS_EMAIL_LOGIN_OR_SIGNUP,
+            post(otps::email_login_or_signup),
+        )
+        .route(OTPS_EMAIL_AUTHENTICATE, post(otps::email_authenticate))
         // branch `resources`.
         .route(
             IDENTITY_ASSERTION_ISSUERS,
@@ -246,6 +269,12 @@ pub fn router() -> Router<AppState> {
             post(password_reset::email_reset_start),
         )
         .route(PASSWORDS_EMAIL_RESET, post(password_reset::email_reset))
+        .route(TOTP, post(totp::create))
+        .route(TOTP_AUTHENTICATE, post(totp::authenticate))
+        .route(TOTP_MIGRATE, post(totp::migrate))
+        .route(RECOVERY_CODES_GET, get(recovery_codes::get))
+        .route(RECOVERY_CODES_ROTATE, post(recovery_codes::rotate))
+        .route(RECOVERY_CODES_RECOVER, post(recovery_codes::recover))
         .route(PASSWORDS_REQUIRE_RESET, post(password_reset::require_reset))
         .route(PASSWORDS_SESSION_RESET, post(password_reset::session_reset))
         .route(

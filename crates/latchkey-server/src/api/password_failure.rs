@@ -19,8 +19,6 @@ pub enum PasswordFailure {
     Throttled(ApiError),
     /// The organization does not allow passwords (403 `unauthorized_auth_method`).
     MethodNotAllowed(ApiError),
-    /// The password was right but MFA is required (403 `mfa_required_not_supported`).
-    MfaRequired(ApiError),
     /// The password was right but `passwords/email/require_reset` marked it (401
     /// `member_reset_password`).
     ResetRequired,
@@ -37,9 +35,7 @@ impl PasswordFailure {
             PasswordFailure::ResetRequired => {
                 latchkey_core::password::reset::reset_required().into()
             }
-            PasswordFailure::Throttled(e)
-            | PasswordFailure::MethodNotAllowed(e)
-            | PasswordFailure::MfaRequired(e) => e.into(),
+            PasswordFailure::Throttled(e) | PasswordFailure::MethodNotAllowed(e) => e.into(),
             PasswordFailure::Internal(f) => f,
         }
     }

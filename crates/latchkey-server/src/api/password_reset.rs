@@ -28,7 +28,7 @@ use super::passwords::{blocking, check_password};
 use crate::audit::EventExt;
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::sessions::{self as live, Credential};
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -88,10 +88,7 @@ pub struct ResetResponse {
     pub member: Member,
     pub organization: Organization,
     #[serde(flatten)]
-    pub issued: Issued,
-    pub intermediate_session_token: String,
-    pub member_authenticated: bool,
-    pub mfa_required: Option<Value>,
+    pub answer: crate::mfa::LoginAnswer,
     pub primary_required: Option<Value>,
     pub member_device: Option<Value>,
 }
@@ -150,7 +147,7 @@ pub async fn email_reset(
 ) -> ApiResult<ResetResponse> {
     let pid = project.project_id.as_str();
     let token = required(req.password_reset_token.as_deref(), "password_reset_token")?;
-    let pw = req
+    let password = req
         .password
         .ok_or_else(|| ApiError::missing_field("password"))?;
     let cred = Credential::one_of(req.session_token.as_deref(), req.session_jwt.as_deref())?;
@@ -159,26 +156,63 @@ pub async fn email_reset(
         .map(PkceVerifier::parse)
         .transpose()
         .map_err(pkce_error)?;
+    let reset = LinkReset {
+        token,
+        verifier,
+        password,
+        cred,
+        intermediate: req.intermediate_session_token.as_deref(),
+        minutes: req.session_duration_minutes,
+        claims: &req.session_custom_claims,
+        ip,
+    };
+    reset_with_link(&state, pid, reset).await
+}
+
+/// A reset by emailed link: from `passwords/email/reset`, or the hosted page's reset form
+/// (`ui::reset`, issue 13 item 5), which passes the verifier its pending request holds.
+pub(crate) struct LinkReset<'a> {
+    pub token: &'a str,
+    pub verifier: Option<PkceVerifier>,
+    pub password: PasswordInput,
+    /// The caller's session (kept when it is the member's).
+    pub cred: Option<Credential<'a>>,
+    /// `intermediate_session_token`: factors carried forward (Stytch).
+    pub intermediate: Option<&'a str>,
+    pub minutes: Option<i64>,
+    pub claims: &'a Option<Map<String, Value>>,
+    pub ip: Option<std::net::IpAddr>,
+}
+
+/// Spends the reset token (after its PKCE verifier, the organization's rules and the new
+/// password's strength are checked, so a mistake does not burn the link), stores the new
+/// password, verifies the email, ends the member's other sessions and starts one.
+pub(crate) async fn reset_with_link(
+    state: &AppState,
+    pid: &str,
+    r: LinkReset<'_>,
+) -> ApiResult<ResetResponse> {
     let now = state.clock.now();
-    let hash = MagicLinkToken::hash_of(token);
-    let link = peek_usable(&state, pid, &hash, verifier, true, now).await?;
-    let (org, mut m) = load_member(&state, pid, &link).await?;
-    org_policy::primary_login(&org, &m, AuthMethod::Password)?;
-    let new = new_password(&state, pid, &m, pw).await?;
-    let keep = same_member_session(&state, pid, cred, &m).await?;
-    consume(&state, pid, &hash, now).await?;
+    let hash = MagicLinkToken::hash_of(r.token);
+    let link = peek_usable(state, pid, &hash, r.verifier, true, now).await?;
+    let (org, mut m) = load_member(state, pid, &link).await?;
+    org_policy::require(&org, AuthMethod::Password)?;
+    let new = new_password(state, pid, &m, r.password).await?;
+    let keep = same_member_session(state, pid, r.cred, &m).await?;
+    consume(state, pid, &hash, now).await?;
     ml::activate(&mut m, now);
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: r.intermediate,
         keep: keep_id.as_deref(),
-        minutes: req.session_duration_minutes,
-        claims: &req.session_custom_claims,
+        minutes: r.minutes,
+        claims: r.claims,
         method: "email",
         email_id: true,
-        ip,
+        ip: r.ip,
     };
-    finish(&state, pid, m, org, &new, done).await
+    finish(state, pid, m, org, &new, done).await
 }
 
 /// `api_b2b_password_v1_b2b_passwords_session_ResetRequest`.
@@ -223,6 +257,7 @@ pub async fn session_reset(
     let new = new_password(&state, pid, &m, pw).await?;
     let done = Finish {
         existing: Some(cred),
+        intermediate: None,
         keep: Some(&loaded.record.member_session_id),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -276,6 +311,7 @@ pub async fn existing_password_reset(
     let (existing, keep_id) = keep.unzip();
     let done = Finish {
         existing,
+        intermediate: None,
         keep: keep_id.as_deref(),
         minutes: req.session_duration_minutes,
         claims: &req.session_custom_claims,
@@ -402,6 +438,8 @@ fn audit(
 struct Finish<'a> {
     /// The caller's session of this member, extended rather than replaced.
     existing: Option<Credential<'a>>,
+    /// `intermediate_session_token` (email reset): factors carried forward (Stytch).
+    intermediate: Option<&'a str>,
     /// The session that survives the reset (every other one of the member's ends).
     keep: Option<&'a str>,
     minutes: Option<i64>,
@@ -425,31 +463,35 @@ async fn finish(
     f: Finish<'_>,
 ) -> ApiResult<ResetResponse> {
     store_reset(state, &m, new, f.keep).await?;
-    let login = live::Login {
+    // Where MFA is required the reset yields an intermediate session, as Stytch's does.
+    let primary = crate::mfa::Primary {
         existing: f.existing,
+        intermediate: f.intermediate,
         member: &m,
         org: &org,
         factor: session::factor("password", "knowledge", &m, state.clock.now()),
         minutes: f.minutes,
         custom_claims: f.claims.as_ref(),
     };
-    let issued = live::start_or_extend(state, pid, login).await?;
+    let answer = crate::mfa::primary_login(state, pid, primary).await?;
     let e = audit(state, pid, &org, &m, actions::RESET, f.ip).detail("method", f.method);
     crate::audit::record(state, e).await;
-    Ok(ok(respond(m, org, issued, f.email_id)))
+    Ok(ok(respond(m, org, answer, f.email_id)))
 }
 
-fn respond(m: Member, org: Organization, issued: Issued, with_email_id: bool) -> ResetResponse {
+fn respond(
+    m: Member,
+    org: Organization,
+    answer: crate::mfa::LoginAnswer,
+    with_email_id: bool,
+) -> ResetResponse {
     ResetResponse {
         member_id: m.member_id.clone(),
         member_email_id: with_email_id.then(|| email_id(&m)),
         organization_id: org.organization_id.clone(),
         member: member::render(&m, &org),
         organization: org,
-        issued,
-        intermediate_session_token: String::new(),
-        member_authenticated: true,
-        mfa_required: None,
+        answer,
         primary_required: None,
         member_device: None,
     }

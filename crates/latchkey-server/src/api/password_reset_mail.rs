@@ -55,7 +55,7 @@ pub(super) async fn reset_redirect(
     Ok(url)
 }
 
-pub(super) async fn issue_reset_link(
+pub(crate) async fn issue_reset_link(
     state: &AppState,
     pid: &str,
     m: &Member,
@@ -73,7 +73,7 @@ pub(super) async fn issue_reset_link(
     Ok(reset::link(redirect, &token))
 }
 
-pub(super) async fn send_reset_mail(
+pub(crate) async fn send_reset_mail(
     state: &AppState,
     pid: &str,
     org: &Organization,

@@ -12,9 +12,10 @@
 //! - Hashing and verification run on tokio's blocking pool, never on the async workers.
 //! - An imported hash is verified as imported; the first successful login replaces it with
 //!   argon2id (only if it is still the same hash).
-//! - MFA is not implemented: logins are complete (`member_authenticated: true`), and where MFA
-//!   is required (`mfa_policy: REQUIRED_FOR_ALL`, `mfa_enrolled`) a correct password is refused
-//!   with 403 `mfa_required_not_supported` rather than yield a full session.
+//! - Where MFA is required (`mfa_policy: REQUIRED_FOR_ALL`, `mfa_enrolled`) a correct password
+//!   answers as Stytch does: `member_authenticated: false`, an `intermediate_session_token`
+//!   and `mfa_required`, no session ([`crate::mfa::primary_login`]). A wrong password still
+//!   answers 401 first, so the answer says nothing about MFA to a wrong guess.
 
 use axum::extract::State;
 use latchkey_core::ids::{make_id, Environment};
@@ -38,7 +39,8 @@ use super::auth::Project;
 use super::password_failure::PasswordFailure;
 use crate::client_address::ClientAddress;
 use crate::envelope::{ok, ApiFailure, ApiJson, Stytch};
-use crate::sessions::{self as live, Credential, Issued};
+use crate::mfa::{LoginAnswer, Primary};
+use crate::sessions::Credential;
 use crate::state::AppState;
 
 type ApiResult<T> = Result<Stytch<T>, ApiFailure>;
@@ -51,10 +53,7 @@ pub struct AuthenticateResponse {
     pub member: Member,
     pub organization: Organization,
     #[serde(flatten)]
-    pub issued: Issued,
-    pub intermediate_session_token: String,
-    pub member_authenticated: bool,
-    pub mfa_required: Option<Value>,
+    pub answer: LoginAnswer,
     pub primary_required: Option<Value>,
     pub member_device: Option<Value>,
 }
@@ -80,28 +79,22 @@ pub async fn authenticate(
     crate::metrics::password_login("api", &checked);
     let m = &checked.map_err(PasswordFailure::into_api)?;
     let factor = session::factor("password", "knowledge", m, now);
-    let issued = live::start_or_extend(
-        &state,
-        pid,
-        live::Login {
-            existing,
-            member: m,
-            org: &org,
-            factor,
-            minutes: req.session_duration_minutes,
-            custom_claims: req.session_custom_claims.as_ref(),
-        },
-    )
-    .await?;
+    let primary = Primary {
+        existing,
+        intermediate: req.intermediate_session_token.as_deref(),
+        member: m,
+        org: &org,
+        factor,
+        minutes: req.session_duration_minutes,
+        custom_claims: req.session_custom_claims.as_ref(),
+    };
+    let answer = crate::mfa::primary_login(&state, pid, primary).await?;
     Ok(ok(AuthenticateResponse {
         member_id: m.member_id.clone(),
         organization_id: org.organization_id.clone(),
         member: member::render(m, &org),
         organization: org,
-        issued,
-        intermediate_session_token: String::new(),
-        member_authenticated: true,
-        mfa_required: None,
+        answer,
         primary_required: None,
         member_device: None,
     }))
@@ -129,7 +122,6 @@ pub(crate) async fn check_password(
                 PasswordFailure::Locked => "user_lock_limit_reached",
                 PasswordFailure::Throttled(_) => "too_many_requests",
                 PasswordFailure::MethodNotAllowed(_) => "unauthorized_auth_method",
-                PasswordFailure::MfaRequired(_) => "mfa_required_not_supported",
                 PasswordFailure::ResetRequired => "member_reset_password",
                 PasswordFailure::Internal(_) => "internal_server_error",
             };
@@ -207,8 +199,6 @@ async fn check_password_once(
             if stored.reset_required {
                 return Err(PasswordFailure::ResetRequired);
             }
-            // After the password, so the answer says nothing about MFA to a wrong guess.
-            org_policy::require_no_mfa(org, &m).map_err(PasswordFailure::MfaRequired)?;
             Ok(m)
         }
         (member, _, _) => Err(count_failure(state, pid, &bucket, member.as_ref(), &policy).await?),

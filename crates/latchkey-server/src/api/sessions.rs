@@ -208,11 +208,10 @@ async fn audit_revoke(
 pub struct ExchangeResponse {
     pub member_id: String,
     #[serde(flatten)]
-    pub issued: Issued,
+    pub answer: crate::mfa::LoginAnswer,
     pub member: Member,
     pub organization: Organization,
-    pub member_authenticated: bool,
-    pub intermediate_session_token: String,
+    pub primary_required: Option<Value>,
 }
 
 /// `POST /v1/b2b/sessions/exchange`: a session for the same person (same email) in another
@@ -249,25 +248,61 @@ pub async fn exchange(
         .filter(latchkey_core::member::is_active)
         .ok_or_else(ApiError::member_not_found)?;
     check_factors_allowed(&current.record, &target)?;
-    policy::require_no_mfa(&target, &member)?;
-    let now = state.clock.now();
-    let mut factors = current.record.factors.clone().into_iter();
-    let first = factors.next().ok_or_else(session::session_not_found)?;
+    // Second factors were proven for the other organization's member (its TOTP, its phone):
+    // only primary factors carry over (`policy::MfaMethod::of_factor`).
+    let factors: Vec<_> = current
+        .record
+        .factors
+        .iter()
+        .filter(|f| policy::MfaMethod::of_factor(f).is_none())
+        .cloned()
+        .collect();
+    let answer = if policy::mfa_satisfied(&target, &member, &factors) {
+        let claims = req.session_custom_claims.as_ref();
+        let issued = exchange_session(
+            &state, pid, &current, &member, &target, factors, minutes, claims,
+        )
+        .await?;
+        crate::mfa::LoginAnswer::session(issued)
+    } else {
+        // Stytch: the target requires MFA, so an intermediate session; the original session
+        // stays, as nothing was exchanged yet.
+        let ist = latchkey_core::mfa::start(pid, &member, factors, state.clock.now());
+        let token = latchkey_core::mfa::IntermediateSessionToken::generate(state.tokens.as_ref());
+        state
+            .store
+            .insert_intermediate_session(&ist, &token.hash())
+            .await?;
+        crate::mfa::LoginAnswer::intermediate(token, &member)
+    };
+    Ok(ok(ExchangeResponse {
+        member_id: member.member_id.clone(),
+        answer,
+        member: latchkey_core::member::render(&member, &target),
+        organization: target,
+        primary_required: None,
+    }))
+}
+
+/// The target organization's session with the carried factors; the original session ends.
+#[allow(clippy::too_many_arguments)]
+async fn exchange_session(
+    state: &AppState,
+    pid: &str,
+    current: &live::Loaded,
+    member: &Member,
+    target: &Organization,
+    factors: Vec<latchkey_types::AuthenticationFactor>,
+    minutes: Option<i64>,
+    claims: Option<&serde_json::Map<String, Value>>,
+) -> Result<Issued, ApiFailure> {
     let id = latchkey_core::ids::make_id(
         "session",
         latchkey_core::ids::Environment::of_project(pid),
         state.tokens.uuid(),
     );
-    let mut record = session::start(
-        id,
-        pid,
-        &member,
-        first,
-        minutes,
-        req.session_custom_claims.as_ref(),
-        now,
-    )?;
-    factors.for_each(|f| session::add_factor(&mut record, f));
+    let now = state.clock.now();
+    let record = latchkey_core::mfa::complete(id, pid, member, factors, minutes, claims, now)?;
     let token = SessionToken::generate(state.tokens.as_ref());
     state.store.insert_session(&record, &token.hash()).await?;
     state
@@ -275,15 +310,7 @@ pub async fn exchange(
         .delete_session(pid, &current.record.member_session_id)
         .await?;
     let token = token.expose_secret().to_string();
-    let issued = live::issue(&state, pid, &record, token, &member, &target).await?;
-    Ok(ok(ExchangeResponse {
-        member_id: member.member_id.clone(),
-        issued,
-        member: latchkey_core::member::render(&member, &target),
-        organization: target,
-        member_authenticated: true,
-        intermediate_session_token: String::new(),
-    }))
+    live::issue(state, pid, &record, token, member, target).await
 }
 
 /// The current member's email is verified and proven by one of the session's factors.

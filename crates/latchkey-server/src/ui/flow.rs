@@ -108,10 +108,12 @@ async fn login_step(
     login::page(state, p, None).await
 }
 
+/// Failures that mean "sign in again": the session is gone, or it lacks the second factor its
+/// organization now requires (`mfa_required`, issue 13 item 4).
 fn is_session_failure(f: &ApiFailure) -> bool {
     matches!(
         &*f.0.error_type,
-        "session_not_found" | "member_not_found" | "organization_not_found"
+        "session_not_found" | "member_not_found" | "organization_not_found" | "mfa_required"
     )
 }
 

@@ -67,11 +67,6 @@ mod msg {
     /// `passwords/email/require_reset` marked the member's password.
     pub const RESET_REQUIRED: &str = "Your password must be reset before you can sign in with it. \
         Ask for a reset link, or sign in another way.";
-    /// The organization or member requires MFA, which latchkey does not support yet
-    /// (`organization::policy::require_no_mfa`).
-    pub const MFA_REQUIRED: &str = "Your organization requires a second sign-in step \
-                                    (multi-factor authentication), which this sign-in page \
-                                    does not support yet. Ask your administrator.";
     pub const NO_LINKS: &str = "This organization does not allow sign-in links.";
     pub const LINK_SPENT: &str =
         "That sign-in link has expired or was already used. Send yourself a new one.";
@@ -80,7 +75,7 @@ mod msg {
     pub const NO_ACCOUNT: &str = "Check the address, or ask your administrator for an invitation.";
 }
 
-fn bad_form(state: &AppState) -> Response {
+pub(crate) fn bad_form(state: &AppState) -> Response {
     super::page::error_page(
         state,
         StatusCode::FORBIDDEN,
@@ -101,6 +96,9 @@ pub async fn page(
         .get_connected_app(&p.project_id, &p.req.client_id)
         .await?
         .ok_or_else(|| Fail::Page(expired(state)))?;
+    if p.req.mfa_intermediate.is_some() {
+        return super::mfa::page(state, p, &app, error).await;
+    }
     let (status, message) = error.map_or((StatusCode::OK, None), |(s, m)| (s, Some(m)));
     let base = context! {
         app => app_view(&app),
@@ -160,6 +158,11 @@ pub async fn page(
         .form_target(&p.req.redirect_uri)
         .render(state));
     };
+    if p.req.email_code_sent {
+        return Ok(super::email_code::code_page(
+            state, &p, &email, status, message,
+        ));
+    }
     if p.req.magic_link_sent {
         return Ok(Page::new(
             "check_email.html",
@@ -171,6 +174,7 @@ pub async fn page(
         .render(state));
     }
     let (password_allowed, magic_link_allowed) = methods(&org);
+    let email_code_allowed = policy::allows(&org, AuthMethod::EmailOtp);
     Ok(Page::new(
         "login.html",
         "Sign in",
@@ -179,6 +183,7 @@ pub async fn page(
             organization => context! { organization_name => &org.organization_name },
             password_allowed,
             magic_link_allowed,
+            email_code_allowed,
             ..base
         },
     )
@@ -248,6 +253,10 @@ pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: Byte
         p.req.organization_id = None;
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
+        p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
         pending::save(&state, &p).await?;
         Ok(see_other(paths::CONTINUE))
     }
@@ -295,7 +304,10 @@ pub async fn organization(
 }
 
 /// The email and organization the login steps reached (else back to the current step).
-async fn who(state: &AppState, p: &Pending) -> Result<Option<(String, Organization)>, Fail> {
+pub(crate) async fn who(
+    state: &AppState,
+    p: &Pending,
+) -> Result<Option<(String, Organization)>, Fail> {
     let (Some(email), Some(org_id)) = (p.req.email.clone(), p.req.organization_id.as_deref())
     else {
         return Ok(None);
@@ -304,9 +316,10 @@ async fn who(state: &AppState, p: &Pending) -> Result<Option<(String, Organizati
     Ok(org.map(|o| (email, o)))
 }
 
-/// Starts the member's session and sets its cookie; the request resumes. A session the browser
-/// held before (another member, or one too old for `max_age` / `prompt=login`) ends.
-async fn logged_in(
+/// A primary factor succeeded: the member's session starts and its cookie is set, or, where the
+/// organization requires MFA (`crate::mfa::primary_login`), the request keeps the intermediate
+/// session and moves to the second-factor step (`ui::mfa`). Either way the request resumes.
+pub(crate) async fn logged_in(
     state: &AppState,
     headers: &HeaderMap,
     mut p: Pending,
@@ -314,31 +327,46 @@ async fn logged_in(
     org: &Organization,
     factor: latchkey_types::AuthenticationFactor,
 ) -> Result<Response, Fail> {
-    let issued = live::start_or_extend(
-        state,
-        &p.project_id,
-        live::Login {
-            existing: None,
-            member: m,
-            org,
-            factor,
-            minutes: None,
-            custom_claims: None,
-        },
-    )
-    .await?;
+    let primary = crate::mfa::Primary {
+        existing: None,
+        intermediate: None,
+        member: m,
+        org,
+        factor,
+        minutes: None,
+        custom_claims: None,
+    };
+    let answer = crate::mfa::primary_login(state, &p.project_id, primary).await?;
+    if !answer.member_authenticated {
+        p.req.mfa_intermediate = Some(answer.intermediate_session_token);
+        pending::save(state, &p).await?;
+        return Ok(see_other(paths::CONTINUE));
+    }
+    let cookie = signed_in(state, headers, &mut p, &answer.session_token).await?;
+    Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
+}
+
+/// The member is signed in with `session_token`: a session the browser held before (another
+/// member, or one too old for `max_age` / `prompt=login`) ends, the request is marked signed in
+/// here, and the cookie to set is returned.
+pub(super) async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    p: &mut Pending,
+    session_token: &str,
+) -> Result<String, Fail> {
     end_session(state, headers, &p.project_id).await?;
     p.req.logged_in_here = true;
-    pending::save(state, &p).await?;
+    p.req.mfa_intermediate = None;
+    pending::save(state, p).await?;
     let secure = cookies::secure(state, headers);
-    let cookie = cookies::set(
+    Ok(cookies::set(
         &cookies::session(&p.project_id),
-        &issued.session_token,
+        session_token,
         cookies::SESSION_PATH,
         None,
         secure,
-    );
-    Ok(with_cookies(see_other(paths::CONTINUE), &[cookie]))
+    ))
 }
 
 #[derive(Deserialize)]
@@ -380,7 +408,6 @@ pub async fn password(
                     PasswordFailure::MethodNotAllowed(_) => {
                         (StatusCode::FORBIDDEN, msg::NO_PASSWORDS)
                     }
-                    PasswordFailure::MfaRequired(_) => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
                     PasswordFailure::ResetRequired => (StatusCode::FORBIDDEN, msg::RESET_REQUIRED),
                     PasswordFailure::Internal(f) => return Err(f.into()),
                 };
@@ -518,7 +545,6 @@ pub async fn magic_link_callback(
                 pending::save(&state, &p).await?;
                 // The organization's rules (issue 9 #5, #6) refuse before the link is used up.
                 let refusal = match &*f.0.error_type {
-                    "mfa_required_not_supported" => (StatusCode::FORBIDDEN, msg::MFA_REQUIRED),
                     "unauthorized_auth_method" => (StatusCode::FORBIDDEN, msg::NO_LINKS),
                     _ => (StatusCode::BAD_REQUEST, msg::LINK_SPENT),
                 };
@@ -529,6 +555,10 @@ pub async fn magic_link_callback(
         p.req.email = Some(m.email_address.clone());
         p.req.organization_id = Some(org.organization_id.clone());
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
+        p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
         p.req.magic_link_sent = false;
         pending::save(&state, &p).await?;
         let factor = session::factor("magic_link", "email", &m, now);
@@ -549,6 +579,11 @@ pub async fn restart(State(state): State<AppState>, headers: HeaderMap, body: By
         p.req.organization_id = None;
         p.req.magic_link_sent = false;
         p.req.magic_link_verifier = None;
+        p.req.reset_verifier = None;
+        p.req.reset_sent = false;
+        p.req.email_code_sent = false;
+        p.req.mfa_sms_sent = false;
+        p.req.mfa_intermediate = None;
         pending::save(&state, &p).await?;
         // Only this project's cookie: another project's session is not this flow's (review #18).
         let secure = cookies::secure(&state, &headers);

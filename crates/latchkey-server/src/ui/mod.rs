@@ -16,12 +16,16 @@ pub mod assets;
 pub mod authorize;
 pub mod cookies;
 pub mod device;
+pub mod email_code;
 pub mod flow;
 pub mod login;
 pub mod logout;
+pub mod mfa;
+pub mod mfa_sms;
 pub mod page;
 pub mod pending;
 mod provenance;
+pub mod reset;
 
 /// Route paths of the hosted pages.
 pub mod paths {
@@ -32,7 +36,16 @@ pub mod paths {
     pub const PASSWORD: &str = "/oauth2/authorize/password";
     pub const MAGIC_LINK: &str = "/oauth2/authorize/magic_link";
     pub const CONSENT: &str = "/oauth2/authorize/consent";
+    pub const FORGOT_PASSWORD: &str = "/oauth2/authorize/forgot_password";
+    pub const RESET_PASSWORD: &str = "/oauth2/authorize/reset_password";
+    pub const EMAIL_CODE: &str = "/oauth2/authorize/email_code";
+    pub const EMAIL_CODE_VERIFY: &str = "/oauth2/authorize/email_code/verify";
+    pub const SMS: &str = "/oauth2/authorize/sms";
+    pub const SMS_VERIFY: &str = "/oauth2/authorize/sms/verify";
     pub const RESTART: &str = "/oauth2/authorize/restart";
+    /// Issue 13 item 5: the second-factor step.
+    pub const TOTP: &str = "/oauth2/authorize/totp";
+    pub const RECOVERY_CODE: &str = "/oauth2/authorize/recovery_code";
     pub const LOGOUT: &str = "/oauth2/logout";
     pub const STYLESHEET: &str = "/oauth2/assets/latchkey.css";
     pub const THEME: &str = "/oauth2/assets/theme.css";
@@ -51,8 +64,16 @@ pub fn router() -> Router<AppState> {
             post(login::send_magic_link).get(login::magic_link_callback),
         )
         .route(CONSENT, post(flow::consent))
+        .route(FORGOT_PASSWORD, get(reset::forgot).post(reset::send_link))
+        .route(RESET_PASSWORD, get(reset::show).post(reset::reset))
+        .route(EMAIL_CODE, post(email_code::send))
+        .route(EMAIL_CODE_VERIFY, post(email_code::verify))
+        .route(SMS, post(mfa_sms::send))
+        .route(SMS_VERIFY, post(mfa_sms::verify))
         .route(RESTART, post(login::restart))
         .route(DEVICE_PAGE, get(device::show).post(device::submit))
+        .route(TOTP, post(mfa::totp_code))
+        .route(RECOVERY_CODE, post(mfa::recovery_code))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))
         .route(STYLESHEET, get(assets::stylesheet))
         .route(THEME, get(assets::theme))

@@ -56,6 +56,25 @@ const TEMPLATES: &[(&str, &str)] = &[
         "device_done.html",
         include_str!("../../templates/ui/device_done.html"),
     ),
+    // Issue 13 item 5: "Forgot password?" (`reset.rs`).
+    (
+        "forgot_password.html",
+        include_str!("../../templates/ui/forgot_password.html"),
+    ),
+    (
+        "reset_password.html",
+        include_str!("../../templates/ui/reset_password.html"),
+    ),
+    (
+        "email_code.html",
+        include_str!("../../templates/ui/email_code.html"),
+    ),
+    // Issue 13 item 5: the second-factor step (`ui::mfa`).
+    ("mfa.html", include_str!("../../templates/ui/mfa.html")),
+    (
+        "recovery_codes.html",
+        include_str!("../../templates/ui/recovery_codes.html"),
+    ),
     // Issue 15 item 7: the server's front page (`home.rs`).
     ("home.html", include_str!("../../templates/ui/home.html")),
 ];

@@ -48,11 +48,23 @@ pub struct PendingRequest {
     /// PKCE verifier binding the magic link mailed for this request to this browser.
     pub magic_link_verifier: Option<String>,
     pub magic_link_sent: bool,
+    /// "Forgot password?" (issue 13 item 5): the PKCE verifier binding the reset link mailed
+    /// for this request to this browser, and whether it was sent.
+    pub reset_verifier: Option<String>,
+    pub reset_sent: bool,
+    /// Issue 13 item 5: an email sign-in code was sent for this request (the code step shows).
+    pub email_code_sent: bool,
+    /// An SMS code was sent for the second-factor step (`ui::mfa_sms`).
+    pub mfa_sms_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
     /// A device request (RFC 8628) being approved: the hash of its user code. The decision
     /// goes to the polling device, not to a redirect URI (`redirect_uri` is empty).
     pub device: Option<String>,
+    /// The intermediate session of a primary factor whose organization requires MFA: the
+    /// second-factor step (`ui::mfa`) exchanges it. Kept only in this server-side row, which
+    /// only the browser's cookie names; it is no session, and it expires in 10 minutes.
+    pub mfa_intermediate: Option<String>,
 }
 
 impl PendingRequest {

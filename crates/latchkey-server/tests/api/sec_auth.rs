@@ -1,6 +1,6 @@
 //! Issue 9, branch sec-auth, over HTTP on both engines: `sessions/exchange` only on a proven
 //! email (#2), sessions and links ending with an email change, `auth_methods` on magic links
-//! (#6), MFA failing closed (#5), expired session JWTs only on `sessions/authenticate` (#12),
+//! (#6), MFA yielding intermediate sessions (#5), expired session JWTs only on `sessions/authenticate` (#12),
 //! the imported-hash timing (#14) and registered magic-link redirect URLs (#16).
 
 use std::sync::Arc;
@@ -260,17 +260,17 @@ async fn magic_links_follow_auth_methods(app: TestApp) {
 }
 both!(magic_links_follow_auth_methods);
 
-/// #5: where MFA is required, a primary factor alone yields no session (passwords, magic
-/// links, exchange), and a wrong password still says only "wrong".
-async fn mfa_required_fails_closed(app: TestApp) {
+/// #5 (issue 13 item 1): where MFA is required, a primary factor alone yields no session but
+/// an intermediate session (passwords, magic links, exchange), and a wrong password still says
+/// only "wrong".
+async fn mfa_required_yields_intermediate(app: TestApp) {
     let strict = org(&app, json!({"mfa_policy": "REQUIRED_FOR_ALL"})).await;
     let e = email();
     member_with_password(&app, &strict, &e, json!({})).await;
     let login = |pw: &str| json!({"organization_id": strict, "email_address": e, "password": pw});
-    assert_eq!(
-        kind(app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await),
-        refused(403, "mfa_required_not_supported")
-    );
+    assert!(intermediate(
+        app.post(PW_AUTH, login(BCRYPT_PASSWORD)).await
+    ));
     assert_eq!(
         kind(app.post(PW_AUTH, login("wrong")).await),
         refused(401, "unauthorized_credentials")
@@ -283,10 +283,9 @@ async fn mfa_required_fails_closed(app: TestApp) {
         .await;
     assert_eq!(sent.0, 200, "{}", sent.1);
     let (_, token) = outbox_link(&app, &e).await;
-    assert_eq!(
-        kind(app.post(ML_AUTH, json!({"magic_links_token": token})).await),
-        refused(403, "mfa_required_not_supported")
-    );
+    assert!(intermediate(
+        app.post(ML_AUTH, json!({"magic_links_token": token})).await
+    ));
 
     let open = org(&app, json!({})).await;
     let enrolled = email();
@@ -305,28 +304,41 @@ async fn mfa_required_fails_closed(app: TestApp) {
         )
         .await;
     assert_eq!(status, 200);
-    assert_eq!(
-        kind(app.post(PW_AUTH, json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})).await),
-        refused(403, "mfa_required_not_supported")
-    );
+    assert!(intermediate(
+        app.post(
+            PW_AUTH,
+            json!({"organization_id": open, "email_address": enrolled, "password": BCRYPT_PASSWORD})
+        )
+        .await
+    ));
 
     // Exchange into an organization that requires MFA.
     let shared = email();
     let id = verified_member(&app, &open, &shared).await;
     verified_member(&app, &strict, &shared).await;
     let s = session_for(&app, &open, &id).await;
-    assert_eq!(
-        kind(
-            app.post(
-                EXCHANGE,
-                json!({"organization_id": strict, "session_token": s.session_token})
-            )
-            .await
-        ),
-        refused(403, "mfa_required_not_supported")
-    );
+    assert!(intermediate(
+        app.post(
+            EXCHANGE,
+            json!({"organization_id": strict, "session_token": s.session_token})
+        )
+        .await
+    ));
 }
-both!(mfa_required_fails_closed);
+both!(mfa_required_yields_intermediate);
+
+/// A 200 with `member_authenticated: false`, an intermediate token, `mfa_required` and no
+/// session (Stytch's answer where MFA is required).
+fn intermediate(got: (reqwest::StatusCode, Value)) -> bool {
+    let (status, b) = got;
+    assert_eq!(status, 200, "{b}");
+    assert_eq!(b["member_authenticated"], false, "{b}");
+    assert_eq!(b["session_token"], "", "{b}");
+    assert_eq!(b["session_jwt"], "", "{b}");
+    assert!(b["member_session"].is_null(), "{b}");
+    assert!(b["mfa_required"]["member_options"].is_object(), "{b}");
+    !b["intermediate_session_token"].as_str().unwrap().is_empty()
+}
 
 /// #12: a session JWT past its `exp` is accepted by `sessions/authenticate` only.
 async fn expired_jwt_only_on_authenticate(backend: Backend) {
@@ -463,9 +475,9 @@ async fn configured_default_is_registered_postgres() {
     configured_default_is_registered(Backend::Postgres).await
 }
 
-/// #5 and #6 on the hosted page: an organization that requires MFA gets an explanation instead
-/// of a session; the page offers only the methods the API allows.
-async fn hosted_page_fails_closed(app: TestApp) {
+/// #5 and #6 on the hosted page: an organization that requires MFA gets the second-factor step
+/// (issue 13 item 5) instead of a session; the page offers only the methods the API allows.
+async fn hosted_page_follows_the_policies(app: TestApp) {
     use crate::pages::{authorize_url, client, org_with_member, start, PASSWORD};
     let c = client(&app, "third_party").await;
     let e = format!("mfa-{}@acme.io", unique());
@@ -494,8 +506,7 @@ async fn hosted_page_fails_closed(app: TestApp) {
             &[("csrf_token", &csrf), ("password", PASSWORD)],
         )
         .await;
-    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
+    assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "{}", r.body);
     let session_set = r
         .headers
         .get_all("set-cookie")
@@ -506,6 +517,19 @@ async fn hosted_page_fails_closed(app: TestApp) {
                 && !c.starts_with(&format!("{}=;", app.session_cookie()))
         });
     assert!(!session_set, "no session cookie");
+    let step = b.follow(&r.location()).await;
+    assert!(
+        step.body.contains("Set up an authenticator app"),
+        "{}",
+        step.body
+    );
+    b.post("/oauth2/authorize/restart", &[("csrf_token", &csrf)])
+        .await;
+    b.submit(
+        "/oauth2/authorize/email",
+        &[("csrf_token", &csrf), ("email_address", &e)],
+    )
+    .await;
     // RESTRICTED to SSO: neither the password form nor a sign-in link is offered or sent.
     let (status, _) = app
         .put(
@@ -521,7 +545,7 @@ async fn hosted_page_fails_closed(app: TestApp) {
         .await;
     assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
 }
-both!(hosted_page_fails_closed);
+both!(hosted_page_follows_the_policies);
 
 /// `latchkey project redirect-urls add|list|remove` (issue 9 #16).
 #[test]
@@ -560,9 +584,9 @@ fn cli_registers_redirect_urls() {
     assert!(!ok, "removing an unregistered URL is an error");
 }
 
-/// #5 on the hosted page's magic link: when MFA became required after the link was sent, the
-/// callback explains why instead of starting a session, and the link is not used up.
-async fn hosted_magic_link_fails_closed(app: TestApp) {
+/// #5 on the hosted page's magic link (issue 13 item 5): when MFA became required after the
+/// link was sent, the callback starts no session but leads to the second-factor step.
+async fn hosted_magic_link_leads_to_the_second_factor(app: TestApp) {
     use crate::pages::{authorize_url, client, org_with_member, start};
     let c = client(&app, "third_party").await;
     let e = format!("mfa-ml-{}@acme.io", unique());
@@ -580,7 +604,7 @@ async fn hosted_magic_link_fails_closed(app: TestApp) {
         .submit("/oauth2/authorize/magic_link", &[("csrf_token", &csrf)])
         .await;
     assert!(sent.body.contains("Check your email"), "{}", sent.body);
-    let (link, token) = outbox_link(&app, &e).await;
+    let (link, _) = outbox_link(&app, &e).await;
     let path = link.as_str().strip_prefix(&app.base).unwrap().to_string();
     let (status, _) = app
         .put(
@@ -590,18 +614,19 @@ async fn hosted_magic_link_fails_closed(app: TestApp) {
         .await;
     assert_eq!(status, 200);
     let r = b.get(&path).await;
-    assert_eq!(r.status, reqwest::StatusCode::FORBIDDEN, "{}", r.body);
-    assert!(r.body.contains("multi-factor authentication"), "{}", r.body);
-    let record = app
-        .state
-        .store
-        .magic_link(
-            &app.project_id,
-            &latchkey_core::magic_link::MagicLinkToken::hash_of(&token),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    assert!(record.used_at.is_none(), "not used up");
+    assert_eq!(r.status, reqwest::StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(
+        !r.headers
+            .get_all("set-cookie")
+            .iter()
+            .any(|c| c.to_str().unwrap().starts_with("latchkey_session_")),
+        "no session before the second factor"
+    );
+    let step = b.follow(&r.location()).await;
+    assert!(
+        step.body.contains("Set up an authenticator app"),
+        "{}",
+        step.body
+    );
 }
-both!(hosted_magic_link_fails_closed);
+both!(hosted_magic_link_leads_to_the_second_factor);

@@ -352,12 +352,13 @@ async fn connections_beyond_the_cap_wait() {
 fn insecure_defaults_are_named() {
     let mut c = latchkey_server::config::Config::for_database("sqlite://latchkey.db");
     let w = latchkey_server::startup::insecure_defaults(&c);
-    assert_eq!(w.len(), 3, "{w:?}");
+    assert_eq!(w.len(), 4, "{w:?}");
     assert!(w[0].contains("issuer") && w[1].contains("master_key") && w[2].contains("smtp_url"));
+    assert!(w[3].contains("sms_webhook_url"));
     c.listen = "0.0.0.0:8080".parse().unwrap();
     assert!(latchkey_server::startup::insecure_defaults(&c)[0].contains("not loopback"));
     c.issuer = Some("https://login.example.com".into());
-    assert_eq!(latchkey_server::startup::insecure_defaults(&c).len(), 2);
+    assert_eq!(latchkey_server::startup::insecure_defaults(&c).len(), 3);
 }
 
 /// A second project in the same database, with its credentials.

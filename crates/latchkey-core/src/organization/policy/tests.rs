@@ -65,19 +65,52 @@ fn session_factors_against_policy() {
 }
 
 #[test]
-fn mfa_fails_closed() {
+fn mfa_required_by_policy_or_enrollment() {
     let o = org(json!({}));
     let mut m = member(&o);
-    assert!(primary_login(&o, &m, AuthMethod::Password).is_ok());
+    let pw = crate::session::factor("password", "knowledge", &m, NOW);
+    assert!(mfa_satisfied(&o, &m, std::slice::from_ref(&pw)));
     m.mfa_enrolled = true;
-    assert_eq!(
-        require_no_mfa(&o, &m).unwrap_err().error_type,
-        "mfa_required_not_supported"
-    );
+    assert!(mfa_required(&o, &m));
+    assert!(!mfa_satisfied(&o, &m, std::slice::from_ref(&pw)));
+    let totp = crate::session::factor("totp", "authenticator_app", &m, NOW);
+    assert!(mfa_satisfied(&o, &m, &[pw.clone(), totp]));
     let strict = org(json!({"mfa_policy": "REQUIRED_FOR_ALL"}));
     let m = member(&strict);
-    assert!(primary_login(&strict, &m, AuthMethod::MagicLink).is_err());
+    assert!(!mfa_satisfied(&strict, &m, std::slice::from_ref(&pw)));
+    assert_eq!(
+        require_mfa_satisfied(&strict, &m, &[pw])
+            .unwrap_err()
+            .error_type,
+        "mfa_required"
+    );
     let mut odd = org(json!({}));
     odd.mfa_policy = "?".into();
     assert!(mfa_required(&odd, &member(&odd)));
+}
+
+#[test]
+fn mfa_methods_restricted() {
+    let o = org(
+        json!({"mfa_policy": "REQUIRED_FOR_ALL", "mfa_methods": "RESTRICTED", "allowed_mfa_methods": ["sms_otp"]}),
+    );
+    let m = member(&o);
+    assert!(allows_mfa(&o, MfaMethod::SmsOtp));
+    assert!(!allows_mfa(&o, MfaMethod::Totp));
+    assert_eq!(
+        require_mfa_method(&o, MfaMethod::Totp)
+            .unwrap_err()
+            .error_type,
+        "unauthorized_mfa_method"
+    );
+    let pw = crate::session::factor("password", "knowledge", &m, NOW);
+    let totp = crate::session::factor("totp", "authenticator_app", &m, NOW);
+    let rc = crate::session::factor("recovery_codes", "recovery_code", &m, NOW);
+    let sms = crate::session::factor("otp", "sms", &m, NOW);
+    assert!(!mfa_satisfied(&o, &m, &[pw.clone(), totp]));
+    assert!(!mfa_satisfied(&o, &m, &[pw.clone(), rc]));
+    assert!(mfa_satisfied(&o, &m, &[pw, sms]));
+    let mut odd = o.clone();
+    odd.mfa_methods = "?".into();
+    assert!(!allows_mfa(&odd, MfaMethod::SmsOtp));
 }

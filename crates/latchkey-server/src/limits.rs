@@ -49,6 +49,49 @@ impl SendLimiter {
     }
 }
 
+/// Wrong answers per key (a client address) per fixed window: after `max` failures the key is
+/// refused until the window turns. RFC 8628 §5.1: user codes are short, so guessing them must
+/// be rate limited. In memory, per replica, like [`SendLimiter`].
+#[derive(Debug)]
+pub struct FailureLimiter {
+    window_secs: i64,
+    max: u32,
+    failures: Mutex<HashMap<String, (i64, u32)>>,
+}
+
+impl FailureLimiter {
+    pub fn new(window_secs: i64, max: u32) -> Self {
+        FailureLimiter {
+            window_secs: window_secs.max(1),
+            max,
+            failures: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// True while the key has failed fewer than `max` times in the current window.
+    pub fn allowed(&self, key: &str, now: i64) -> bool {
+        let window = now.div_euclid(self.window_secs);
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures
+            .get(key)
+            .is_none_or(|(w, n)| *w != window || *n < self.max)
+    }
+
+    /// Counts a wrong answer.
+    pub fn fail(&self, key: &str, now: i64) {
+        let window = now.div_euclid(self.window_secs);
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        if failures.len() > PRUNE_ABOVE {
+            failures.retain(|_, (w, _)| *w == window);
+        }
+        let entry = failures.entry(key.to_string()).or_insert((window, 0));
+        if entry.0 != window {
+            *entry = (window, 0);
+        }
+        entry.1 = entry.1.saturating_add(1);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -68,5 +111,16 @@ mod tests {
         l.check("b", t).unwrap();
         l.check("a", t + time::Duration::milliseconds(1000))
             .unwrap();
+    }
+
+    #[test]
+    fn failures_lock_out_until_the_window_turns() {
+        let l = FailureLimiter::new(60, 2);
+        assert!(l.allowed("a", 0));
+        l.fail("a", 1);
+        l.fail("a", 2);
+        assert!(!l.allowed("a", 3));
+        assert!(l.allowed("b", 3));
+        assert!(l.allowed("a", 61));
     }
 }

@@ -47,6 +47,8 @@ pub async fn build_state(config: Config) -> anyhow::Result<AppState> {
         email_sends: Arc::new(crate::limits::SendLimiter::new(
             std::time::Duration::from_secs(1),
         )),
+        // RFC 8628 §5.1: ten wrong user codes per address per quarter hour.
+        device_code_failures: Arc::new(crate::limits::FailureLimiter::new(15 * 60, 10)),
         keys: Arc::new(keys),
         templates: Arc::new(crate::ui::page::Templates::load()?),
         registrations: Arc::default(),
@@ -371,6 +373,13 @@ pub async fn maintenance_loop(state: AppState) {
         }
         if let Err(e) = state.store.purge_assertion_jtis(now).await {
             tracing::error!(error = %e, "purging spent ID-JAG ids failed");
+        }
+        // A day past expiry, so a late poll still reads `expired_token` (RFC 8628 §3.5).
+        if let Err(e) = state.store.purge_device_authorizations(now - 86_400).await {
+            tracing::error!(error = %e, "purging device authorizations failed");
+        }
+        if let Err(e) = state.store.purge_dpop_jtis(now).await {
+            tracing::error!(error = %e, "purging seen DPoP proof ids failed");
         }
         purge_audit_events(&state, now).await;
         // Codes, tokens, empty families, pending authorizations, magic links and sessions, in

@@ -24,6 +24,8 @@ pub struct AppState {
     pub sms: Arc<crate::sms::SmsSender>,
     /// One magic link email per second per address (Stytch).
     pub email_sends: Arc<crate::limits::SendLimiter>,
+    /// Wrong user codes per client address on the device page (RFC 8628 §5.1).
+    pub device_code_failures: Arc<crate::limits::FailureLimiter>,
     /// The hosted pages' templates, parsed once.
     pub templates: Arc<crate::ui::page::Templates>,
     /// Dynamic client registrations per address per hour (branch mcp).

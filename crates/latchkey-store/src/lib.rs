@@ -10,6 +10,7 @@ mod assertion_grants;
 mod audit;
 mod client_metadata;
 mod connected_apps;
+mod device;
 mod flows;
 mod governance;
 mod grants;
@@ -805,6 +806,47 @@ pub trait Store: OtpStore + Send + Sync {
     /// Revokes one access token by `jti` (RFC 7009 for an exchanged token revoked by the client
     /// holding it; its grant lives on).
     async fn revoke_access_token(&self, jti: &str, now: i64) -> Result<()>;
+    // Branch device (issue 14 items 5 and 6, migration 0023): RFC 8628 and DPoP replay.
+    /// A new device request; `Conflict` when either code hash is taken.
+    async fn insert_device_authorization(
+        &self,
+        device_code_hash: &str,
+        user_code_hash: &str,
+        record: &latchkey_core::oauth::device::DeviceRecord,
+    ) -> Result<()>;
+    async fn device_by_code(
+        &self,
+        device_code_hash: &str,
+    ) -> Result<Option<latchkey_core::oauth::device::DeviceRecord>>;
+    /// The undecided, unexpired request with this user code.
+    async fn pending_device(
+        &self,
+        user_code_hash: &str,
+        now: i64,
+    ) -> Result<Option<latchkey_core::oauth::device::DeviceRecord>>;
+    /// Approves a pending request with its grant, consent and event in one transaction; false
+    /// (writing nothing) when it was decided or expired meanwhile.
+    async fn approve_device(
+        &self,
+        user_code_hash: &str,
+        grant: &latchkey_core::oauth::grant::Grant,
+        consent: &ConsentRow,
+        event: Option<&AuditEvent>,
+        now: i64,
+    ) -> Result<bool>;
+    async fn deny_device(&self, user_code_hash: &str) -> Result<bool>;
+    async fn record_device_poll(
+        &self,
+        device_code_hash: &str,
+        now: i64,
+        interval: i64,
+    ) -> Result<()>;
+    /// Spends an approved device code: true for exactly one caller.
+    async fn consume_device(&self, device_code_hash: &str, now: i64) -> Result<bool>;
+    async fn purge_device_authorizations(&self, before: i64) -> Result<u64>;
+    /// Records a DPoP proof's replay key; false when it was seen before.
+    async fn use_dpop_jti(&self, jti_hash: &str, expires_at: i64) -> Result<bool>;
+    async fn purge_dpop_jtis(&self, now: i64) -> Result<u64>;
 
     // MFA (issue 13 items 1, 2; store::mfa).
     /// Stores an intermediate session under its token's hash.

@@ -445,7 +445,10 @@ async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> R
 /// Records what a member granted a client, replacing an earlier grant (one row per pair, the
 /// primary key). One statement, so two first consents in parallel cannot both insert: the
 /// second updates (on PostgreSQL an UPDATE-then-INSERT raced into a key violation, a 500).
-async fn upsert_consent(tx: &mut Transaction<'static, Any>, c: &ConsentRow) -> Result<()> {
+pub(crate) async fn upsert_consent(
+    tx: &mut Transaction<'static, Any>,
+    c: &ConsentRow,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO consent_grants (project_id, organization_id, member_id, client_id, scopes, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7) \

@@ -965,6 +965,63 @@ impl crate::Store for SqlStore {
     async fn revoke_access_token(&self, jti: &str, now: i64) -> crate::Result<()> {
         self.revoke_access_token_impl(jti, now).await
     }
+    async fn insert_device_authorization(
+        &self,
+        device_code_hash: &str,
+        user_code_hash: &str,
+        record: &latchkey_core::oauth::device::DeviceRecord,
+    ) -> crate::Result<()> {
+        self.insert_device_authorization_impl(device_code_hash, user_code_hash, record)
+            .await
+    }
+    async fn device_by_code(
+        &self,
+        device_code_hash: &str,
+    ) -> crate::Result<Option<latchkey_core::oauth::device::DeviceRecord>> {
+        self.device_by_code_impl(device_code_hash).await
+    }
+    async fn pending_device(
+        &self,
+        user_code_hash: &str,
+        now: i64,
+    ) -> crate::Result<Option<latchkey_core::oauth::device::DeviceRecord>> {
+        self.pending_device_impl(user_code_hash, now).await
+    }
+    async fn approve_device(
+        &self,
+        user_code_hash: &str,
+        grant: &latchkey_core::oauth::grant::Grant,
+        consent: &crate::ConsentRow,
+        event: Option<&latchkey_types::AuditEvent>,
+        now: i64,
+    ) -> crate::Result<bool> {
+        self.approve_device_impl(user_code_hash, grant, consent, event, now)
+            .await
+    }
+    async fn deny_device(&self, user_code_hash: &str) -> crate::Result<bool> {
+        self.deny_device_impl(user_code_hash).await
+    }
+    async fn record_device_poll(
+        &self,
+        device_code_hash: &str,
+        now: i64,
+        interval: i64,
+    ) -> crate::Result<()> {
+        self.record_device_poll_impl(device_code_hash, now, interval)
+            .await
+    }
+    async fn consume_device(&self, device_code_hash: &str, now: i64) -> crate::Result<bool> {
+        self.consume_device_impl(device_code_hash, now).await
+    }
+    async fn purge_device_authorizations(&self, before: i64) -> crate::Result<u64> {
+        self.purge_device_authorizations_impl(before).await
+    }
+    async fn use_dpop_jti(&self, jti_hash: &str, expires_at: i64) -> crate::Result<bool> {
+        self.use_dpop_jti_impl(jti_hash, expires_at).await
+    }
+    async fn purge_dpop_jtis(&self, now: i64) -> crate::Result<u64> {
+        self.purge_dpop_jtis_impl(now).await
+    }
     // MFA (issue 13 items 1, 2).
     async fn insert_intermediate_session(
         &self,

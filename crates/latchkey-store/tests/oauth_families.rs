@@ -148,6 +148,7 @@ fn refresh(g: &Grant, expires_at: i64) -> NewRefresh {
     NewRefresh {
         token_hash: format!("rt-{}", uuid::Uuid::new_v4()),
         record: RefreshRecord {
+            jkt: None,
             grant: g.clone(),
             expires_at,
             rotated_at: None,

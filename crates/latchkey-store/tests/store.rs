@@ -465,6 +465,7 @@ mod oauth {
         let first = NewRefresh {
             token_hash: "rt-1".into(),
             record: RefreshRecord {
+                jkt: None,
                 grant: g.clone(),
                 expires_at: 1_000,
                 rotated_at: None,
@@ -480,6 +481,7 @@ mod oauth {
                     let succ = NewRefresh {
                         token_hash: format!("rt-2-{i}"),
                         record: RefreshRecord {
+                            jkt: None,
                             grant: g.clone(),
                             expires_at: 2_000,
                             rotated_at: None,
@@ -533,6 +535,7 @@ mod oauth {
         let r = NewRefresh {
             token_hash: "rt-race".into(),
             record: RefreshRecord {
+                jkt: None,
                 grant: g.clone(),
                 expires_at: 1_000,
                 rotated_at: None,

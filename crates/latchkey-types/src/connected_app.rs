@@ -45,6 +45,10 @@ pub struct ConnectedApp {
     /// clients only, as Stytch's Cross App Access requires.
     #[serde(default)]
     pub jwt_bearer_allowed: bool,
+    /// latchkey extension (issue 14 item 5): the client may start RFC 8628 device
+    /// authorization requests; off by default.
+    #[serde(default)]
+    pub device_code_allowed: bool,
 }
 
 /// The create response's `connected_app`: the client plus `client_secret`, shown this once
@@ -86,6 +90,7 @@ pub struct ConnectedAppSettings {
     pub client_credentials_scopes: Option<Vec<String>>,
     pub token_exchange_allowed: Option<bool>,
     pub jwt_bearer_allowed: Option<bool>,
+    pub device_code_allowed: Option<bool>,
 }
 
 /// `POST /v1/connected_apps/clients/search` body: paging only, no filters.

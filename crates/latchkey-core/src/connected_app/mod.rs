@@ -103,6 +103,7 @@ pub fn create(
         client_credentials_allowed: false,
         client_credentials_scopes: vec![],
         token_exchange_allowed: false,
+        device_code_allowed: false,
         jwt_bearer_allowed: false,
     };
     apply(&mut app, client_type, req)?;
@@ -168,6 +169,9 @@ fn apply(
     }
     if let Some(v) = req.jwt_bearer_allowed {
         app.jwt_bearer_allowed = v;
+    }
+    if let Some(v) = req.device_code_allowed {
+        app.device_code_allowed = v;
     }
     crate::oauth::client_credentials::check_allowed(client_type, app.client_credentials_allowed)?;
     crate::oauth::id_jag::check_allowed(client_type, app.jwt_bearer_allowed)?;

@@ -7,7 +7,7 @@
 //! `cnf.jkt` binds) and the `jti`. Remembering `jti`s (replay) and issuing nonces need state and
 //! belong to the caller: [`Proof::replay_key`] is what it records, until [`Proof::keep_until`].
 //!
-//! Not wired into the token endpoint, userinfo or introspection yet.
+//! Used by the token endpoint and userinfo (`latchkey-server`'s `oauth::dpop`).
 
 use aws_lc_rs::signature::{
     RsaPublicKeyComponents, UnparsedPublicKey, ECDSA_P256_SHA256_FIXED, ED25519,
@@ -20,8 +20,9 @@ use sha2::{Digest, Sha256};
 
 /// RFC 9449 §4.2.
 pub const TYP: &str = "dpop+jwt";
-/// `dpop_signing_alg_values_supported`.
-pub const ALGORITHMS: [&str; 4] = ["ES256", "RS256", "PS256", "EdDSA"];
+/// `dpop_signing_alg_values_supported`. `Ed25519` is the fully-specified name of EdDSA with
+/// Ed25519 (RFC 9864), which current DPoP libraries (panva's `dpop` 2.x) send.
+pub const ALGORITHMS: [&str; 5] = ["ES256", "RS256", "PS256", "EdDSA", "Ed25519"];
 /// How old a proof may be (RFC 9449 §11.1 leaves the window to the server).
 pub const MAX_AGE_SECS: i64 = 300;
 /// How far ahead of our clock a proof's `iat` may be.
@@ -121,7 +122,7 @@ pub fn verify(proof: &str, expect: &Expect<'_>) -> Result<Proof, DpopError> {
     let alg = header["alg"].as_str().unwrap_or_default();
     if !ALGORITHMS.contains(&alg) {
         return Err(bad(format!(
-            "The DPoP proof's alg {alg:?} is not accepted; use ES256, RS256, PS256 or EdDSA."
+            "The DPoP proof's alg {alg:?} is not accepted; use ES256, RS256, PS256, EdDSA or Ed25519."
         )));
     }
     let jwk = header
@@ -187,9 +188,11 @@ fn check_signature(alg: &str, jwk: &Value, signed: &[u8], sig: &[u8]) -> Result<
             };
             key.verify(params, signed, sig).is_ok()
         }
-        ("EdDSA", "OKP", "Ed25519") => UnparsedPublicKey::new(&ED25519, member(jwk, "x")?)
-            .verify(signed, sig)
-            .is_ok(),
+        ("EdDSA" | "Ed25519", "OKP", "Ed25519") => {
+            UnparsedPublicKey::new(&ED25519, member(jwk, "x")?)
+                .verify(signed, sig)
+                .is_ok()
+        }
         _ => {
             return Err(bad(format!(
                 "The DPoP proof's jwk does not suit alg {alg}."

@@ -45,11 +45,19 @@ pub enum OAuthErrorCode {
     InteractionRequired,
     /// RFC 8707 §2: the requested resource is invalid, missing, unknown or malformed.
     InvalidTarget,
+    /// RFC 8628 §3.5: the member has not yet approved or denied the device request.
+    AuthorizationPending,
+    /// RFC 8628 §3.5: the device polls faster than its interval (which grows by 5 seconds).
+    SlowDown,
+    /// RFC 8628 §3.5: the device code expired; the device starts again.
+    ExpiredToken,
+    /// RFC 9449 §5, §7.1: the DPoP proof is missing, malformed or does not match the request.
+    InvalidDpopProof,
 }
 
 impl OAuthErrorCode {
     /// Every code, in declaration order (for exhaustive tests and documentation).
-    pub const ALL: [OAuthErrorCode; 16] = [
+    pub const ALL: [OAuthErrorCode; 20] = [
         Self::InvalidRequest,
         Self::InvalidClient,
         Self::InvalidGrant,
@@ -66,6 +74,10 @@ impl OAuthErrorCode {
         Self::ConsentRequired,
         Self::InteractionRequired,
         Self::InvalidTarget,
+        Self::AuthorizationPending,
+        Self::SlowDown,
+        Self::ExpiredToken,
+        Self::InvalidDpopProof,
     ];
 
     /// The wire value of the `error` member / query parameter.
@@ -87,6 +99,10 @@ impl OAuthErrorCode {
             Self::ConsentRequired => "consent_required",
             Self::InteractionRequired => "interaction_required",
             Self::InvalidTarget => "invalid_target",
+            Self::AuthorizationPending => "authorization_pending",
+            Self::SlowDown => "slow_down",
+            Self::ExpiredToken => "expired_token",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
         }
     }
 
@@ -118,7 +134,11 @@ impl OAuthErrorCode {
             | Self::LoginRequired
             | Self::ConsentRequired
             | Self::InteractionRequired
-            | Self::InvalidTarget => 400,
+            | Self::InvalidTarget
+            | Self::AuthorizationPending
+            | Self::SlowDown
+            | Self::ExpiredToken
+            | Self::InvalidDpopProof => 400,
         }
     }
 

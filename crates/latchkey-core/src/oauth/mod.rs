@@ -15,6 +15,7 @@ pub mod client_credentials;
 pub mod client_metadata;
 pub mod code;
 pub mod consent;
+pub mod device;
 pub mod dpop;
 pub mod error;
 pub mod grant;

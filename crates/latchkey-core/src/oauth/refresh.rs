@@ -48,6 +48,25 @@ pub struct RefreshRecord {
     pub expires_at: i64,
     /// Set once a rotating token has been exchanged for its successor.
     pub rotated_at: Option<i64>,
+    /// RFC 9449 §5: the DPoP key (RFC 7638 thumbprint) a public client's refresh token is
+    /// bound to; every refresh must carry a proof by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jkt: Option<String>,
+}
+
+/// RFC 9449 §5: a refresh token bound to a key is refused without a proof by that key.
+pub fn check_binding(bound: Option<&str>, proof_jkt: Option<&str>) -> Result<(), OAuthError> {
+    match (bound, proof_jkt) {
+        (Some(b), Some(p)) if b == p => Ok(()),
+        (Some(_), Some(_)) => Err(OAuthError::invalid_grant(
+            "The refresh token is bound to another DPoP key.",
+        )),
+        (Some(_), None) => Err(OAuthError::new(
+            super::error::OAuthErrorCode::InvalidDpopProof,
+            "The refresh token is bound to a DPoP key: send a DPoP proof by it.",
+        )),
+        (None, _) => Ok(()),
+    }
 }
 
 /// What to do with a presented refresh token.
@@ -143,6 +162,7 @@ mod tests {
 
     fn record(rotated_at: Option<i64>) -> RefreshRecord {
         RefreshRecord {
+            jkt: None,
             grant: Grant {
                 grant_id: "g".into(),
                 project_id: "p".into(),

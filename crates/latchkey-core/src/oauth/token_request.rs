@@ -32,6 +32,8 @@ pub struct RawTokenRequest {
     pub actor_token_type: Option<String>,
     pub requested_token_type: Option<String>,
     pub audience: Option<OneOrMany>,
+    /// RFC 8628 §3.4.
+    pub device_code: Option<String>,
 }
 
 /// A parameter given once or, in JSON, as an array.
@@ -43,7 +45,7 @@ pub enum OneOrMany {
 }
 
 impl OneOrMany {
-    fn into_vec(self) -> Vec<String> {
+    pub fn into_vec(self) -> Vec<String> {
         match self {
             Self::One(s) => vec![s],
             Self::Many(v) => v,
@@ -79,6 +81,8 @@ pub enum TokenGrant {
     },
     /// RFC 8693 §2.1.
     TokenExchange(Box<TokenExchangeRequest>),
+    /// RFC 8628 §3.4.
+    DeviceCode { device_code: String },
 }
 
 /// The parameters of a token exchange (RFC 8693 §2.1).
@@ -103,6 +107,7 @@ impl TokenGrant {
             Self::ClientCredentials { .. } => "client_credentials",
             Self::JwtBearer { .. } => "jwt_bearer",
             Self::TokenExchange(_) => "token_exchange",
+            Self::DeviceCode { .. } => "device_code",
         }
     }
 }
@@ -179,13 +184,17 @@ pub fn parse(raw: RawTokenRequest) -> Result<(TokenGrant, BodyCredentials), OAut
                     .collect(),
             }))
         }
+        Some(super::device::GRANT_TYPE) => TokenGrant::DeviceCode {
+            device_code: required(raw.device_code, "device_code")?,
+        },
         Some(other) if !other.is_empty() => {
             return Err(OAuthError::new(
                 OAuthErrorCode::UnsupportedGrantType,
                 format!(
-                "grant_type {other:?} is not supported; use authorization_code, refresh_token, client_credentials, {} or {}.",
+                "grant_type {other:?} is not supported; use authorization_code, refresh_token, client_credentials, {}, {} or {}.",
                 super::id_jag::GRANT_TYPE,
                 super::token_exchange::GRANT_TYPE,
+                super::device::GRANT_TYPE,
             ),
             ))
         }

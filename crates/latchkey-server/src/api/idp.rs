@@ -34,7 +34,8 @@ use crate::state::AppState;
 pub struct Prepared {
     pub app: ConnectedApp,
     pub client_type: latchkey_core::oauth::ClientType,
-    pub redirect: MatchedRedirect,
+    /// The registered redirect URI; none for a device request (RFC 8628), which has none.
+    pub redirect: Option<MatchedRedirect>,
     pub member: Member,
     pub org: Organization,
     pub session_id: Option<String>,
@@ -57,6 +58,14 @@ fn authorize_error(e: AuthorizeError) -> ApiFailure {
     })
 }
 
+/// Where a decision goes: back to a registered redirect URI (the authorization code flow), or
+/// to a device that polls for it (RFC 8628 §3.3), which names no redirect URI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Redirect,
+    Device,
+}
+
 /// Validates client, redirect URI, response type, member, prompt and scopes, and decides
 /// whether consent is required.
 pub async fn prepare(
@@ -65,29 +74,43 @@ pub async fn prepare(
     req: &AuthorizeRequest,
     addr: Option<IpAddr>,
 ) -> Result<Prepared, ApiFailure> {
+    prepare_via(state, project_id, req, Via::Redirect, addr).await
+}
+
+/// [`prepare`] for a request answered [`Via`] a redirect or a device.
+pub async fn prepare_via(
+    state: &AppState,
+    project_id: &str,
+    req: &AuthorizeRequest,
+    via: Via,
+    addr: Option<IpAddr>,
+) -> Result<Prepared, ApiFailure> {
     let client_id = req
         .client_id
         .as_deref()
         .filter(|s| !s.is_empty())
         .ok_or_else(|| ApiError::missing_field("client_id"))?;
-    let redirect_uri = req
-        .redirect_uri
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| ApiError::missing_field("redirect_uri"))?;
+    let redirect_uri = req.redirect_uri.as_deref().filter(|s| !s.is_empty());
+    if via == Via::Redirect && redirect_uri.is_none() {
+        return Err(ApiError::missing_field("redirect_uri").into());
+    }
     let app = crate::oauth::cimd::find_in(state, project_id, client_id)
         .await
         .map_err(crate::oauth::cimd::CimdError::api)?
         .ok_or_else(latchkey_core::connected_app::not_found)?;
     // Never redirect to an unregistered URI: this is a plain error, not a redirect.
-    let redirect = crate::oauth::registration_settings::match_redirect(&app, redirect_uri)
-        .ok_or_else(|| {
-            ApiError::new(
-                401,
-                "connected_app_supplied_redirect_url_not_found_in_client",
-                "The redirect_uri is not registered on this Connected App.",
-            )
-        })?;
+    let redirect = match redirect_uri.filter(|_| via == Via::Redirect) {
+        None => None,
+        Some(u) => Some(
+            crate::oauth::registration_settings::match_redirect(&app, u).ok_or_else(|| {
+                ApiError::new(
+                    401,
+                    "connected_app_supplied_redirect_url_not_found_in_client",
+                    "The redirect_uri is not registered on this Connected App.",
+                )
+            })?,
+        ),
+    };
     ResponseType::parse(req.response_type.as_deref().unwrap_or_default())
         .map_err(authorize_error)?;
     let client_type = latchkey_core::oauth::ClientType::parse(&app.client_type).map_err(|_| {
@@ -316,6 +339,10 @@ pub async fn authorize(
         .consent_granted
         .ok_or_else(|| ApiError::missing_field("consent_granted"))?;
     let p = prepare(state, project_id, req, addr).await?;
+    let redirect = p
+        .redirect
+        .as_ref()
+        .ok_or_else(|| ApiError::missing_field("redirect_uri"))?;
     let challenge = match req.code_challenge.as_deref().filter(|s| !s.is_empty()) {
         Some(c) => Some(PkceChallenge::parse(c).map_err(|e| authorize_error(e.into()))?),
         None => None,
@@ -337,13 +364,8 @@ pub async fn authorize(
     .map_err(authorize_error)?;
     let (granted, grant_record) = match outcome {
         SubmitOutcome::Denied(err) => {
-            crate::metrics::consent("denied", p.client_type);
-            let mut e = consent_event(state, project_id, &p, CONSENT_DENIED, addr);
-            e.outcome = "denied".into();
-            // Nothing else is written for a refusal: the event stands alone.
-            state.store.record_events(std::slice::from_ref(&e)).await?;
-            crate::audit::log(&e);
-            let url = with_iss(p.redirect.with_error(&err, state_param), issuer);
+            record_denial(state, project_id, &p, addr).await?;
+            let url = with_iss(redirect.with_error(&err, state_param), issuer);
             return Ok(SubmitResponse {
                 redirect_uri: url,
                 authorization_code: None,
@@ -356,26 +378,7 @@ pub async fn authorize(
         }
     };
     let now = state.clock.now().unix_timestamp();
-    let env = ids::Environment::of_project(project_id);
-    let grant = Grant {
-        grant_id: ids::make_id("grant", env, state.tokens.uuid()),
-        project_id: project_id.to_string(),
-        client_id: p.app.client_id.clone(),
-        member_id: p.member.member_id.clone(),
-        organization_id: p.org.organization_id.clone(),
-        member_session_id: p.session_id.clone(),
-        scopes: granted.to_vec(),
-        nonce: req.nonce.clone().filter(|n| !n.is_empty()),
-        auth_time: p.auth_time,
-        resources: p.targets.iter().map(|r| r.url.clone()).collect(),
-    };
-    let code = random_token(state);
-    let record = CodeRecord {
-        grant,
-        redirect_uri: req.redirect_uri.clone().unwrap_or_default(),
-        code_challenge: challenge.map(|c| c.as_str().to_string()),
-        expires_at: now + CODE_LIFETIME_SECS,
-    };
+    let nonce = req.nonce.clone().filter(|n| !n.is_empty());
     // An unchanged consent written less than a minute ago is not written again: the member's
     // row is otherwise rewritten by every authorization (one hot row per member and client),
     // and its `updated_at` (the agents view's `last_authorized_at`) stays right to the minute.
@@ -388,25 +391,19 @@ pub async fn authorize(
     }) && p
         .prior_updated_at
         .is_some_and(|at| now - at < CONSENT_REFRESH_SECS);
-    let consent = ConsentRow {
-        project_id: project_id.to_string(),
-        organization_id: p.org.organization_id.clone(),
-        member_id: p.member.member_id.clone(),
-        client_id: p.app.client_id.clone(),
-        scopes: grant_record,
-        created_at: now,
-        updated_at: now,
+    let Approval {
+        grant,
+        consent,
+        event,
+    } = approval(state, project_id, &p, &granted, grant_record, nonce, addr);
+    let code = random_token(state);
+    let record = CodeRecord {
+        grant,
+        redirect_uri: req.redirect_uri.clone().unwrap_or_default(),
+        code_challenge: challenge.map(|c| c.as_str().to_string()),
+        expires_at: now + CODE_LIFETIME_SECS,
     };
     // The code, the consent it stands on and its event are written together (one transaction).
-    // Only a consent the member gave on the screen is logged, not a skipped one.
-    let event = p.decision.consent_required().then(|| {
-        let mut e = consent_event(state, project_id, &p, CONSENT_GRANTED, addr);
-        e.details
-            .insert("scopes".into(), json!(record.grant.scopes.clone()));
-        e.details
-            .insert("resources".into(), json!(record.grant.resources.clone()));
-        e
-    });
     state
         .store
         .insert_code(
@@ -419,6 +416,71 @@ pub async fn authorize(
     if let Some(e) = &event {
         crate::audit::log(e);
     }
+    approved(state, &p, now).await;
+    let url = with_iss(redirect.with_code(&code, state_param), issuer);
+    Ok(SubmitResponse {
+        redirect_uri: url,
+        authorization_code: Some(code),
+    })
+}
+
+/// What an approval writes: the new grant, the member's consent record, and (only for a
+/// consent the member gave on the screen, not a skipped one) its event.
+pub struct Approval {
+    pub grant: Grant,
+    pub consent: ConsentRow,
+    pub event: Option<AuditEvent>,
+}
+
+fn approval(
+    state: &AppState,
+    project_id: &str,
+    p: &Prepared,
+    granted: &ScopeSet,
+    grant_record: Vec<String>,
+    nonce: Option<String>,
+    addr: Option<IpAddr>,
+) -> Approval {
+    let now = state.clock.now().unix_timestamp();
+    let env = ids::Environment::of_project(project_id);
+    let grant = Grant {
+        grant_id: ids::make_id("grant", env, state.tokens.uuid()),
+        project_id: project_id.to_string(),
+        client_id: p.app.client_id.clone(),
+        member_id: p.member.member_id.clone(),
+        organization_id: p.org.organization_id.clone(),
+        member_session_id: p.session_id.clone(),
+        scopes: granted.to_vec(),
+        nonce,
+        auth_time: p.auth_time,
+        resources: p.targets.iter().map(|r| r.url.clone()).collect(),
+    };
+    let consent = ConsentRow {
+        project_id: project_id.to_string(),
+        organization_id: p.org.organization_id.clone(),
+        member_id: p.member.member_id.clone(),
+        client_id: p.app.client_id.clone(),
+        scopes: grant_record,
+        created_at: now,
+        updated_at: now,
+    };
+    let event = p.decision.consent_required().then(|| {
+        let mut e = consent_event(state, project_id, p, CONSENT_GRANTED, addr);
+        e.details
+            .insert("scopes".into(), json!(grant.scopes.clone()));
+        e.details
+            .insert("resources".into(), json!(grant.resources.clone()));
+        e
+    });
+    Approval {
+        grant,
+        consent,
+        event,
+    }
+}
+
+/// After an approval is written: its log line, the registered client's use, the metric.
+async fn approved(state: &AppState, p: &Prepared, now: i64) {
     if crate::oauth::registration_settings::is_self_registered(&p.app) {
         // A use, for the removal of registered clients nobody uses (issue 10).
         if let Err(e) = state
@@ -430,11 +492,76 @@ pub async fn authorize(
         }
     }
     crate::metrics::consent("granted", p.client_type);
-    let url = with_iss(p.redirect.with_code(&code, state_param), issuer);
-    Ok(SubmitResponse {
-        redirect_uri: url,
-        authorization_code: Some(code),
-    })
+}
+
+/// A refusal writes nothing but its event.
+async fn record_denial(
+    state: &AppState,
+    project_id: &str,
+    p: &Prepared,
+    addr: Option<IpAddr>,
+) -> Result<(), ApiFailure> {
+    crate::metrics::consent("denied", p.client_type);
+    let mut e = consent_event(state, project_id, p, CONSENT_DENIED, addr);
+    e.outcome = "denied".into();
+    state.store.record_events(std::slice::from_ref(&e)).await?;
+    crate::audit::log(&e);
+    Ok(())
+}
+
+/// How the member's decision on a device request (RFC 8628 §3.3) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceOutcome {
+    Approved,
+    Denied,
+    /// Decided elsewhere or expired meanwhile: nothing was written.
+    Gone,
+}
+
+/// Submit's decision for a device request: the same rules as [`authorize`] (consent, the
+/// organization's Connected Apps policy, governance), recorded on the device request instead
+/// of a code; the grant, consent and event commit together.
+pub async fn decide_device(
+    state: &AppState,
+    project_id: &str,
+    req: &AuthorizeRequest,
+    user_code_hash: &str,
+    addr: Option<IpAddr>,
+) -> Result<DeviceOutcome, ApiFailure> {
+    let consent = req
+        .consent_granted
+        .ok_or_else(|| ApiError::missing_field("consent_granted"))?;
+    let p = prepare_via(state, project_id, req, Via::Device, addr).await?;
+    let outcome = submit_decision(
+        &p.decision,
+        UserConsent::from_flag(consent),
+        p.prior.as_ref(),
+    )
+    .map_err(authorize_error)?;
+    let SubmitOutcome::Approved { granted, .. } = outcome else {
+        let done = state.store.deny_device(user_code_hash).await?;
+        record_denial(state, project_id, &p, addr).await?;
+        return Ok(if done {
+            DeviceOutcome::Denied
+        } else {
+            DeviceOutcome::Gone
+        });
+    };
+    let record = resource_consent::record(p.prior.as_ref(), &granted, &p.scope_results);
+    let a = approval(state, project_id, &p, &granted, record, None, addr);
+    let now = state.clock.now().unix_timestamp();
+    let done = state
+        .store
+        .approve_device(user_code_hash, &a.grant, &a.consent, a.event.as_ref(), now)
+        .await?;
+    if !done {
+        return Ok(DeviceOutcome::Gone);
+    }
+    if let Some(e) = &a.event {
+        crate::audit::log(e);
+    }
+    approved(state, &p, now).await;
+    Ok(DeviceOutcome::Approved)
 }
 
 /// How stale an unchanged consent's `updated_at` may get before an authorization rewrites it.

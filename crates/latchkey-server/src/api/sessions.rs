@@ -403,6 +403,11 @@ pub async fn exchange_access_token(
     let live = crate::oauth::tokens::check_access(&state, access_token)
         .await
         .map_err(|_| invalid_grant())?;
+    // RFC 9449: a DPoP-bound token proves nothing without its key's proof, which this API
+    // cannot carry: it is never turned into a session.
+    if live.claims.get("cnf").is_some() {
+        return Err(not_exchangeable().into());
+    }
     let now = state.clock.now();
     check_exchangeable(&live, pid, now.unix_timestamp())?;
     // Checked before the token is spent, so a bad duration does not cost the one exchange.

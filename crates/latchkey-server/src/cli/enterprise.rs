@@ -61,7 +61,7 @@ pub enum IssuerCommand {
 }
 
 /// `latchkey client-grants CLIENT_ID [--client-credentials on|off] [--token-exchange on|off]
-/// [--jwt-bearer on|off]`: shows, and changes when told, the grants a client may use.
+/// [--jwt-bearer on|off] [--device-code on|off]`: shows, and changes when told, the grants a client may use.
 #[derive(Debug, Args)]
 pub struct ClientGrantsArgs {
     #[arg(long, env = "LATCHKEY_PROJECT_ID", value_name = "PROJECT_ID")]
@@ -76,6 +76,9 @@ pub struct ClientGrantsArgs {
     /// RFC 7523 with ID-JAGs: enterprise-managed authorization (confidential clients only).
     #[arg(long, value_name = "on|off", value_parser = on_off, action = ArgAction::Set)]
     jwt_bearer: Option<bool>,
+    /// RFC 8628: the client may start device authorization requests (browserless devices).
+    #[arg(long, value_name = "on|off", value_parser = on_off, action = ArgAction::Set)]
+    device_code: Option<bool>,
 }
 
 fn on_off(s: &str) -> Result<bool, String> {
@@ -234,11 +237,13 @@ async fn client_grants(store: &dyn Store, args: ClientGrantsArgs) -> anyhow::Res
         client_credentials_allowed: args.client_credentials,
         token_exchange_allowed: args.token_exchange,
         jwt_bearer_allowed: args.jwt_bearer,
+        device_code_allowed: args.device_code,
         ..Default::default()
     };
     let changing = args.client_credentials.is_some()
         || args.token_exchange.is_some()
-        || args.jwt_bearer.is_some();
+        || args.jwt_bearer.is_some()
+        || args.device_code.is_some();
     if changing {
         latchkey_core::connected_app::update(&mut app, &change)
             .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -248,11 +253,12 @@ async fn client_grants(store: &dyn Store, args: ClientGrantsArgs) -> anyhow::Res
     }
     let on = |b: bool| if b { "on" } else { "off" };
     println!(
-        "{}\tclient_credentials: {}\ttoken_exchange: {}\tjwt_bearer: {}",
+        "{}\tclient_credentials: {}\ttoken_exchange: {}\tjwt_bearer: {}\tdevice_code: {}",
         app.client_id,
         on(app.client_credentials_allowed),
         on(app.token_exchange_allowed),
-        on(app.jwt_bearer_allowed)
+        on(app.jwt_bearer_allowed),
+        on(app.device_code_allowed)
     );
     Ok(())
 }

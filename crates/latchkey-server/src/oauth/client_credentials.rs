@@ -21,6 +21,7 @@ pub async fn grant(
     scope: Option<&str>,
     resources: &[String],
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     let project_id = &client.creds.project_id;
     let scopes = cc::token_scopes(&client.app, client.client_type(), scope)?;
@@ -42,5 +43,5 @@ pub async fn grant(
         lifetime_secs,
     };
     let claims = cc::access_token_claims(&client.app.client_id, &scopes, &facts);
-    sign_stateless(state, project_id, &claims, &scopes, lifetime_secs).await
+    sign_stateless(state, project_id, &claims, &scopes, lifetime_secs, jkt).await
 }

@@ -105,17 +105,22 @@ async fn build(
         "jwks_uri": jwks_uri,
         "introspection_endpoint": format!("{iss}{}", paths::INTROSPECT),
         "revocation_endpoint": format!("{iss}{}", paths::REVOKE),
+        // RFC 8628 §4.
+        "device_authorization_endpoint": format!("{iss}{}", paths::DEVICE_AUTHORIZATION),
         "scopes_supported": scopes,
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
         // Every grant the token endpoint answers (issue 14 item 8); which client may use which
         // is a per-client setting.
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials",
-                                  id_jag::GRANT_TYPE, token_exchange::GRANT_TYPE],
+                                  id_jag::GRANT_TYPE, token_exchange::GRANT_TYPE,
+                                  latchkey_core::oauth::device::GRANT_TYPE],
         // draft-ietf-oauth-identity-assertion-authz-grant §6.1: ID-JAGs are redeemed here.
         "authorization_grant_profiles_supported": [id_jag::PROFILE],
         "subject_types_supported": ["public"],
         "id_token_signing_alg_values_supported": ["RS256"],
+        // RFC 9449 §5.1.
+        "dpop_signing_alg_values_supported": latchkey_core::oauth::dpop::ALGORITHMS,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "revocation_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],

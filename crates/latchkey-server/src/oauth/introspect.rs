@@ -103,7 +103,13 @@ async fn access(
             if let Value::Object(m) = &mut claims {
                 m.remove("jti");
                 m.insert("active".into(), true.into());
-                m.insert("token_type".into(), "access_token".into());
+                // RFC 9449 §6.2: a DPoP-bound token introspects as `DPoP`, with its `cnf`.
+                let kind = if m.contains_key("cnf") {
+                    "DPoP"
+                } else {
+                    "access_token"
+                };
+                m.insert("token_type".into(), kind.into());
             }
             Ok(Some(claims))
         }

@@ -44,6 +44,7 @@ pub async fn grant(
     client: &AuthedClient,
     req: &Request<'_>,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     id_jag::check_client(&client.app, client.client_type())?;
     let project_id = client.creds.project_id.as_str();
@@ -78,8 +79,9 @@ pub async fn grant(
         auth_time: jag.auth_time,
         resources: targets.iter().map(|t| t.url.clone()).collect(),
     };
+    let facts = (iss, jkt);
     issue(
-        state, client, &grant, &jag, &trusted, iss, &member, &org, &targets,
+        state, client, &grant, &jag, &trusted, facts, &member, &org, &targets,
     )
     .await
 }
@@ -300,7 +302,7 @@ async fn issue(
     grant: &Grant,
     jag: &IdJag,
     trusted: &IdentityAssertionIssuer,
-    iss: &str,
+    (iss, jkt): (&str, Option<&str>),
     member: &Member,
     org: &Organization,
     targets: &[ResourceServer],
@@ -321,6 +323,7 @@ async fn issue(
         template: &client.app.access_token_template_content,
         resource_audience: target.as_ref().map(|t| t.audience(&grant.project_id)),
         act: None,
+        jkt,
     };
     let minted = mint(state, grant, &scopes, iss, &settings, member, org).await?;
     let key = SecretHash::of(&id_jag::jti_key(&trusted.issuer, &jag.jti));
@@ -354,7 +357,7 @@ async fn issue(
     // No refresh token and no ID token (draft §4.4: the client asks the IdP for a new ID-JAG).
     Ok(oauth_ok(json!({
         "access_token": minted.access_token,
-        "token_type": "bearer",
+        "token_type": super::dpop::token_type(jkt),
         "expires_in": minted.expires_in,
         "scope": scopes.join(" "),
     })))

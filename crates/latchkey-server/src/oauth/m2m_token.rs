@@ -23,6 +23,7 @@ pub async fn try_grant(
     path_project: Option<&str>,
     creds: &BodyCredentials,
     scope: Option<&str>,
+    jkt: Option<&str>,
 ) -> Result<Option<Response>, OAuthFailure> {
     if creds.client_assertion.is_some() {
         return Ok(None);
@@ -50,7 +51,7 @@ pub async fn try_grant(
     };
     let claims = m2m::access_token_claims(&found.client, &scopes, &facts);
     let expires = m2m::TOKEN_LIFETIME_SECS;
-    let resp = sign_stateless(state, &found.project_id, &claims, &scopes, expires).await?;
+    let resp = sign_stateless(state, &found.project_id, &claims, &scopes, expires, jkt).await?;
     crate::metrics::m2m_token_issued();
     Ok(Some(resp))
 }

@@ -12,7 +12,9 @@ pub mod client_assertion;
 pub mod client_credentials;
 pub mod clients;
 pub mod cors;
+pub mod device;
 pub mod discovery;
+pub mod dpop;
 pub mod envelope;
 pub mod introspect;
 pub mod jwt_bearer;
@@ -38,6 +40,12 @@ pub mod paths {
     pub const LEGACY_USERINFO: &str = "/v1/public/{project_id}/oauth2/userinfo";
     pub const LEGACY_INTROSPECT: &str = "/v1/public/{project_id}/oauth2/introspect";
     pub const LEGACY_REVOKE: &str = "/v1/public/{project_id}/oauth2/revoke";
+    /// RFC 8628 §3.1.
+    pub const DEVICE_AUTHORIZATION: &str = "/v1/oauth2/device_authorization";
+    pub const LEGACY_DEVICE_AUTHORIZATION: &str =
+        "/v1/public/{project_id}/oauth2/device_authorization";
+    /// RFC 8628 §3.3: where the member types the user code (a hosted page, `ui::device`).
+    pub const DEVICE_PAGE: &str = "/oauth2/device";
     pub const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
     pub const OAUTH_AUTHORIZATION_SERVER: &str = "/.well-known/oauth-authorization-server";
     pub const LEGACY_OPENID_CONFIGURATION: &str =
@@ -52,10 +60,14 @@ pub fn router() -> Router<AppState> {
         .allow_headers([
             axum::http::header::AUTHORIZATION,
             axum::http::header::CONTENT_TYPE,
+            // RFC 9449 §4.1: browser clients send their proofs in this header.
+            axum::http::HeaderName::from_static("dpop"),
         ]);
     Router::new()
         .route(TOKEN, post(token::token))
         .route(LEGACY_TOKEN, post(token::legacy_token))
+        .route(DEVICE_AUTHORIZATION, post(device::authorize))
+        .route(LEGACY_DEVICE_AUTHORIZATION, post(device::legacy_authorize))
         .route(INTROSPECT, post(introspect::introspect))
         .route(LEGACY_INTROSPECT, post(introspect::legacy_introspect))
         .route(REVOKE, post(revoke::revoke))

@@ -52,9 +52,18 @@ async fn handle(
     OAuthBody(raw): OAuthBody<RawTokenRequest>,
 ) -> Result<Response, OAuthFailure> {
     let (grant, creds) = token_request::parse(raw)?;
+    let iss = issuer(&state, &headers)?;
+    // RFC 9449 §4.3: `htu` is this endpoint's URL under the issuer.
+    let htu = match &path_project {
+        Some(p) => format!("{iss}/v1/public/{p}/oauth2/token"),
+        None => format!("{iss}{}", super::paths::TOKEN),
+    };
+    let proof = super::dpop::proof(&state, &headers, "POST", &htu, None).await?;
+    let jkt = proof.as_ref().map(|p| p.jkt.as_str());
     if let TokenGrant::ClientCredentials { scope, .. } = &grant {
         let path = path_project.as_deref();
-        let m2m = super::m2m_token::try_grant(&state, &headers, path, &creds, scope.as_deref());
+        let m2m =
+            super::m2m_token::try_grant(&state, &headers, path, &creds, scope.as_deref(), jkt);
         if let Some(resp) = m2m.await? {
             return Ok(resp);
         }
@@ -71,7 +80,6 @@ async fn handle(
         path_project.as_deref(),
     )
     .await?;
-    let iss = issuer(&state, &headers)?;
     let grant_type = grant.name();
     let out = match grant {
         TokenGrant::AuthorizationCode {
@@ -109,44 +117,7 @@ async fn handle(
                 verifier,
                 now,
             )?;
-            let (member, org) = load_member(&state, &grant).await?;
-            let target = target_for(&state, &grant, &resources, &grant.scopes).await?;
-            let scopes = token_scopes(&target, &grant.scopes);
-            let minted = mint_for(
-                &state,
-                &Issue {
-                    client: &client,
-                    grant: &grant,
-                    scopes: &scopes,
-                    iss: &iss,
-                    member: &member,
-                    org: &org,
-                    target: &target,
-                },
-            )
-            .await?;
-            let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
-                let token = crate::api::idp::random_token(&state);
-                let record = RefreshRecord {
-                    grant: grant.clone(),
-                    expires_at: now + refresh::REFRESH_LIFETIME_SECS,
-                    rotated_at: None,
-                };
-                (
-                    token.clone(),
-                    NewRefresh {
-                        token_hash: SecretHash::of(&token).as_str().to_string(),
-                        record,
-                    },
-                )
-            });
-            // A replay racing this redemption may have revoked the family already: the tokens are
-            // then recorded revoked, and the response still answers this first redemption.
-            state
-                .store
-                .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
-                .await?;
-            Ok(respond(minted, &scopes, refresh.map(|(t, _)| t)))
+            issue_new(&state, &client, &grant, &resources, &iss, jkt).await
         }
         TokenGrant::RefreshToken {
             refresh_token,
@@ -157,12 +128,13 @@ async fn handle(
                 presented: &refresh_token,
                 scope: scope.as_deref(),
                 resources: &resources,
+                jkt,
             };
             refresh_grant(&state, &client, req, &iss).await
         }
         TokenGrant::ClientCredentials { scope, resources } => {
             let scope = scope.as_deref();
-            super::client_credentials::grant(&state, &client, scope, &resources, &iss).await
+            super::client_credentials::grant(&state, &client, scope, &resources, &iss, jkt).await
         }
         TokenGrant::JwtBearer {
             assertion,
@@ -174,10 +146,13 @@ async fn handle(
                 scope: scope.as_deref(),
                 resources: &resources,
             };
-            super::jwt_bearer::grant(&state, &client, &req, &iss).await
+            super::jwt_bearer::grant(&state, &client, &req, &iss, jkt).await
         }
         TokenGrant::TokenExchange(req) => {
-            super::token_exchange::grant(&state, &client, &req, &iss).await
+            super::token_exchange::grant(&state, &client, &req, &iss, jkt).await
+        }
+        TokenGrant::DeviceCode { device_code } => {
+            super::device::grant(&state, &client, &device_code, &iss, jkt).await
         }
     };
     if out.is_ok() {
@@ -186,12 +161,79 @@ async fn handle(
     out
 }
 
+/// Tokens on a grant just made (a redeemed code, an approved device request): an access token,
+/// an ID token under `openid`, a refresh token under `offline_access`, recorded on the grant.
+pub(super) async fn issue_on_grant(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    iss: &str,
+    jkt: Option<&str>,
+) -> Result<Response, OAuthFailure> {
+    issue_new(state, client, grant, &[], iss, jkt).await
+}
+
+async fn issue_new(
+    state: &AppState,
+    client: &AuthedClient,
+    grant: &Grant,
+    resources: &[String],
+    iss: &str,
+    jkt: Option<&str>,
+) -> Result<Response, OAuthFailure> {
+    let now = state.clock.now().unix_timestamp();
+    let (member, org) = load_member(state, grant).await?;
+    let target = target_for(state, grant, resources, &grant.scopes).await?;
+    let scopes = token_scopes(&target, &grant.scopes);
+    let minted = mint_for(
+        state,
+        &Issue {
+            client,
+            grant,
+            scopes: &scopes,
+            iss,
+            member: &member,
+            org: &org,
+            target: &target,
+            jkt,
+        },
+    )
+    .await?;
+    // RFC 9449 §5: a public client's refresh token is bound to the proof's key.
+    let bound = jkt.filter(|_| client.client_type().is_public());
+    let refresh = grant.has(BuiltinScope::OfflineAccess).then(|| {
+        let token = crate::api::idp::random_token(state);
+        let record = RefreshRecord {
+            grant: grant.clone(),
+            expires_at: now + refresh::REFRESH_LIFETIME_SECS,
+            rotated_at: None,
+            jkt: bound.map(str::to_string),
+        };
+        (
+            token.clone(),
+            NewRefresh {
+                token_hash: SecretHash::of(&token).as_str().to_string(),
+                record,
+            },
+        )
+    });
+    // A replay racing this redemption may have revoked the family already: the tokens are
+    // then recorded revoked, and the response still answers this first redemption.
+    state
+        .store
+        .issue_tokens(&minted.row, refresh.as_ref().map(|(_, r)| r))
+        .await?;
+    Ok(respond(minted, &scopes, refresh.map(|(t, _)| t), jkt))
+}
+
 /// A refresh request's own parameters.
 struct RefreshRequest<'a> {
     presented: &'a str,
     scope: Option<&'a str>,
     /// RFC 8707: none means every resource of the grant (carried through refresh).
     resources: &'a [String],
+    /// The request's DPoP key (RFC 9449), if it carried a proof.
+    jkt: Option<&'a str>,
 }
 
 async fn refresh_grant(
@@ -204,6 +246,7 @@ async fn refresh_grant(
         presented,
         scope,
         resources,
+        jkt,
     } = req;
     let now = state.clock.now().unix_timestamp();
     let hash = SecretHash::of(presented).as_str().to_string();
@@ -215,6 +258,7 @@ async fn refresh_grant(
     if stored.revoked {
         return Err(OAuthError::invalid_grant("The refresh token has been revoked.").into());
     }
+    refresh::check_binding(stored.record.jkt.as_deref(), jkt)?;
     let policy = RefreshPolicy::for_client(client.client_type());
     let grace = state.config.refresh_grace_seconds;
     let decision = refresh::decide(&stored.record, &client.app.client_id, policy, now, grace)?;
@@ -231,6 +275,7 @@ async fn refresh_grant(
         member: &member,
         org: &org,
         target: &target,
+        jkt,
     };
     match decision {
         RefreshDecision::Slide { expires_at } => {
@@ -245,7 +290,7 @@ async fn refresh_grant(
                 );
             }
             // Confidential clients keep their token: no refresh_token in the response (Stytch §6.5).
-            Ok(respond(minted, &scopes, None))
+            Ok(respond(minted, &scopes, None, jkt))
         }
         RefreshDecision::Rotate { expires_at } => {
             let successor = successor_of(state, &grant.project_id, presented).await?;
@@ -256,6 +301,7 @@ async fn refresh_grant(
                     grant: grant.clone(),
                     expires_at,
                     rotated_at: None,
+                    jkt: stored.record.jkt.clone(),
                 },
             };
             if state
@@ -263,7 +309,7 @@ async fn refresh_grant(
                 .rotate_refresh(&hash, now, &next, &minted.row)
                 .await?
             {
-                return Ok(respond(minted, &scopes, Some(successor)));
+                return Ok(respond(minted, &scopes, Some(successor), jkt));
             }
             // A parallel refresh won the race a moment ago: the grace rule applies.
             replay(state, &issue, &successor, now, grace).await
@@ -308,7 +354,12 @@ async fn replay(
     if !state.store.record_access(&minted.row).await? {
         return Err(OAuthError::invalid_grant("This authorization has been revoked.").into());
     }
-    Ok(respond(minted, issue.scopes, Some(successor.to_string())))
+    Ok(respond(
+        minted,
+        issue.scopes,
+        Some(successor.to_string()),
+        issue.jkt,
+    ))
 }
 
 /// Everything an access token is minted from: the authenticated client, the grant, the scopes
@@ -321,6 +372,8 @@ struct Issue<'a> {
     member: &'a Member,
     org: &'a Organization,
     target: &'a Option<TokenTarget>,
+    /// RFC 9449: the DPoP key the access token is bound to (`cnf.jkt`).
+    jkt: Option<&'a str>,
 }
 
 async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFailure> {
@@ -332,6 +385,7 @@ async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFa
         member,
         org,
         target,
+        jkt,
     } = *issue;
     // A resource's own lifetime wins over the client's (docs/resources.md).
     let minutes = target
@@ -344,6 +398,7 @@ async fn mint_for(state: &AppState, issue: &Issue<'_>) -> Result<Minted, OAuthFa
         template: &client.app.access_token_template_content,
         resource_audience: target.as_ref().map(|t| t.audience(&grant.project_id)),
         act: None,
+        jkt,
     };
     mint(state, grant, scopes, iss, &settings, member, org).await
 }
@@ -420,10 +475,15 @@ async fn refresh_key(state: &AppState, project_id: &str) -> Result<Vec<u8>, OAut
 }
 
 /// The token response (RFC 6749 §5.1; Stytch's lowercase `bearer`).
-fn respond(minted: Minted, scopes: &[String], refresh_token: Option<String>) -> Response {
+fn respond(
+    minted: Minted,
+    scopes: &[String],
+    refresh_token: Option<String>,
+    jkt: Option<&str>,
+) -> Response {
     let mut body = json!({
         "access_token": minted.access_token,
-        "token_type": "bearer",
+        "token_type": super::dpop::token_type(jkt),
         "expires_in": minted.expires_in,
         "scope": scopes.join(" "),
     });

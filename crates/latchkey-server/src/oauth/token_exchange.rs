@@ -37,6 +37,7 @@ pub async fn grant(
     client: &AuthedClient,
     req: &TokenExchangeRequest,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     tx::check_client(&client.app)?;
     let subject_type = req.subject_token_type.as_deref();
@@ -44,11 +45,28 @@ pub async fn grant(
     let requested_type = req.requested_token_type.as_deref();
     tx::check_token_type("requested_token_type", requested_type, false)?;
     let ex = decide(state, client, req).await?;
+    // RFC 9449 §5 spirit: a DPoP-bound subject token is only exchanged by its key holder, and
+    // what it becomes stays bound to that key; else a stolen bound token could be traded for
+    // an unbound one.
+    if let Some(bound) = ex
+        .subject
+        .claims
+        .pointer("/cnf/jkt")
+        .and_then(Value::as_str)
+    {
+        if jkt != Some(bound) {
+            return Err(OAuthError::new(
+                latchkey_core::oauth::OAuthErrorCode::InvalidDpopProof,
+                "The subject token is DPoP-bound: send a DPoP proof by its key.",
+            )
+            .into());
+        }
+    }
     if ex.subject.claims["client_id"].as_str() != Some(client.app.client_id.as_str()) {
         // Another client takes over: the organization's governance must allow it too.
         super::jwt_bearer::governance(state, client, &ex.member, &ex.org).await?;
     }
-    issue(state, client, ex, iss).await
+    issue(state, client, ex, iss, jkt).await
 }
 
 async fn decide(
@@ -96,6 +114,7 @@ async fn issue(
     client: &AuthedClient,
     ex: Exchange,
     iss: &str,
+    jkt: Option<&str>,
 ) -> Result<Response, OAuthFailure> {
     let Exchange {
         subject,
@@ -134,6 +153,7 @@ async fn issue(
         template: &client.app.access_token_template_content,
         resource_audience: Some(audience),
         act,
+        jkt,
     };
     let mut minted = mint(state, &grant, &scopes, iss, &settings, &member, &org).await?;
     // Recorded under the family's client: what revokes the grant revokes this token.
@@ -147,7 +167,7 @@ async fn issue(
     Ok(oauth_ok(json!({
         "access_token": minted.access_token,
         "issued_token_type": ACCESS_TOKEN_TYPE,
-        "token_type": "bearer",
+        "token_type": super::dpop::token_type(jkt),
         "expires_in": minted.expires_in,
         "scope": scopes.join(" "),
     })))

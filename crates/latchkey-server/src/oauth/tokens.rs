@@ -24,6 +24,8 @@ pub struct AccessSettings<'a> {
     pub resource_audience: Option<Vec<String>>,
     /// RFC 8693 §4.1 `act` (the delegation chain of an exchanged token).
     pub act: Option<Value>,
+    /// RFC 9449 §6.1: the DPoP key thumbprint the token is bound to (`cnf.jkt`).
+    pub jkt: Option<&'a str>,
 }
 
 /// What a token response carries.
@@ -82,6 +84,7 @@ pub async fn mint(
     if let (Some(act), Value::Object(m)) = (&settings.act, &mut access_claims) {
         m.insert("act".into(), act.clone());
     }
+    bind(&mut access_claims, settings.jkt);
     let access_token = sign(&keys, &access_claims)?;
     let id_token = if scopes.iter().any(|s| s == BuiltinScope::OpenId.as_str()) {
         let id_claims = claims::id_token(
@@ -122,6 +125,7 @@ pub(crate) async fn sign_stateless(
     claims: &Value,
     scopes: &[String],
     expires_in: i64,
+    jkt: Option<&str>,
 ) -> Result<axum::response::Response, OAuthFailure> {
     let now = state.clock.now().unix_timestamp();
     let keys = state
@@ -132,12 +136,21 @@ pub(crate) async fn sign_stateless(
             tracing::error!(error = %e, "signing keys unavailable");
             OAuthFailure::server_error()
         })?;
+    let mut claims = claims.clone();
+    bind(&mut claims, jkt);
     Ok(super::envelope::oauth_ok(serde_json::json!({
-        "access_token": sign(&keys, claims)?,
-        "token_type": "bearer",
+        "access_token": sign(&keys, &claims)?,
+        "token_type": super::dpop::token_type(jkt),
         "expires_in": expires_in,
         "scope": scopes.join(" "),
     })))
+}
+
+/// RFC 9449 §6.1: `cnf: {jkt}` on a DPoP-bound access token.
+fn bind(claims: &mut Value, jkt: Option<&str>) {
+    if let (Some(jkt), Value::Object(m)) = (jkt, claims) {
+        m.insert("cnf".into(), serde_json::json!({ "jkt": jkt }));
+    }
 }
 
 pub(crate) fn jti(state: &AppState) -> String {

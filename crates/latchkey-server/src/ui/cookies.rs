@@ -18,6 +18,9 @@ pub const LOGOUT_CSRF: &str = "latchkey_logout_csrf";
 pub const PENDING_PATH: &str = "/oauth2/authorize";
 pub const SESSION_PATH: &str = "/oauth2";
 pub const LOGOUT_PATH: &str = "/oauth2/logout";
+/// The device page's double-submit CSRF token (RFC 8628 §3.3 page, `ui::device`).
+pub const DEVICE_CSRF: &str = "latchkey_device_csrf";
+pub const DEVICE_PATH: &str = "/oauth2/device";
 
 /// The value of cookie `name` from the request's `Cookie` headers.
 pub fn get(headers: &HeaderMap, name: &str) -> Option<String> {

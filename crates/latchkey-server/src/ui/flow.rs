@@ -55,14 +55,8 @@ pub async fn step(
     let Some(token) = cookies::get(headers, &name) else {
         return login_step(state, headers, p, &interaction, None).await;
     };
-    match idp::prepare(
-        state,
-        &p.project_id,
-        &p.authorize_request(&token, None),
-        addr,
-    )
-    .await
-    {
+    let req = p.authorize_request(&token, None);
+    match idp::prepare_via(state, &p.project_id, &req, p.via(), addr).await {
         Ok(prep) => {
             let now = state.clock.now().unix_timestamp();
             let fresh = interaction.session_fresh(prep.auth_time, now, p.req.logged_in_here);
@@ -151,6 +145,11 @@ pub async fn fail_to_client(
     e: &OAuthError,
 ) -> Result<Response, Fail> {
     pending::finish(state, p).await?;
+    if let Some(hash) = &p.req.device {
+        // RFC 8628 §3.5: the device's next poll reads `access_denied`; the member reads why.
+        state.store.deny_device(hash).await?;
+        return Err(Fail::Page(super::device::refused(state, &e.description)));
+    }
     let secure = cookies::secure(state, headers);
     let clear = cookies::clear(cookies::PENDING, cookies::PENDING_PATH, secure);
     let app = state
@@ -181,6 +180,9 @@ async fn complete(
     // End the request first: of two submissions of one form, only one acts.
     if !pending::finish(state, p).await? {
         return Err(Fail::Page(expired(state)));
+    }
+    if let Some(hash) = &p.req.device {
+        return super::device::decided(state, headers, p, &req, hash, addr).await;
     }
     let out = match idp::authorize(state, &p.project_id, &req, &issuer, addr).await {
         Ok(out) => out,
@@ -260,6 +262,7 @@ fn consent_page(state: &AppState, p: &Pending, prep: &Prepared) -> Response {
             not_grantable,
             resources,
             redirect_host,
+            device => p.req.device.is_some(),
             provenance => super::provenance::view(&prep.app),
             csrf_token => &p.req.csrf_token,
         },

@@ -15,6 +15,7 @@ pub mod approvals;
 pub mod assets;
 pub mod authorize;
 pub mod cookies;
+pub mod device;
 pub mod email_code;
 pub mod flow;
 pub mod login;
@@ -28,7 +29,7 @@ pub mod reset;
 
 /// Route paths of the hosted pages.
 pub mod paths {
-    pub use crate::oauth::paths::AUTHORIZE_PAGE;
+    pub use crate::oauth::paths::{AUTHORIZE_PAGE, DEVICE_PAGE};
     pub const CONTINUE: &str = "/oauth2/authorize/continue";
     pub const EMAIL: &str = "/oauth2/authorize/email";
     pub const ORGANIZATION: &str = "/oauth2/authorize/organization";
@@ -70,6 +71,7 @@ pub fn router() -> Router<AppState> {
         .route(SMS, post(mfa_sms::send))
         .route(SMS_VERIFY, post(mfa_sms::verify))
         .route(RESTART, post(login::restart))
+        .route(DEVICE_PAGE, get(device::show).post(device::submit))
         .route(TOTP, post(mfa::totp_code))
         .route(RECOVERY_CODE, post(mfa::recovery_code))
         .route(LOGOUT, get(logout::logout).post(logout::confirm))

@@ -47,6 +47,15 @@ const TEMPLATES: &[(&str, &str)] = &[
         "approvals.html",
         include_str!("../../templates/ui/approvals.html"),
     ),
+    // Issue 14 item 5: the device page (RFC 8628 §3.3).
+    (
+        "device.html",
+        include_str!("../../templates/ui/device.html"),
+    ),
+    (
+        "device_done.html",
+        include_str!("../../templates/ui/device_done.html"),
+    ),
     // Issue 13 item 5: "Forgot password?" (`reset.rs`).
     (
         "forgot_password.html",

@@ -58,6 +58,9 @@ pub struct PendingRequest {
     pub mfa_sms_sent: bool,
     /// The member signed in during this request (so `prompt=login` / `max_age` are satisfied).
     pub logged_in_here: bool,
+    /// A device request (RFC 8628) being approved: the hash of its user code. The decision
+    /// goes to the polling device, not to a redirect URI (`redirect_uri` is empty).
+    pub device: Option<String>,
     /// The intermediate session of a primary factor whose organization requires MFA: the
     /// second-factor step (`ui::mfa`) exchanges it. Kept only in this server-side row, which
     /// only the browser's cookie names; it is no session, and it expires in 10 minutes.
@@ -94,6 +97,15 @@ impl Pending {
         token.is_some_and(|t| !expected.is_empty() && bool::from(t.as_bytes().ct_eq(expected)))
     }
 
+    /// Where the decision goes.
+    pub fn via(&self) -> crate::api::idp::Via {
+        if self.req.device.is_some() {
+            crate::api::idp::Via::Device
+        } else {
+            crate::api::idp::Via::Redirect
+        }
+    }
+
     /// The request as Stytch's authorize Start / Submit take it, for the member of `session_token`.
     pub fn authorize_request(
         &self,
@@ -103,7 +115,7 @@ impl Pending {
         let r = &self.req;
         AuthorizeRequest {
             client_id: Some(r.client_id.clone()),
-            redirect_uri: Some(r.redirect_uri.clone()),
+            redirect_uri: Some(r.redirect_uri.clone()).filter(|u| !u.is_empty()),
             response_type: Some("code".into()),
             scopes: Some(r.scopes.clone()),
             session_token: Some(session_token.to_string()),

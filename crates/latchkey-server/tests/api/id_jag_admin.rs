@@ -100,7 +100,7 @@ async fn issuer_api(backend: Backend) {
 }
 both_engines!(issuer_api);
 
-fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
+pub fn cli(app: &TestApp, args: &[&str]) -> std::process::Output {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_latchkey"));
     for (k, _) in std::env::vars() {
         if k.starts_with("LATCHKEY_") {

@@ -12,6 +12,8 @@ mod cli;
 mod client_credentials;
 mod connected_apps;
 mod db_copy;
+mod device_flow;
+mod dpop;
 mod e2e;
 mod errors;
 mod exchange_access_token;

@@ -31,6 +31,10 @@ fn http_status_table() {
         ("consent_required", 400),
         ("interaction_required", 400),
         ("invalid_target", 400),
+        ("authorization_pending", 400),
+        ("slow_down", 400),
+        ("expired_token", 400),
+        ("invalid_dpop_proof", 400),
     ];
     assert_eq!(cases.len(), OAuthErrorCode::ALL.len());
     for (name, status) in cases {

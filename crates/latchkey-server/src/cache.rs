@@ -29,6 +29,9 @@ use crate::oauth::registration_settings::RegistrationSettings;
 pub const DEFAULT_TTL_SECS: u64 = 5;
 /// Entries per kind; a deployment with more hot projects or clients re-reads the coldest.
 const CAPACITY: u64 = 100_000;
+/// Discovery documents (about 2 KB each) are keyed by issuer too, which a loopback `Host`
+/// header chooses when no `issuer` is configured: a few per project are all that is needed.
+const DOCUMENT_CAPACITY: u64 = 1_024;
 
 /// A client found for authentication, and its document.
 pub type Client = Arc<(ClientCredentials, ConnectedApp)>;
@@ -50,15 +53,22 @@ pub struct ReadCache {
 
 impl ReadCache {
     pub fn new(ttl: Duration) -> Self {
-        fn cache<K, V>(ttl: Duration) -> Cache<K, V>
+        fn sized<K, V>(ttl: Duration, capacity: u64) -> Cache<K, V>
         where
             K: std::hash::Hash + Eq + Send + Sync + 'static,
             V: Clone + Send + Sync + 'static,
         {
             Cache::builder()
-                .max_capacity(CAPACITY)
+                .max_capacity(capacity)
                 .time_to_live(ttl.max(Duration::from_millis(1)))
                 .build()
+        }
+        fn cache<K, V>(ttl: Duration) -> Cache<K, V>
+        where
+            K: std::hash::Hash + Eq + Send + Sync + 'static,
+            V: Clone + Send + Sync + 'static,
+        {
+            sized(ttl, CAPACITY)
         }
         ReadCache {
             enabled: !ttl.is_zero(),
@@ -69,7 +79,7 @@ impl ReadCache {
             clients: cache(ttl),
             apps: cache(ttl),
             default_project: cache(ttl),
-            documents: cache(ttl),
+            documents: sized(ttl, DOCUMENT_CAPACITY),
         }
     }
 

@@ -270,7 +270,10 @@ async fn targets_for(
 }
 
 /// The ID-JAG's scopes that the member's roles grant this client and the resource accepts.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step of a handler, given what the handler loaded"
+)]
 async fn scopes_for(
     state: &AppState,
     project_id: &str,
@@ -295,7 +298,10 @@ async fn scopes_for(
 }
 
 /// Mints the access token and persists it with the spent `jti` and the new family.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step of a handler, given what the handler loaded"
+)]
 async fn issue(
     state: &AppState,
     client: &AuthedClient,

@@ -205,7 +205,10 @@ async fn check_recovery_allowed(
 }
 
 /// Exchanges the request's intermediate session for a session; returns its token.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one step of a handler, given what the handler loaded"
+)]
 async fn exchange(
     state: &AppState,
     pid: &str,

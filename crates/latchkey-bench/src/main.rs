@@ -132,7 +132,10 @@ impl Target {
     }
 }
 
-#[tokio::main]
+// One thread: the load generator shares the machine's cores with the server it measures, and a
+// single-threaded runtime spends the least CPU per request (no work stealing, no pool locks),
+// leaving the rest to the server, whichever server it is.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let base = args.base_url.trim_end_matches('/').to_string();

@@ -33,6 +33,19 @@ const CAPACITY: u64 = 100_000;
 /// header chooses when no `issuer` is configured: a few per project are all that is needed.
 const DOCUMENT_CAPACITY: u64 = 1_024;
 
+/// A discovery document and its serialization (served as bytes: built once per TTL).
+pub struct Document {
+    pub value: serde_json::Value,
+    pub json: Vec<u8>,
+}
+
+impl Document {
+    pub fn new(value: serde_json::Value) -> Self {
+        let json = serde_json::to_vec(&value).unwrap_or_default();
+        Document { value, json }
+    }
+}
+
 /// A client found for authentication, and its document.
 pub type Client = Arc<(ClientCredentials, ConnectedApp)>;
 
@@ -48,7 +61,7 @@ pub struct ReadCache {
     apps: Cache<(String, String), Arc<ConnectedApp>>,
     default_project: Cache<(), Arc<String>>,
     /// Discovery documents, by (project, issuer, RFC 8414 variant).
-    documents: Cache<(String, String, bool), Arc<serde_json::Value>>,
+    documents: Cache<(String, String, bool), Arc<Document>>,
 }
 
 impl ReadCache {
@@ -182,9 +195,9 @@ impl ReadCache {
         &self,
         key: (String, String, bool),
         load: F,
-    ) -> Result<Arc<serde_json::Value>, E>
+    ) -> Result<Arc<Document>, E>
     where
-        F: Future<Output = Result<serde_json::Value, E>>,
+        F: Future<Output = Result<Document, E>>,
     {
         through(self.enabled, &self.documents, key, load, |_| true).await
     }

@@ -49,6 +49,40 @@ impl<T: Serialize> IntoResponse for Stytch<T> {
     }
 }
 
+/// A JSON object serialized once and served many times (the JWKS, discovery): its bytes
+/// with this request's `request_id` and `status_code` appended before the closing brace, so
+/// the document is not rebuilt and reserialized per request. `object` must be a serialized
+/// JSON object without those two members (serde_json output of a map or struct).
+pub fn prebuilt_json(
+    status: StatusCode,
+    object: &[u8],
+    headers: &[(header::HeaderName, HeaderValue)],
+) -> Response {
+    let id = serde_json::to_string(&request_id()).unwrap_or_else(|_| "\"\"".into());
+    let inner = object
+        .strip_suffix(b"}")
+        .filter(|_| object.first() == Some(&b'{'))
+        .unwrap_or(b"{");
+    let mut out = Vec::with_capacity(object.len() + id.len() + 40);
+    out.extend_from_slice(inner);
+    if inner.len() > 1 {
+        out.push(b',');
+    }
+    out.extend_from_slice(b"\"request_id\":");
+    out.extend_from_slice(id.as_bytes());
+    out.extend_from_slice(format!(",\"status_code\":{}}}", status.as_u16()).as_bytes());
+    let mut resp = (status, out).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    for (name, value) in headers {
+        h.insert(name.clone(), value.clone());
+    }
+    resp
+}
+
 /// An error in Stytch's shape. Handlers return `Result<_, ApiFailure>` and use `?` on
 /// [`ApiError`] and [`StoreError`].
 #[derive(Debug)]

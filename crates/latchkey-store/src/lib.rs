@@ -27,6 +27,7 @@ mod otps;
 mod password_reset;
 mod passwords;
 mod pending;
+mod pool;
 mod projects;
 mod purge;
 mod query;

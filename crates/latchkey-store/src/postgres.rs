@@ -16,7 +16,7 @@ pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migratio
 /// replicas starting together do not race.
 pub async fn connect(url: &str) -> Result<SqlStore> {
     sqlx::any::install_default_drivers();
-    let pool = AnyPoolOptions::new()
+    let pool = crate::pool::checked_when_idle(AnyPoolOptions::new())
         .max_connections(16)
         .acquire_timeout(Duration::from_secs(10))
         .connect(url)

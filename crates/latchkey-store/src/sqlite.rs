@@ -37,7 +37,7 @@ pub async fn connect(url: &str) -> Result<SqlStore> {
 /// Pool settings shared by the reader and writer pools. The busy timeout still covers other
 /// processes on the same file (`latchkey` CLI commands, another server).
 fn options(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new()
+    crate::pool::checked_when_idle(AnyPoolOptions::new())
         .max_connections(max)
         .idle_timeout(Some(Duration::from_secs(600)))
         .max_lifetime(Some(Duration::from_secs(3600)))

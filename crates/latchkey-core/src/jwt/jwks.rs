@@ -83,6 +83,9 @@ impl fmt::Debug for VerificationKey {
 pub struct KeySet {
     active: SigningKey,
     keys: Vec<VerificationKey>,
+    /// [`KeySet::jwks_bytes`], serialized on first use and forgotten when the keys change: the
+    /// JWKS is fetched far more often than keys rotate.
+    serialized: std::sync::OnceLock<Vec<u8>>,
 }
 
 impl KeySet {
@@ -92,6 +95,7 @@ impl KeySet {
         Ok(Self {
             active,
             keys: vec![own],
+            serialized: std::sync::OnceLock::new(),
         })
     }
 
@@ -132,6 +136,7 @@ impl KeySet {
         }
         self.keys
             .push(VerificationKey::from_jwk(jwk, retire_after)?);
+        self.serialized = std::sync::OnceLock::new();
         Ok(())
     }
 
@@ -147,6 +152,9 @@ impl KeySet {
             }
             keep
         });
+        if !dropped.is_empty() {
+            self.serialized = std::sync::OnceLock::new();
+        }
         dropped
     }
 
@@ -169,5 +177,11 @@ impl KeySet {
     pub fn jwks_json(&self) -> Value {
         let keys: Vec<&Jwk> = self.keys.iter().map(VerificationKey::jwk).collect();
         json!({ "keys": keys })
+    }
+
+    /// [`KeySet::jwks_json`] serialized, computed once per key set.
+    pub fn jwks_bytes(&self) -> &[u8] {
+        self.serialized
+            .get_or_init(|| serde_json::to_vec(&self.jwks_json()).unwrap_or_default())
     }
 }

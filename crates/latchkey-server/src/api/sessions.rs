@@ -4,6 +4,8 @@
 //! verified with.
 
 use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
 use latchkey_core::organization::policy;
 use latchkey_core::session::{self, SessionRecord, SessionToken};
 use latchkey_core::ApiError;
@@ -346,17 +348,17 @@ fn check_factors_allowed(record: &SessionRecord, target: &Organization) -> Resul
 pub async fn jwks(
     State(state): State<AppState>,
     Path(project_id): Path<String>,
-) -> ApiResult<Value> {
+) -> Result<Response, ApiFailure> {
     project_jwks(&state, &project_id).await
 }
 
 /// `GET /.well-known/jwks.json`: the default project's keys.
-pub async fn well_known_jwks(State(state): State<AppState>) -> ApiResult<Value> {
+pub async fn well_known_jwks(State(state): State<AppState>) -> Result<Response, ApiFailure> {
     let project_id = crate::state::default_project(&state).await?;
     project_jwks(&state, &project_id).await
 }
 
-async fn project_jwks(state: &AppState, project_id: &str) -> ApiResult<Value> {
+async fn project_jwks(state: &AppState, project_id: &str) -> Result<Response, ApiFailure> {
     if state.project_secrets(project_id).await?.is_empty() {
         return Err(ApiError::new(404, "project_not_found", "Project could not be found.").into());
     }
@@ -366,7 +368,12 @@ async fn project_jwks(state: &AppState, project_id: &str) -> ApiResult<Value> {
         .key_set(project_id, now, state.tokens.as_ref())
         .await
         .map_err(live::key_failure)?;
-    Ok(ok(keys.jwks_json()))
+    // Serialized once per key set: the JWKS is the most fetched document of all.
+    Ok(crate::envelope::prebuilt_json(
+        StatusCode::OK,
+        keys.jwks_bytes(),
+        &[],
+    ))
 }
 
 #[derive(Deserialize)]

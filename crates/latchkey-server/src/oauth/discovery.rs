@@ -4,14 +4,17 @@
 //! authentication and with permissive CORS (browser-based MCP clients read them).
 
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
+use std::sync::Arc;
+
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use latchkey_core::oauth::scope::BuiltinScope;
 use latchkey_core::oauth::{id_jag, token_exchange};
 use serde_json::{json, Value};
 
-use super::envelope::{oauth_ok, OAuthFailure};
+use super::envelope::OAuthFailure;
 use super::paths;
+use crate::cache::Document;
 use crate::state::AppState;
 
 pub async fn openid_configuration(
@@ -19,9 +22,8 @@ pub async fn openid_configuration(
     headers: HeaderMap,
 ) -> Result<Response, OAuthFailure> {
     let project_id = default_project(&state).await?;
-    Ok(oauth_ok(
-        document(&state, &headers, &project_id, false).await?,
-    ))
+    let doc = document(&state, &headers, &project_id, false).await?;
+    Ok(served(&doc))
 }
 
 pub async fn oauth_authorization_server(
@@ -29,9 +31,8 @@ pub async fn oauth_authorization_server(
     headers: HeaderMap,
 ) -> Result<Response, OAuthFailure> {
     let project_id = default_project(&state).await?;
-    Ok(oauth_ok(
-        document(&state, &headers, &project_id, true).await?,
-    ))
+    let doc = document(&state, &headers, &project_id, true).await?;
+    Ok(served(&doc))
 }
 
 pub async fn project_openid_configuration(
@@ -42,9 +43,8 @@ pub async fn project_openid_configuration(
     if state.project_secrets(&project_id).await?.is_empty() {
         return Err(latchkey_core::oauth::OAuthError::invalid_request("Unknown project.").into());
     }
-    Ok(oauth_ok(
-        document(&state, &headers, &project_id, false).await?,
-    ))
+    let doc = document(&state, &headers, &project_id, false).await?;
+    Ok(served(&doc))
 }
 
 async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
@@ -53,21 +53,29 @@ async fn default_project(state: &AppState) -> Result<String, OAuthFailure> {
         .map_err(|f| latchkey_core::oauth::OAuthError::invalid_request(f.0.message).into())
 }
 
-/// The document, built once per `cache_ttl_seconds` (`cache.rs`): discovery is read by every
-/// client and never needs the database on the way.
+/// The document, built and serialized once per `cache_ttl_seconds` (`cache.rs`): discovery
+/// is read by every client and never needs the database on the way.
 pub(crate) async fn document(
     state: &AppState,
     headers: &HeaderMap,
     project_id: &str,
     rfc8414: bool,
-) -> Result<Value, OAuthFailure> {
+) -> Result<Arc<Document>, OAuthFailure> {
     let iss = crate::issuer::issuer(state, headers)?;
     let key = (project_id.to_string(), iss.clone(), rfc8414);
-    let doc = state
-        .cache
-        .document(key, build(state, project_id, iss, rfc8414))
-        .await?;
-    Ok(doc.as_ref().clone())
+    let build = async {
+        build(state, project_id, iss, rfc8414)
+            .await
+            .map(Document::new)
+    };
+    Ok(state.cache.document(key, build).await?)
+}
+
+/// The cached bytes with this request's `request_id` and `status_code`, as
+/// [`super::envelope::oauth_ok`] sends them.
+pub(crate) fn served(doc: &Document) -> Response {
+    let no_store = (header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    crate::envelope::prebuilt_json(StatusCode::OK, &doc.json, &[no_store])
 }
 
 async fn build(

@@ -10,7 +10,7 @@ use axum::response::Response;
 use latchkey_core::oauth::OAuthError;
 use serde_json::Value;
 
-use super::envelope::{oauth_ok, OAuthFailure};
+use super::envelope::OAuthFailure;
 use crate::state::AppState;
 
 /// Members that depend on the project's registration settings.
@@ -89,7 +89,7 @@ pub async fn project_oauth_authorization_server(
         return Err(OAuthError::invalid_request("Unknown project.").into());
     }
     let doc = super::discovery::document(&state, &headers, &project_id, true).await?;
-    Ok(oauth_ok(doc))
+    Ok(super::discovery::served(&doc))
 }
 
 /// RFC 8414 §2: `private_key_jwt` (RFC 7523) at the token, introspection and revocation

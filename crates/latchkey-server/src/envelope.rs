@@ -265,6 +265,35 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::StatusCode;
+
+    async fn body(object: &[u8]) -> serde_json::Value {
+        let resp = super::REQUEST_ID
+            .scope("request-id-test-1".into(), async {
+                super::prebuilt_json(StatusCode::OK, object, &[])
+            })
+            .await;
+        assert_eq!(resp.headers()["content-type"], "application/json");
+        let bytes = axum::body::to_bytes(resp.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn prebuilt_bodies_get_the_envelope() {
+        let v = body(br#"{"keys":[{"kid":"a"}]}"#).await;
+        assert_eq!(
+            v,
+            serde_json::json!({"keys": [{"kid": "a"}], "request_id": "request-id-test-1", "status_code": 200})
+        );
+        let v = body(b"{}").await;
+        assert_eq!(
+            v,
+            serde_json::json!({"request_id": "request-id-test-1", "status_code": 200})
+        );
+    }
+
     #[test]
     fn finds_only_real_nul_escapes() {
         assert!(super::has_nul_escape(br#"{"a":"x\u0000"}"#));

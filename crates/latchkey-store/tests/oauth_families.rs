@@ -164,6 +164,21 @@ async fn lock_and_client_binding(store: Arc<dyn Store>) {
     let a = access(&orphan, 10_000);
     assert!(!store.issue_tokens(&a, None).await.unwrap());
     assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
+    // With a refresh token too (SQLite checks the family inside the inserts): both revoked.
+    let (a, rt) = (access(&orphan, 10_000), refresh(&orphan, 10_000));
+    assert!(!store.issue_tokens(&a, Some(&rt)).await.unwrap());
+    assert!(store.access_status(&a.jti).await.unwrap().unwrap().revoked);
+    let stored = store.get_refresh(&rt.token_hash).await.unwrap().unwrap();
+    assert!(stored.revoked);
+    // A live family's tokens are live.
+    let live = f.grant();
+    f.code(store.as_ref(), &live, 500).await;
+    let (a, rt) = (access(&live, 10_000), refresh(&live, 10_000));
+    assert!(store.issue_tokens(&a, Some(&rt)).await.unwrap());
+    assert!(!store.access_status(&a.jti).await.unwrap().unwrap().revoked);
+    let stored = store.get_refresh(&rt.token_hash).await.unwrap().unwrap();
+    assert!(!stored.revoked);
+    assert_eq!(stored.record.expires_at, 10_000);
 
     let g = f.grant();
     let code = f.code(store.as_ref(), &g, 500).await;

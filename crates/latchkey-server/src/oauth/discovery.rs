@@ -68,7 +68,7 @@ pub(crate) async fn document(
             .await
             .map(Document::new)
     };
-    Ok(state.cache.document(key, build).await?)
+    state.cache.document(key, build).await
 }
 
 /// The cached bytes with this request's `request_id` and `status_code`, as

@@ -103,6 +103,19 @@ fn jwks_shape() {
 }
 
 #[test]
+fn serialized_jwks_follows_the_keys() {
+    let mut keys = KeySet::new(key_b()).unwrap();
+    let parse = |k: &KeySet| serde_json::from_slice::<serde_json::Value>(k.jwks_bytes()).unwrap();
+    assert_eq!(parse(&keys), keys.jwks_json());
+    keys.add_verification_key(key_a().public_jwk(), Some(NOW + 10))
+        .unwrap();
+    assert_eq!(parse(&keys)["keys"].as_array().unwrap().len(), 2);
+    assert_eq!(parse(&keys), keys.jwks_json());
+    keys.prune(NOW + 10);
+    assert_eq!(parse(&keys)["keys"].as_array().unwrap().len(), 1);
+}
+
+#[test]
 fn x5c_encoding() {
     let jwk = key_a().public_jwk().clone().with_x5c(&[vec![1, 2, 3]]);
     let v = serde_json::to_value(&jwk).unwrap();

@@ -24,6 +24,12 @@ pub fn request_id() -> String {
     REQUEST_ID.try_with(Clone::clone).unwrap_or_default()
 }
 
+/// A request body a handler has no use for (the SDKs send `{"client_id": …}` to endpoints that
+/// take it from the path): read to the end all the same, because hyper closes a keep-alive
+/// connection whose body was left unread, and a client that reuses it at that moment sees the
+/// connection drop without a response.
+pub type ReadBody = Bytes;
+
 /// A successful Stytch response: `body`'s fields plus `request_id` and `status_code`.
 pub struct Stytch<T>(pub StatusCode, pub T);
 

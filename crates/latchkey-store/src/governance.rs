@@ -56,7 +56,9 @@ impl SqlStore {
         event: Option<&AuditEvent>,
     ) -> Result<u64> {
         let mut tx = self.begin_write().await?;
-        let gone = revoke_in(&mut tx, organization_id, client_id, now).await?;
+        let gone = self
+            .revoke_in(&mut tx, organization_id, client_id, now)
+            .await?;
         insert_events(&mut tx, &event.into_iter().collect::<Vec<_>>()).await?;
         tx.commit().await?;
         Ok(gone)
@@ -152,7 +154,8 @@ impl SqlStore {
         // A denial also ends what members granted before (a client approved, then denied).
         let revoked = if decision.status == "denied" {
             let now = decision.decided_at.unwrap_or(event.created_at);
-            revoke_in(&mut tx, &decision.organization_id, &decision.client_id, now).await?
+            self.revoke_in(&mut tx, &decision.organization_id, &decision.client_id, now)
+                .await?
         } else {
             0
         };
@@ -181,32 +184,29 @@ impl SqlStore {
 
 /// Every member's consent, code, refresh token and access token of the client in the
 /// organization, in the caller's transaction; returns how many consents ended.
-async fn revoke_in(
-    tx: &mut Transaction<'static, Any>,
-    organization_id: &str,
-    client_id: &str,
-    now: i64,
-) -> Result<u64> {
-    let gone =
-        sqlx::query("DELETE FROM consent_grants WHERE organization_id = $1 AND client_id = $2")
-            .bind(organization_id)
-            .bind(client_id)
-            .execute(&mut **tx)
-            .await?;
-    // The code row is the family's lock (store::oauth): marking it revoked makes a refresh
-    // or redemption racing this transaction record its tokens revoked.
-    for table in ["authorization_codes", "refresh_tokens", "access_tokens"] {
-        // Placeholders numbered in order of appearance, as both engines read them.
-        sqlx::query(&format!(
-            "UPDATE {table} SET revoked_at = $1 WHERE client_id = $2 AND revoked_at IS NULL \
-             AND member_id IN ({})",
-            org_members("$3")
-        ))
-        .bind(now)
-        .bind(client_id)
-        .bind(organization_id)
-        .execute(&mut **tx)
-        .await?;
+impl SqlStore {
+    /// Ends an organization's use of a client: its members' consents, and every family of the
+    /// client among them through [`SqlStore::revoke_families`] (grant rows locked and marked
+    /// revoked, so a refresh racing this either committed first, and its successor is revoked
+    /// here, or finds the family revoked). Returns how many consents were deleted.
+    async fn revoke_in(
+        &self,
+        tx: &mut Transaction<'static, Any>,
+        organization_id: &str,
+        client_id: &str,
+        now: i64,
+    ) -> Result<u64> {
+        let gone =
+            sqlx::query("DELETE FROM consent_grants WHERE organization_id = $1 AND client_id = $2")
+                .bind(organization_id)
+                .bind(client_id)
+                .execute(&mut **tx)
+                .await?;
+        let families = crate::grants::Families::OrganizationClient {
+            organization_id,
+            client_id,
+        };
+        self.revoke_families(tx, families, Some(now)).await?;
+        Ok(gone.rows_affected())
     }
-    Ok(gone.rows_affected())
 }

@@ -23,6 +23,12 @@ pub(crate) enum Families<'a> {
     Member(&'a str),
     /// Every family of every member of an organization (the organization is being deleted).
     Organization(&'a str),
+    /// Every family of one client among an organization's members (the organization revoked
+    /// the client, or denied it after approving it).
+    OrganizationClient {
+        organization_id: &'a str,
+        client_id: &'a str,
+    },
     /// Every family of a client in one project (the client is being deleted; a metadata
     /// document URL may name a client in other projects too).
     Client {
@@ -42,6 +48,9 @@ impl Families<'_> {
             Families::Organization(_) => {
                 format!("member_id IN (SELECT member_id FROM members WHERE organization_id = ${a})")
             }
+            Families::OrganizationClient { .. } => format!(
+                "client_id = ${a} AND member_id IN (SELECT member_id FROM members WHERE organization_id = ${b})"
+            ),
             Families::Client { .. } => format!(
                 "client_id = ${a} AND member_id IN (SELECT member_id FROM members WHERE project_id = ${b})"
             ),
@@ -58,6 +67,10 @@ impl Families<'_> {
                 project_id,
                 client_id,
             } => vec![client_id, project_id],
+            Families::OrganizationClient {
+                organization_id,
+                client_id,
+            } => vec![client_id, organization_id],
             Families::Member(v) | Families::Organization(v) => vec![v],
         }
     }

@@ -38,6 +38,7 @@ mod resources;
 mod sdk_origins;
 mod sessions;
 mod sql;
+mod token_writes;
 // Issue 15 item 4: db copy / db backup.
 mod transfer;
 

@@ -107,35 +107,34 @@ impl SqlStore {
         consent: Option<&ConsentRow>,
         event: Option<&latchkey_types::AuditEvent>,
     ) -> Result<()> {
-        let mut tx = self.begin_write().await?;
         let issued_at = r.expires_at - latchkey_core::oauth::code::CODE_LIFETIME_SECS;
-        // SQLite: both rows in one statement batch, one hand-off to the writer's thread (see
-        // `issue_tokens_impl`); PostgreSQL takes one statement per round trip.
+        // The code and its grant in one statement (PostgreSQL: a CTE, one round trip) or one
+        // batch (SQLite: one hand-off to the writer's thread); see `token_writes`.
+        const CODE: &str = "INSERT INTO authorization_codes (code_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)";
+        const GRANT: &str =
+            "INSERT INTO oauth_grants (grant_id, project_id, client_id, member_id, created_at) \
+             VALUES ($3, $2, $4, $5, $8) ON CONFLICT (grant_id) DO NOTHING";
         let sql = match self.dialect {
-            Dialect::Sqlite => concat!(
-                "INSERT INTO authorization_codes (code_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7); ",
-                "INSERT INTO oauth_grants (grant_id, project_id, client_id, member_id, created_at) \
-                 VALUES ($3, $2, $4, $5, $8) ON CONFLICT (grant_id) DO NOTHING"
-            ),
-            Dialect::Postgres => "INSERT INTO authorization_codes (code_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            Dialect::Sqlite => format!("{CODE}; {GRANT}"),
+            Dialect::Postgres => format!("WITH code AS ({CODE}) {GRANT}"),
         };
-        let mut q = sqlx::query(sql)
+        let q = sqlx::query(&sql)
             .bind(code_hash)
             .bind(&r.grant.project_id)
             .bind(&r.grant.grant_id)
             .bind(&r.grant.client_id)
             .bind(&r.grant.member_id)
             .bind(r.expires_at)
-            .bind(to_json(r)?);
-        if self.dialect == Dialect::Sqlite {
-            q = q.bind(issued_at);
+            .bind(to_json(r)?)
+            .bind(issued_at);
+        if self.dialect == Dialect::Postgres && consent.is_none() && event.is_none() {
+            // Nothing else to write with it: the statement is its own transaction.
+            q.execute(&self.writer).await?;
+            return Ok(());
         }
+        let mut tx = self.begin_write().await?;
         q.execute(&mut *tx).await?;
-        if self.dialect == Dialect::Postgres {
-            crate::grants::insert_grant(&mut tx, &r.grant, issued_at).await?;
-        }
         if let Some(c) = consent {
             upsert_consent(&mut tx, c).await?;
         }
@@ -190,27 +189,7 @@ impl SqlStore {
         access: &AccessRow,
         refresh: Option<&NewRefresh>,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        let revoked = match self.dialect {
-            Dialect::Sqlite => issue_tokens_sqlite(&mut tx, access, refresh).await?,
-            Dialect::Postgres => {
-                let revoked = !self.lock_family(&mut tx, &access.grant_id).await?;
-                insert_access(&mut tx, access).await?;
-                if let Some(r) = refresh {
-                    insert_refresh(&mut tx, r).await?;
-                }
-                revoked
-            }
-        };
-        if revoked {
-            for table in ["refresh_tokens", "access_tokens"] {
-                sqlx::query(&format!("UPDATE {table} SET revoked_at = expires_at WHERE grant_id = $1 AND revoked_at IS NULL"))
-                    .bind(&access.grant_id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-        }
-        tx.commit().await?;
+        let revoked = crate::token_writes::issue(self, access, refresh).await?;
         Ok(!revoked)
     }
 
@@ -264,21 +243,7 @@ impl SqlStore {
         expires_at: i64,
         access: &AccessRow,
     ) -> Result<bool> {
-        let mut tx = self.begin_write().await?;
-        if !self.lock_family(&mut tx, &access.grant_id).await? {
-            return Ok(false);
-        }
-        let done = sqlx::query("UPDATE refresh_tokens SET expires_at = $1 WHERE token_hash = $2 AND revoked_at IS NULL")
-            .bind(expires_at)
-            .bind(hash)
-            .execute(&mut *tx)
-            .await?;
-        if done.rows_affected() != 1 {
-            return Ok(false);
-        }
-        insert_access(&mut tx, access).await?;
-        tx.commit().await?;
-        Ok(true)
+        crate::token_writes::slide(self, hash, expires_at, access).await
     }
 
     pub(crate) async fn record_access_impl(&self, access: &AccessRow) -> Result<bool> {
@@ -424,54 +389,6 @@ impl SqlStore {
         tx.commit().await?;
         Ok(gone.rows_affected() > 0)
     }
-}
-
-/// `issue_tokens_impl` on SQLite: every statement is a hand-off to the connection's thread and
-/// back, and the single writer is held meanwhile, so the family check and both inserts go as
-/// one batch inside the caller's transaction (its `BEGIN IMMEDIATE` already excludes a
-/// concurrent revocation; were the batch cut short, the transaction's drop rolls it back). A
-/// token is recorded revoked (`revoked_at = expires_at`) when its grant is revoked or gone, as
-/// `lock_family` decides on PostgreSQL. True when the family was revoked.
-async fn issue_tokens_sqlite(
-    tx: &mut Transaction<'static, Any>,
-    a: &AccessRow,
-    refresh: Option<&NewRefresh>,
-) -> Result<bool> {
-    const LIVE: &str =
-        "EXISTS (SELECT 1 FROM oauth_grants WHERE grant_id = $3 AND revoked_at IS NULL)";
-    let access = format!(
-        "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, member_session_id, expires_at, revoked_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN {LIVE} THEN NULL ELSE $7 END) RETURNING revoked_at"
-    );
-    let sql = match refresh {
-        None => access,
-        Some(_) => format!(
-            "{access}; INSERT INTO refresh_tokens (token_hash, project_id, grant_id, client_id, member_id, expires_at, data, revoked_at) \
-             VALUES ($8, $9, $10, $11, $12, $13, $14, CASE WHEN {LIVE} THEN NULL ELSE $13 END)"
-        ),
-    };
-    let mut q = sqlx::query(&sql)
-        .bind(&a.jti)
-        .bind(&a.project_id)
-        .bind(&a.grant_id)
-        .bind(&a.client_id)
-        .bind(&a.member_id)
-        .bind(a.member_session_id.as_deref())
-        .bind(a.expires_at);
-    if let Some(r) = refresh {
-        let g = &r.record.grant;
-        q = q
-            .bind(&r.token_hash)
-            .bind(&g.project_id)
-            .bind(&g.grant_id)
-            .bind(&g.client_id)
-            .bind(&g.member_id)
-            .bind(r.record.expires_at)
-            .bind(to_json(&r.record)?);
-    }
-    let rows = q.fetch_all(&mut **tx).await?;
-    let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
-    Ok(row.try_get::<Option<i64>, _>("revoked_at")?.is_some())
 }
 
 pub(crate) async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {

@@ -152,6 +152,7 @@ pub async fn delete(
     project: Project,
     ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<DeleteResponse> {
     if !state
         .store
@@ -200,6 +201,7 @@ pub async fn rotate_start(
     project: Project,
     ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<ConnectedAppResponse<ConnectedAppWithNextClientSecret>> {
     let app = load(&state, &project, &client_id).await?;
     if ClientType::parse(&app.client_type).is_ok_and(ClientType::is_public) {
@@ -235,6 +237,7 @@ pub async fn rotate_complete(
     project: Project,
     ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<ConnectedAppResponse<ConnectedApp>> {
     let app = rotate(&state, &project, &client_id, SecretRotation::Complete).await?;
     let step = Some("completed");
@@ -257,6 +260,7 @@ pub async fn rotate_cancel(
     project: Project,
     ClientAddress(ip): ClientAddress,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<ConnectedAppResponse<ConnectedApp>> {
     let app = rotate(&state, &project, &client_id, SecretRotation::Cancel).await?;
     let step = Some("cancelled");

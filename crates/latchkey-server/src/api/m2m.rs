@@ -117,6 +117,7 @@ pub async fn delete(
     State(state): State<AppState>,
     project: Project,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<DeleteResponse> {
     if !state
         .store
@@ -165,6 +166,7 @@ pub async fn rotate_start(
     State(state): State<AppState>,
     project: Project,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<M2MClientResponse<M2MClientWithNextClientSecret>> {
     let next = latchkey_core::connected_app::generate_secret(state.tokens.as_ref());
     let (hash, last_four) = (next.hash(), next.last_four());
@@ -184,6 +186,7 @@ pub async fn rotate_complete(
     State(state): State<AppState>,
     project: Project,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<M2MClientResponse<M2MClient>> {
     Ok(wrap(
         rotate(&state, &project, &client_id, SecretRotation::Complete).await?,
@@ -195,6 +198,7 @@ pub async fn rotate_cancel(
     State(state): State<AppState>,
     project: Project,
     Path(client_id): Path<String>,
+    _body: crate::envelope::ReadBody,
 ) -> ApiResult<M2MClientResponse<M2MClient>> {
     Ok(wrap(
         rotate(&state, &project, &client_id, SecretRotation::Cancel).await?,

@@ -392,20 +392,27 @@ impl SqlStore {
 }
 
 pub(crate) async fn insert_access(tx: &mut Transaction<'static, Any>, a: &AccessRow) -> Result<()> {
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO access_tokens (jti, project_id, grant_id, client_id, member_id, member_session_id, expires_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&a.jti)
-    .bind(&a.project_id)
-    .bind(&a.grant_id)
-    .bind(&a.client_id)
-    .bind(&a.member_id)
-    .bind(a.member_session_id.as_deref())
-    .bind(a.expires_at)
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_access(q, a).execute(&mut **tx).await?;
     Ok(())
+}
+
+/// An access token's columns bound as `$1`…`$7`: jti, project, grant, client, member, member
+/// session, expiry (every statement that records one numbers them so).
+pub(crate) fn bind_access<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    a: &'q AccessRow,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    q.bind(&a.jti)
+        .bind(&a.project_id)
+        .bind(&a.grant_id)
+        .bind(&a.client_id)
+        .bind(&a.member_id)
+        .bind(a.member_session_id.as_deref())
+        .bind(a.expires_at)
 }
 
 async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> Result<()> {

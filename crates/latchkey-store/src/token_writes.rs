@@ -5,6 +5,7 @@
 
 use sqlx::Row;
 
+use crate::oauth::bind_access;
 use crate::sql::{to_json, Dialect};
 use crate::{AccessRow, NewRefresh, Result, SqlStore};
 
@@ -47,14 +48,7 @@ pub(crate) async fn issue(
             "WITH {lock}, acc AS ({access}), rt AS ({refresh_sql}) SELECT revoked_at FROM acc"
         ),
     };
-    let mut q = sqlx::query(&sql)
-        .bind(&a.jti)
-        .bind(&a.project_id)
-        .bind(&a.grant_id)
-        .bind(&a.client_id)
-        .bind(&a.member_id)
-        .bind(a.member_session_id.as_deref())
-        .bind(a.expires_at);
+    let mut q = bind_access(sqlx::query(&sql), a);
     if let Some(r) = refresh {
         let g = &r.record.grant;
         q = q
@@ -130,14 +124,7 @@ pub(crate) async fn slide(
              {INSERT} WHERE changes() = 1 RETURNING jti"
         ),
     };
-    let q = sqlx::query(&sql)
-        .bind(&a.jti)
-        .bind(&a.project_id)
-        .bind(&a.grant_id)
-        .bind(&a.client_id)
-        .bind(&a.member_id)
-        .bind(a.member_session_id.as_deref())
-        .bind(a.expires_at)
+    let q = bind_access(sqlx::query(&sql), a)
         .bind(expires_at)
         .bind(hash);
     let inserted = match store.dialect {

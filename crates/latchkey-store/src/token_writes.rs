@@ -12,6 +12,11 @@ use crate::{AccessRow, NewRefresh, Result, SqlStore};
 /// The grant row of a live family (`$3` is the grant id in every statement here).
 const LIVE: &str = "EXISTS (SELECT 1 FROM oauth_grants WHERE grant_id = $3 AND revoked_at IS NULL)";
 
+/// PostgreSQL: the family's lock (its grant row, `FOR UPDATE`, as `lock_family` takes it) as
+/// a CTE named `live`, empty when the family is revoked or gone.
+const LOCK: &str =
+    "live AS (SELECT 1 FROM oauth_grants WHERE grant_id = $3 AND revoked_at IS NULL FOR UPDATE)";
+
 /// Records a redemption's access token and optional refresh token; true when the family was
 /// revoked (or its grant is gone), in which case both are recorded revoked
 /// (`revoked_at = expires_at`), as are any other live tokens of the family. The family check
@@ -37,15 +42,14 @@ pub(crate) async fn issue(
         "INSERT INTO refresh_tokens (token_hash, project_id, grant_id, client_id, member_id, expires_at, data, revoked_at) \
          VALUES ($8, $9, $10, $11, $12, $13, $14, CASE WHEN {live} THEN NULL ELSE $13 END)"
     );
-    let lock = "live AS (SELECT 1 FROM oauth_grants WHERE grant_id = $3 AND revoked_at IS NULL FOR UPDATE)";
     let sql = match (store.dialect, refresh.is_some()) {
         (Dialect::Sqlite, false) => access,
         (Dialect::Sqlite, true) => format!("{access}; {refresh_sql}"),
         (Dialect::Postgres, false) => {
-            format!("WITH {lock}, acc AS ({access}) SELECT revoked_at FROM acc")
+            format!("WITH {LOCK}, acc AS ({access}) SELECT revoked_at FROM acc")
         }
         (Dialect::Postgres, true) => format!(
-            "WITH {lock}, acc AS ({access}), rt AS ({refresh_sql}) SELECT revoked_at FROM acc"
+            "WITH {LOCK}, acc AS ({access}), rt AS ({refresh_sql}) SELECT revoked_at FROM acc"
         ),
     };
     let mut q = bind_access(sqlx::query(&sql), a);
@@ -93,17 +97,17 @@ pub(crate) async fn issue(
     Ok(revoked)
 }
 
-/// Extends a confidential client's refresh token (`hash`) to `expires_at` and records the new
-/// access token, if the token is unrevoked and its family live; false otherwise. PostgreSQL:
-/// one statement (its own transaction) that locks the grant row `FOR UPDATE` as
-/// `lock_family` does, so a revocation either committed first (nothing is written) or waits
-/// and then revokes the new access token too. SQLite: one batch in a write transaction.
 /// The `revoked_at` the access-token insert returned.
 fn was_revoked(rows: &[sqlx::any::AnyRow]) -> Result<bool> {
     let row = rows.first().ok_or(sqlx::Error::RowNotFound)?;
     Ok(row.try_get::<Option<i64>, _>("revoked_at")?.is_some())
 }
 
+/// Extends a confidential client's refresh token (`hash`) to `expires_at` and records the new
+/// access token, if the token is unrevoked and its family live; false otherwise. PostgreSQL:
+/// one statement (its own transaction) that locks the grant row `FOR UPDATE` as
+/// `lock_family` does, so a revocation either committed first (nothing is written) or waits
+/// and then revokes the new access token too. SQLite: one batch in a write transaction.
 pub(crate) async fn slide(
     store: &SqlStore,
     hash: &str,
@@ -114,7 +118,7 @@ pub(crate) async fn slide(
          SELECT $1, $2, $3, $4, $5, $6, $7";
     let sql = match store.dialect {
         Dialect::Postgres => format!(
-            "WITH live AS (SELECT 1 FROM oauth_grants WHERE grant_id = $3 AND revoked_at IS NULL FOR UPDATE), \
+            "WITH {LOCK}, \
              slid AS (UPDATE refresh_tokens SET expires_at = $8 WHERE token_hash = $9 AND revoked_at IS NULL \
                       AND EXISTS (SELECT 1 FROM live) RETURNING 1) \
              {INSERT} WHERE EXISTS (SELECT 1 FROM slid) RETURNING jti"

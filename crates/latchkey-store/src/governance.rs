@@ -182,8 +182,6 @@ impl SqlStore {
     }
 }
 
-/// Every member's consent, code, refresh token and access token of the client in the
-/// organization, in the caller's transaction; returns how many consents ended.
 impl SqlStore {
     /// Ends an organization's use of a client: its members' consents, and every family of the
     /// client among them through [`SqlStore::revoke_families`] (grant rows locked and marked

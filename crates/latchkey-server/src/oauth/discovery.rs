@@ -3,9 +3,9 @@
 //! `/v1/public/{project_id}/.well-known/openid-configuration` (Stytch §10). Served without
 //! authentication and with permissive CORS (browser-based MCP clients read them).
 
-use axum::extract::{Path, State};
 use std::sync::Arc;
 
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use latchkey_core::oauth::scope::BuiltinScope;

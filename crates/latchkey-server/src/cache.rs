@@ -33,16 +33,16 @@ const CAPACITY: u64 = 100_000;
 /// header chooses when no `issuer` is configured: a few per project are all that is needed.
 const DOCUMENT_CAPACITY: u64 = 1_024;
 
-/// A discovery document and its serialization (served as bytes: built once per TTL).
+/// A discovery document, serialized (served as bytes: built once per TTL).
 pub struct Document {
-    pub value: serde_json::Value,
     pub json: Vec<u8>,
 }
 
 impl Document {
-    pub fn new(value: serde_json::Value) -> Self {
-        let json = serde_json::to_vec(&value).unwrap_or_default();
-        Document { value, json }
+    pub fn new(value: &serde_json::Value) -> Self {
+        Document {
+            json: serde_json::to_vec(value).unwrap_or_default(),
+        }
     }
 }
 

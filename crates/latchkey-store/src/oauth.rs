@@ -416,21 +416,28 @@ pub(crate) fn bind_access<'q>(
 }
 
 async fn insert_refresh(tx: &mut Transaction<'static, Any>, r: &NewRefresh) -> Result<()> {
-    let g = &r.record.grant;
-    sqlx::query(
+    let q = sqlx::query(
         "INSERT INTO refresh_tokens (token_hash, project_id, grant_id, client_id, member_id, expires_at, data) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
-    )
-    .bind(&r.token_hash)
-    .bind(&g.project_id)
-    .bind(&g.grant_id)
-    .bind(&g.client_id)
-    .bind(&g.member_id)
-    .bind(r.record.expires_at)
-    .bind(to_json(&r.record)?)
-    .execute(&mut **tx)
-    .await?;
+    );
+    bind_refresh(q, r)?.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// A refresh token's columns bound next, in this order: hash, project, grant, client, member,
+/// expiry, record (as JSON).
+pub(crate) fn bind_refresh<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    r: &'q NewRefresh,
+) -> Result<sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>> {
+    let g = &r.record.grant;
+    Ok(q.bind(&r.token_hash)
+        .bind(&g.project_id)
+        .bind(&g.grant_id)
+        .bind(&g.client_id)
+        .bind(&g.member_id)
+        .bind(r.record.expires_at)
+        .bind(to_json(&r.record)?))
 }
 
 /// Records what a member granted a client, replacing an earlier grant (one row per pair, the

@@ -5,8 +5,8 @@
 
 use sqlx::Row;
 
-use crate::oauth::bind_access;
-use crate::sql::{to_json, Dialect};
+use crate::oauth::{bind_access, bind_refresh};
+use crate::sql::Dialect;
 use crate::{AccessRow, NewRefresh, Result, SqlStore};
 
 /// The grant row of a live family (`$3` is the grant id in every statement here).
@@ -54,15 +54,7 @@ pub(crate) async fn issue(
     };
     let mut q = bind_access(sqlx::query(&sql), a);
     if let Some(r) = refresh {
-        let g = &r.record.grant;
-        q = q
-            .bind(&r.token_hash)
-            .bind(&g.project_id)
-            .bind(&g.grant_id)
-            .bind(&g.client_id)
-            .bind(&g.member_id)
-            .bind(r.record.expires_at)
-            .bind(to_json(&r.record)?);
+        q = bind_refresh(q, r)?;
     }
     // The rare revoked case also revokes the family's other live tokens (as before).
     const REVOKE: [&str; 2] = [

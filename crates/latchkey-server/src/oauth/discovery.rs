@@ -66,7 +66,7 @@ pub(crate) async fn document(
     let build = async {
         build(state, project_id, iss, rfc8414)
             .await
-            .map(Document::new)
+            .map(|doc| Document::new(&doc))
     };
     state.cache.document(key, build).await
 }
